@@ -1,0 +1,2 @@
+//! The `bitloom` command-line tool.
+fn main() {}
