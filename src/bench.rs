@@ -1,0 +1,316 @@
+//! `bitloom bench`: throughput figures measured in one run, reported as ratios.
+//!
+//! * `bench asm`: assemble a generated N-line Loom program and, on the same machine in the
+//!   same run, GNU `as` on an N-line x86-64 program of similar shape (labels, ALU, loads,
+//!   stores, branches, data directives, comments).
+//! * `bench emu`: a dense 8-bit GEMM (`bsmac` on 256×256×256 tiles by default) in
+//!   functional-only and timing mode, each as a ratio to a plain native i8×i8→i32 loop; and
+//!   a tight scalar loop in emulated instructions per second.
+
+use std::hint::black_box;
+use std::io::Write as _;
+use std::time::{Duration, Instant};
+
+use bitloom_emu::hw::HwConfig;
+use bitloom_emu::machine::Machine;
+use bitloom_emu::timing::Timing;
+use bitloom_isa::image::{Image, LineTable, Section, SectionKind};
+use bitloom_isa::operand::{Operand as O, Space};
+use bitloom_isa::{csr, Instr, Opcode, TEXT_BASE};
+
+/// Median of `reps` timings of `f`.
+fn time_median(reps: usize, mut f: impl FnMut()) -> Duration {
+    let mut v: Vec<Duration> = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// An x86-64 GNU-as program of `lines` lines shaped like [`bitloom_asm::gen`]'s output.
+pub fn gen_x86(lines: usize) -> String {
+    let mut s = String::with_capacity(lines * 24);
+    s.push_str("\t.text\n\t.globl _start\n_start:\n");
+    let mut n = 3;
+    let mut label = 0usize;
+    while n < lines {
+        let i = n % 16;
+        match i {
+            0 => {
+                label += 1;
+                s.push_str(&format!("L{label}:\n"));
+            }
+            1 => s.push_str("\taddl %eax, %ebx\n"),
+            2 => s.push_str("\tmovl 8(%rsp), %ecx\n"),
+            3 => s.push_str("\tmovl %ecx, 12(%rsp)\n"),
+            4 => s.push_str("\taddl $1234, %edx\n"),
+            5 => s.push_str("\t# a comment line describing the loop\n"),
+            6 => s.push_str("\tshll $3, %esi\n"),
+            7 => s.push_str("\tcmpl %eax, %ebx\n"),
+            8 => s.push_str(&format!("\tjne L{label}\n")),
+            9 => s.push_str("\timull %ecx, %edx\n"),
+            10 => s.push_str("\txorl %edi, %edi\n"),
+            11 => s.push_str("\tmovl $305419896, %eax\n"),
+            12 => s.push_str("\tsubl %esi, %edi\n"),
+            13 => s.push_str("\tandl $255, %eax\n"),
+            14 => s.push_str(&format!("\tjmp L{}\n", label.saturating_sub(1).max(1))),
+            _ => s.push_str("\tnop\n"),
+        }
+        n += 1;
+    }
+    s
+}
+
+/// Run `bench asm`.
+pub fn bench_asm(lines: usize) -> Result<String, String> {
+    let src = bitloom_asm::gen::generate(lines);
+    let real_lines = src.lines().count();
+    let mut out = String::new();
+    let opts = bitloom_asm::Options::default();
+    let d = time_median(3, || {
+        let r = bitloom_asm::assemble_str("bench.s", &src, &opts);
+        black_box(&r);
+    });
+    let check = bitloom_asm::assemble_str("bench.s", &src, &opts)
+        .map_err(|e| format!("generated program failed to assemble:\n{}", e.render(false)))?;
+    let bytes: usize = check.image.sections.iter().map(|s| s.data.len()).sum();
+    let lps = real_lines as f64 / d.as_secs_f64();
+    out.push_str(&format!(
+        "bitloom asm: {real_lines} lines in {:.3} s = {:.2} M lines/s ({bytes} bytes of output)\n",
+        d.as_secs_f64(),
+        lps / 1e6
+    ));
+    let x86 = gen_x86(real_lines);
+    let dir = std::env::temp_dir().join(format!("bitloom-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let sfile = dir.join("x86.s");
+    std::fs::write(&sfile, &x86).map_err(|e| format!("{}: {e}", sfile.display()))?;
+    let ofile = dir.join("x86.o");
+    let gas = std::process::Command::new("as")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    match gas {
+        None => out.push_str("GNU as: not found on PATH; no comparison\n"),
+        Some(_) => {
+            let mut failed = None;
+            let dg = time_median(3, || {
+                match std::process::Command::new("as")
+                    .arg("-o")
+                    .arg(&ofile)
+                    .arg(&sfile)
+                    .output()
+                {
+                    Ok(o) if o.status.success() => {}
+                    Ok(o) => failed = Some(String::from_utf8_lossy(&o.stderr).into_owned()),
+                    Err(e) => failed = Some(e.to_string()),
+                }
+            });
+            if let Some(f) = failed {
+                out.push_str(&format!("GNU as failed: {f}\n"));
+            } else {
+                out.push_str(&format!(
+                    "GNU as (x86-64): {} lines in {:.3} s = {:.2} M lines/s\n",
+                    x86.lines().count(),
+                    dg.as_secs_f64(),
+                    x86.lines().count() as f64 / dg.as_secs_f64() / 1e6
+                ));
+                out.push_str(&format!(
+                    "ratio bitloom/GNU as throughput: {:.2}x\n",
+                    dg.as_secs_f64() / d.as_secs_f64()
+                ));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(out)
+}
+
+/// Plain native i8×i8→i32 GEMM, `c[m][n] += Σ_k a[m][k]·b[k][n]`, loop order m-k-n.
+pub fn native_gemm(m: usize, k: usize, n: usize, a: &[i8], b: &[i8], c: &mut [i32]) {
+    for i in 0..m {
+        let crow = &mut c[i * n..(i + 1) * n];
+        for kk in 0..k {
+            let av = a[i * k + kk] as i32;
+            let brow = &b[kk * n..(kk + 1) * n];
+            for (cv, &bv) in crow.iter_mut().zip(brow) {
+                *cv += av * bv as i32;
+            }
+        }
+    }
+}
+
+fn ins(op: Opcode, ops: &[O]) -> u32 {
+    Instr::new(op, ops)
+        .and_then(|i| i.encode())
+        .expect("bench program operands are in range")
+}
+
+fn li(r: u8, v: u32) -> [u32; 2] {
+    let hi = v.wrapping_add(0x1000) >> 13;
+    let lo = v.wrapping_sub(hi << 13) as i32;
+    [
+        ins(Opcode::Lui, &[O::Gpr(r), O::Imm(hi as i32)]),
+        ins(Opcode::Addi, &[O::Gpr(r), O::Gpr(r), O::Imm(lo)]),
+    ]
+}
+
+fn image(text: Vec<u32>, data: Vec<u8>, data_addr: u32) -> Image {
+    let tb: Vec<u8> = text.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let mut sections = vec![Section {
+        name: ".text".into(),
+        kind: SectionKind::Text,
+        addr: TEXT_BASE,
+        size: tb.len() as u32,
+        data: tb,
+    }];
+    if !data.is_empty() {
+        sections.push(Section {
+            name: ".data".into(),
+            kind: SectionKind::Data,
+            addr: data_addr,
+            size: data.len() as u32,
+            data,
+        });
+    }
+    Image {
+        entry: TEXT_BASE,
+        sections,
+        symbols: vec![],
+        lines: LineTable::default(),
+    }
+}
+
+/// A program computing one `bsmac` over M×K×N int8 tiles read from `.data`, then `halt 0`.
+pub fn gemm_image(m: u32, k: u32, n: u32, w: &[i8], a: &[i8]) -> Image {
+    let data_addr = 0x10_0000;
+    let mut data: Vec<u8> = w.iter().map(|&v| v as u8).collect();
+    let a_addr = data_addr + data.len() as u32;
+    data.extend(a.iter().map(|&v| v as u8));
+    let mut t = Vec::new();
+    for (c, v) in [(csr::WPREC, 8), (csr::APREC, 8), (csr::WFMT, 0), (csr::AFMT, 0)] {
+        t.push(ins(Opcode::Cfgi, &[O::Csr(c), O::Imm(v)]));
+    }
+    t.extend(li(5, 0));
+    t.extend(li(6, m));
+    t.extend(li(7, k));
+    t.extend(li(8, n));
+    t.push(ins(Opcode::Tdef, &[O::Tile(0), O::Space(Space::Wsp), O::Gpr(5), O::Gpr(6), O::Gpr(7)]));
+    t.push(ins(Opcode::Tdef, &[O::Tile(1), O::Space(Space::Asp), O::Gpr(5), O::Gpr(7), O::Gpr(8)]));
+    t.push(ins(Opcode::Tdef, &[O::Tile(2), O::Space(Space::Acc), O::Gpr(5), O::Gpr(6), O::Gpr(8)]));
+    t.extend(li(10, data_addr));
+    t.push(ins(Opcode::LdRaw, &[O::Tile(0), O::Gpr(10)]));
+    t.extend(li(10, a_addr));
+    t.push(ins(Opcode::LdRaw, &[O::Tile(1), O::Gpr(10)]));
+    t.push(ins(Opcode::Tzero, &[O::Tile(2)]));
+    t.push(ins(Opcode::Bsmac, &[O::Tile(2), O::Tile(0), O::Tile(1)]));
+    t.push(ins(Opcode::Halt, &[O::Gpr(0)]));
+    image(t, data, data_addr)
+}
+
+/// A tight scalar loop of `iters` iterations (addi, xor, dbnz), then `halt 0`.
+pub fn scalar_loop_image(iters: u32) -> Image {
+    let mut t = Vec::new();
+    t.extend(li(5, iters));
+    t.push(ins(Opcode::Addi, &[O::Gpr(6), O::Gpr(6), O::Imm(3)]));
+    t.push(ins(Opcode::Xor, &[O::Gpr(7), O::Gpr(7), O::Gpr(6)]));
+    t.push(ins(Opcode::Dbnz, &[O::Gpr(5), O::PcRel(-8)]));
+    t.push(ins(Opcode::Halt, &[O::Gpr(0)]));
+    image(t, vec![], 0)
+}
+
+/// Deterministic pseudo-random bytes (xorshift).
+pub fn rand_i8(n: usize, seed: u64) -> Vec<i8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as i8
+        })
+        .collect()
+}
+
+fn run_to_halt(img: &Image, hw: &HwConfig, timing: bool) -> Result<(Duration, u64, u64), String> {
+    let mut mach = Machine::new(hw, img).map_err(|e| e.to_string())?;
+    if timing {
+        mach.timing = Some(Timing::new(hw));
+    }
+    let t = Instant::now();
+    let r = mach.run_fast(u64::MAX).map_err(|e| e.to_string())?;
+    let d = t.elapsed();
+    if r != Some(0) {
+        return Err(format!("benchmark program did not halt with 0: {r:?}"));
+    }
+    Ok((d, mach.instret, mach.cycle()))
+}
+
+/// Run `bench emu`.
+pub fn bench_emu(size: u32, scalar_iters: u32) -> Result<String, String> {
+    let hw = HwConfig::default();
+    let (m, k, n) = (size, size, size);
+    let w = rand_i8((m * k) as usize, 1);
+    let a = rand_i8((k * n) as usize, 2);
+    let macs = m as f64 * k as f64 * n as f64;
+    let img = gemm_image(m, k, n, &w, &a);
+    let mut out = String::new();
+    let mut c = vec![0i32; (m * n) as usize];
+    let mut reps = 5;
+    let dn = time_median(reps, || {
+        c.fill(0);
+        native_gemm(m as usize, k as usize, n as usize, black_box(&w), black_box(&a), &mut c);
+        black_box(&c);
+    });
+    let mut func = Vec::new();
+    let mut timed = Vec::new();
+    let mut cycles = 0;
+    for _ in 0..reps {
+        func.push(run_to_halt(&img, &hw, false)?.0);
+        let (d, _, cy) = run_to_halt(&img, &hw, true)?;
+        timed.push(d);
+        cycles = cy;
+    }
+    func.sort();
+    timed.sort();
+    let (df, dt) = (func[reps / 2], timed[reps / 2]);
+    let rate = |d: Duration| macs / d.as_secs_f64() / 1e6;
+    out.push_str(&format!(
+        "dense int8 GEMM {m}x{k}x{n} ({:.1} M MACs, median of {reps}):\n",
+        macs / 1e6
+    ));
+    out.push_str(&format!("  native Rust i8xi8->i32 loop : {:>9.1} M MAC/s\n", rate(dn)));
+    out.push_str(&format!(
+        "  emulator, functional only   : {:>9.1} M MAC/s  ({:.2}x the native loop's time)\n",
+        rate(df),
+        df.as_secs_f64() / dn.as_secs_f64()
+    ));
+    out.push_str(&format!(
+        "  emulator, timing model      : {:>9.1} M MAC/s  ({:.2}x the native loop's time; {cycles} modelled cycles)\n",
+        rate(dt),
+        dt.as_secs_f64() / dn.as_secs_f64()
+    ));
+    reps = 3;
+    let img = scalar_loop_image(scalar_iters);
+    let mut ds = Vec::new();
+    let mut instret = 0;
+    for _ in 0..reps {
+        let (d, i, _) = run_to_halt(&img, &hw, false)?;
+        ds.push(d);
+        instret = i;
+    }
+    ds.sort();
+    let d = ds[reps / 2];
+    out.push_str(&format!(
+        "scalar loop: {instret} instructions in {:.3} s = {:.1} M instr/s (functional)\n",
+        d.as_secs_f64(),
+        instret as f64 / d.as_secs_f64() / 1e6
+    ));
+    let _ = std::io::stdout().flush();
+    Ok(out)
+}
