@@ -5,6 +5,7 @@
 //! See docs/ISA.md for the normative specification.
 
 pub mod csr;
+pub mod disasm;
 pub mod docgen;
 pub mod elf;
 pub mod image;
