@@ -67,7 +67,7 @@ pub fn gen_x86(lines: usize) -> String {
 
 /// Run `bench asm`.
 pub fn bench_asm(lines: usize) -> Result<String, String> {
-    let src = bitloom_asm::gen::generate(lines);
+    let src = bitloom_asm::gen::program(lines, 1);
     let real_lines = src.lines().count();
     let mut out = String::new();
     let opts = bitloom_asm::Options::default();
@@ -193,16 +193,48 @@ pub fn gemm_image(m: u32, k: u32, n: u32, w: &[i8], a: &[i8]) -> Image {
     let a_addr = data_addr + data.len() as u32;
     data.extend(a.iter().map(|&v| v as u8));
     let mut t = Vec::new();
-    for (c, v) in [(csr::WPREC, 8), (csr::APREC, 8), (csr::WFMT, 0), (csr::AFMT, 0)] {
+    for (c, v) in [
+        (csr::WPREC, 8),
+        (csr::APREC, 8),
+        (csr::WFMT, 0),
+        (csr::AFMT, 0),
+    ] {
         t.push(ins(Opcode::Cfgi, &[O::Csr(c), O::Imm(v)]));
     }
     t.extend(li(5, 0));
     t.extend(li(6, m));
     t.extend(li(7, k));
     t.extend(li(8, n));
-    t.push(ins(Opcode::Tdef, &[O::Tile(0), O::Space(Space::Wsp), O::Gpr(5), O::Gpr(6), O::Gpr(7)]));
-    t.push(ins(Opcode::Tdef, &[O::Tile(1), O::Space(Space::Asp), O::Gpr(5), O::Gpr(7), O::Gpr(8)]));
-    t.push(ins(Opcode::Tdef, &[O::Tile(2), O::Space(Space::Acc), O::Gpr(5), O::Gpr(6), O::Gpr(8)]));
+    t.push(ins(
+        Opcode::Tdef,
+        &[
+            O::Tile(0),
+            O::Space(Space::Wsp),
+            O::Gpr(5),
+            O::Gpr(6),
+            O::Gpr(7),
+        ],
+    ));
+    t.push(ins(
+        Opcode::Tdef,
+        &[
+            O::Tile(1),
+            O::Space(Space::Asp),
+            O::Gpr(5),
+            O::Gpr(7),
+            O::Gpr(8),
+        ],
+    ));
+    t.push(ins(
+        Opcode::Tdef,
+        &[
+            O::Tile(2),
+            O::Space(Space::Acc),
+            O::Gpr(5),
+            O::Gpr(6),
+            O::Gpr(8),
+        ],
+    ));
     t.extend(li(10, data_addr));
     t.push(ins(Opcode::LdRaw, &[O::Tile(0), O::Gpr(10)]));
     t.extend(li(10, a_addr));
@@ -264,7 +296,14 @@ pub fn bench_emu(size: u32, scalar_iters: u32) -> Result<String, String> {
     let mut reps = 5;
     let dn = time_median(reps, || {
         c.fill(0);
-        native_gemm(m as usize, k as usize, n as usize, black_box(&w), black_box(&a), &mut c);
+        native_gemm(
+            m as usize,
+            k as usize,
+            n as usize,
+            black_box(&w),
+            black_box(&a),
+            &mut c,
+        );
         black_box(&c);
     });
     let mut func = Vec::new();
@@ -284,7 +323,10 @@ pub fn bench_emu(size: u32, scalar_iters: u32) -> Result<String, String> {
         "dense int8 GEMM {m}x{k}x{n} ({:.1} M MACs, median of {reps}):\n",
         macs / 1e6
     ));
-    out.push_str(&format!("  native Rust i8xi8->i32 loop : {:>9.1} M MAC/s\n", rate(dn)));
+    out.push_str(&format!(
+        "  native Rust i8xi8->i32 loop : {:>9.1} M MAC/s\n",
+        rate(dn)
+    ));
     out.push_str(&format!(
         "  emulator, functional only   : {:>9.1} M MAC/s  ({:.2}x the native loop's time)\n",
         rate(df),

@@ -1,2 +1,280 @@
-//! The `bitloom` command-line tool.
-fn main() {}
+//! The `bitloom` command-line tool: assembler, disassembler, emulator and benchmarks for the
+//! Loom ISA. Each subcommand is a thin layer over the library crates.
+
+mod bench;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use bitloom_emu::run::Outcome;
+use bitloom_isa::image::Image;
+use clap::{Parser, Subcommand};
+
+/// Toolchain for the Loom quantization-flexible accelerator ISA.
+#[derive(Parser)]
+#[command(name = "bitloom", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Assemble a source file into a Loom ELF executable.
+    Asm {
+        /// Input assembly file.
+        input: PathBuf,
+        /// Output ELF file (default: input with `.elf` extension).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Print a listing (address, encoding, source) to stdout, or to FILE.
+        #[arg(short = 'l', long = "listing", num_args = 0..=1, default_missing_value = "-")]
+        listing: Option<String>,
+    },
+    /// Disassemble a Loom ELF file (symbolised, with section dump).
+    Objdump {
+        /// ELF file (or assembly source, assembled on the fly).
+        input: PathBuf,
+        /// Interleave source lines from the line table.
+        #[arg(short = 'S', long)]
+        source: bool,
+        /// Emit re-assemblable source instead of a listing.
+        #[arg(long)]
+        reassemble: bool,
+    },
+    /// Run a program (`.s` is assembled on the fly) on the emulator and print statistics.
+    Run {
+        /// Program: ELF file or assembly source.
+        input: PathBuf,
+        /// Hardware description (TOML); default: the built-in config (see `bitloom hw`).
+        #[arg(long)]
+        hw: Option<PathBuf>,
+        /// Functional only: no timing model (faster; `cycle` reads instret).
+        #[arg(long)]
+        no_timing: bool,
+        /// Check every accelerator instruction against the reference implementation.
+        #[arg(long)]
+        checked: bool,
+        /// Stop after this many instructions.
+        #[arg(long)]
+        max_steps: Option<u64>,
+        /// Stop after this many modelled cycles.
+        #[arg(long)]
+        max_cycles: Option<u64>,
+        /// Write statistics as JSON.
+        #[arg(long, value_name = "FILE")]
+        stats_json: Option<PathBuf>,
+        /// Write a per-instruction commit log (like Spike's --log-commits).
+        #[arg(long, value_name = "FILE")]
+        trace: Option<PathBuf>,
+        /// Write a Chrome/Perfetto trace-event timeline of unit activity.
+        #[arg(long, value_name = "FILE")]
+        timeline: Option<PathBuf>,
+        /// Do not print the statistics summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Print the effective hardware configuration as TOML.
+    Hw {
+        /// Configuration file to load and validate (default: built-in defaults).
+        #[arg(long)]
+        hw: Option<PathBuf>,
+    },
+    /// Print the instruction set summary (generated from the instruction table).
+    Isa,
+    /// Measure throughput (see README "Performance").
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// Assembler lines/s, against GNU as on an x86 file of the same size and shape.
+    Asm {
+        /// Lines in the generated program.
+        #[arg(long, default_value_t = 1_000_000)]
+        lines: usize,
+    },
+    /// Emulator MAC/s (functional and timing) against a native GEMM loop; scalar instr/s.
+    Emu {
+        /// GEMM size (M = K = N).
+        #[arg(long, default_value_t = 256)]
+        size: u32,
+        /// Iterations of the scalar loop (3 instructions each).
+        #[arg(long, default_value_t = 50_000_000)]
+        scalar_iters: u32,
+    },
+}
+
+/// A CLI failure: already-formatted message, exit status.
+struct Fail(String, u8);
+
+impl<E: std::fmt::Display> From<E> for Fail {
+    fn from(e: E) -> Self {
+        Fail(e.to_string(), 1)
+    }
+}
+
+fn color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Assemble `path`, rendering diagnostics on failure.
+fn assemble(path: &Path) -> Result<bitloom_asm::Output, Fail> {
+    bitloom_asm::assemble_file(path, &bitloom_asm::Options::default())
+        .map_err(|d| Fail(d.render(color()), 1))
+}
+
+/// Load an ELF file, or assemble a source file, into an image.
+fn load_program(path: &Path) -> Result<Image, Fail> {
+    let bytes =
+        std::fs::read(path).map_err(|e| Fail(format!("error: {}: {e}", path.display()), 1))?;
+    if bytes.starts_with(b"\x7fELF") {
+        bitloom_isa::elf::read_elf(&bytes)
+            .map_err(|e| Fail(format!("error: {}: {e}", path.display()), 1))
+    } else {
+        Ok(assemble(path)?.image)
+    }
+}
+
+fn write_file(path: &Path, data: &[u8]) -> Result<(), Fail> {
+    std::fs::write(path, data).map_err(|e| Fail(format!("error: {}: {e}", path.display()), 1))
+}
+
+fn load_hw(path: Option<&Path>) -> Result<bitloom_emu::hw::HwConfig, Fail> {
+    match path {
+        Some(p) => bitloom_emu::hw::HwConfig::load(p).map_err(|e| Fail(format!("error: {e}"), 1)),
+        None => Ok(bitloom_emu::hw::HwConfig::default()),
+    }
+}
+
+fn real_main() -> Result<u8, Fail> {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Asm {
+            input,
+            output,
+            listing,
+        } => {
+            let out = assemble(&input)?;
+            let elf = bitloom_isa::elf::write_elf(&out.image)?;
+            let opath = output.unwrap_or_else(|| input.with_extension("elf"));
+            write_file(&opath, &elf)?;
+            match listing.as_deref() {
+                Some("-") => print!("{}", out.listing),
+                Some(f) => write_file(Path::new(f), out.listing.as_bytes())?,
+                None => {}
+            }
+            Ok(0)
+        }
+        Cmd::Objdump {
+            input,
+            source,
+            reassemble,
+        } => {
+            let img = load_program(&input)?;
+            if reassemble {
+                print!("{}", bitloom_isa::disasm::disassemble_to_source(&img));
+            } else {
+                let opts = bitloom_isa::disasm::ObjdumpOptions {
+                    source,
+                    ..Default::default()
+                };
+                print!("{}", bitloom_isa::disasm::objdump(&img, &opts));
+            }
+            Ok(0)
+        }
+        Cmd::Run {
+            input,
+            hw,
+            no_timing,
+            checked,
+            max_steps,
+            max_cycles,
+            stats_json,
+            trace,
+            timeline,
+            quiet,
+        } => {
+            let hwc = load_hw(hw.as_deref())?;
+            let img = load_program(&input)?;
+            let mut m = bitloom_emu::machine::Machine::new(&hwc, &img)
+                .map_err(|e| Fail(format!("error: {}: {e}", input.display()), 1))?;
+            if !no_timing {
+                m.timing = Some(bitloom_emu::timing::Timing::new(&hwc));
+            }
+            m.checked = checked;
+            let trace_w: Option<Box<dyn std::io::Write>> = match &trace {
+                Some(p) => Some(Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(p)
+                        .map_err(|e| Fail(format!("error: {}: {e}", p.display()), 1))?,
+                ))),
+                None => None,
+            };
+            let mut opts = bitloom_emu::run::RunOptions {
+                max_steps,
+                max_cycles,
+                trace: trace_w,
+                timeline: timeline.is_some(),
+                progress: std::io::stderr().is_terminal(),
+            };
+            let report = bitloom_emu::run::run(&mut m, &mut opts);
+            drop(opts);
+            if let Some(p) = &stats_json {
+                write_file(p, report.stats.to_json().as_bytes())?;
+            }
+            if let Some(p) = &timeline {
+                write_file(p, report.chrome_trace().to_string().as_bytes())?;
+            }
+            if !quiet {
+                eprint!("{}", report.stats.human());
+            }
+            match &report.outcome {
+                Outcome::Exit(code) => {
+                    if !quiet {
+                        eprintln!("exit code {code}");
+                    }
+                    Ok((code & 0xff) as u8)
+                }
+                Outcome::Trap(t) => Err(Fail(t.render(m.image()), 2)),
+                Outcome::TraceError(e) => Err(Fail(format!("error: writing the trace: {e}"), 2)),
+            }
+        }
+        Cmd::Hw { hw } => {
+            let c = load_hw(hw.as_deref())?;
+            print!("{}", c.to_toml());
+            Ok(0)
+        }
+        Cmd::Isa => {
+            print!("{}", bitloom_isa::docgen::instructions_markdown());
+            print!("{}", bitloom_isa::docgen::csrs_markdown());
+            Ok(0)
+        }
+        Cmd::Bench { what } => {
+            let r = match what {
+                BenchWhat::Asm { lines } => bench::bench_asm(lines),
+                BenchWhat::Emu { size, scalar_iters } => bench::bench_emu(size, scalar_iters),
+            };
+            match r {
+                Ok(s) => {
+                    print!("{s}");
+                    Ok(0)
+                }
+                Err(e) => Err(Fail(format!("error: {e}"), 1)),
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match real_main() {
+        Ok(c) => ExitCode::from(c),
+        Err(Fail(msg, code)) => {
+            eprintln!("{}", msg.trim_end());
+            ExitCode::from(code)
+        }
+    }
+}

@@ -1,9 +1,61 @@
-//! Hardware configuration: sizes, bandwidths, latencies and energies, read from TOML.
-//! (Memory section only so far; the timing-model work extends this file.)
+//! Hardware configuration: clock, memory sizes and bandwidths, RLE codec, MAC array geometry
+//! and cost model, post-processing, scalar-core latencies and the energy table, read from a
+//! TOML file (`emu/hw/default.toml` documents every field; docs/TIMING.md explains them).
+//!
+//! Every section and field has a default, but a file that names an unknown section or key,
+//! or a file that does not exist, is an error naming the file and the key — configs never
+//! fall back silently.
+
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-/// Memory sizes and parameters.
+/// Why a hardware description could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum HwError {
+    /// The file could not be read (missing, unreadable).
+    #[error("{path}: cannot read hardware config: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// TOML syntax error, unknown key or wrong type (the message carries line and column).
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file (or `<string>`).
+        path: PathBuf,
+        /// toml's diagnostic, with line, column and the offending key.
+        message: String,
+    },
+    /// A value is out of its legal range.
+    #[error("{path}: invalid value for `{key}`: {message}")]
+    Invalid {
+        /// The file (or `<string>`).
+        path: PathBuf,
+        /// Dotted key, e.g. `mac.group`.
+        key: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// `[clock]`: the accelerator clock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClockConfig {
+    /// Clock frequency in MHz (converts cycles to seconds for TOPS and energy).
+    pub freq_mhz: f64,
+}
+
+impl Default for ClockConfig {
+    fn default() -> Self {
+        ClockConfig { freq_mhz: 310.0 }
+    }
+}
+
+/// `[mem]`: memory sizes and parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MemConfig {
@@ -15,6 +67,12 @@ pub struct MemConfig {
     pub asp_bytes: u32,
     /// Accumulator scratchpad bytes.
     pub acc_bytes: u32,
+    /// DRAM interface bandwidth in bytes per cycle.
+    pub dram_bytes_per_cycle: u32,
+    /// Cycles from a DMA request to its first DRAM byte.
+    pub dram_latency: u32,
+    /// Scratchpad port bandwidth (per scratchpad) in bytes per cycle, seen by the DMA.
+    pub spad_bytes_per_cycle: u32,
 }
 
 impl Default for MemConfig {
@@ -24,6 +82,226 @@ impl Default for MemConfig {
             wsp_bytes: 1 << 20,
             asp_bytes: 1 << 20,
             acc_bytes: 4 << 20,
+            dram_bytes_per_cycle: 16,
+            dram_latency: 100,
+            spad_bytes_per_cycle: 64,
+        }
+    }
+}
+
+/// `[rle]`: throughput of the run-length decoder (`ld.rle`) and encoder (`st.rle`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RleConfig {
+    /// Expanded elements produced per cycle by the decoder / zero eliminator.
+    pub decode_elems_per_cycle: u32,
+    /// Elements consumed per cycle by the encoder.
+    pub encode_elems_per_cycle: u32,
+}
+
+impl Default for RleConfig {
+    fn default() -> Self {
+        RleConfig {
+            decode_elems_per_cycle: 32,
+            encode_elems_per_cycle: 16,
+        }
+    }
+}
+
+/// Which accelerator's cycle formula the MAC array follows (docs/TIMING.md "Baselines").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MacModel {
+    /// Loom: zero elimination + bit-serial on the `serial` operand, BitCluster, bit-slices.
+    #[serde(rename = "loom")]
+    Loom,
+    /// Bit-parallel: one cycle per pass whatever the precision.
+    #[serde(rename = "bit-parallel")]
+    BitParallel,
+    /// Stripes: activation-serial, cost = activation precision.
+    #[serde(rename = "stripes")]
+    Stripes,
+    /// Bit-Pragmatic: zero-bit skipping, cost = max effectual bits over the lane group.
+    #[serde(rename = "pragmatic")]
+    Pragmatic,
+    /// Laconic: cost = max over the lane group of eff(a)·eff(w).
+    #[serde(rename = "laconic")]
+    Laconic,
+    /// Bit Fusion: ⌊8/max(Pa,2)⌋·⌊8/max(Pw,2)⌋ products per lane per cycle.
+    #[serde(rename = "bitfusion")]
+    BitFusion,
+}
+
+impl MacModel {
+    /// The name used in the config file.
+    pub fn name(self) -> &'static str {
+        match self {
+            MacModel::Loom => "loom",
+            MacModel::BitParallel => "bit-parallel",
+            MacModel::Stripes => "stripes",
+            MacModel::Pragmatic => "pragmatic",
+            MacModel::Laconic => "laconic",
+            MacModel::BitFusion => "bitfusion",
+        }
+    }
+}
+
+/// `[mac]`: the MAC array.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MacConfig {
+    /// Cycle formula.
+    pub model: MacModel,
+    /// PE rows: output rows (m) computed in parallel.
+    pub rows: u32,
+    /// PE columns: output columns (n) computed in parallel.
+    pub cols: u32,
+    /// Bit-serial lanes per PE (reduction elements in flight per PE).
+    pub lanes: u32,
+    /// Lanes that advance in lock-step (a lane group); `lanes` must be a multiple.
+    pub group: u32,
+    /// Fixed cycles per bit-serial pass (accumulate/shift): T(p) ∝ 1/(p + overhead).
+    pub pass_overhead: f64,
+    /// Loom only: zero eliminator packs effectual (non-zero × non-zero) pairs into lanes.
+    pub zero_elim: bool,
+    /// Loom only: int/uint serial operands skip zero bits (cost = effectual bits).
+    pub zero_bit_skip: bool,
+    /// Pipeline fill and drain cycles added to every MAC instruction.
+    pub fixed_latency: u32,
+    /// Extra cycles per (output, vector) for the per-vector scale multiply of `vscale`.
+    pub vector_scale_cycles: u32,
+}
+
+impl Default for MacConfig {
+    fn default() -> Self {
+        MacConfig {
+            model: MacModel::Loom,
+            rows: 16,
+            cols: 16,
+            lanes: 32,
+            group: 16,
+            pass_overhead: 0.3,
+            zero_elim: true,
+            zero_bit_skip: true,
+            fixed_latency: 4,
+            vector_scale_cycles: 0,
+        }
+    }
+}
+
+/// `[post]`: the post-processing unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PostConfig {
+    /// Accumulator elements processed per cycle.
+    pub elems_per_cycle: u32,
+    /// Pipeline latency per instruction.
+    pub latency: u32,
+}
+
+impl Default for PostConfig {
+    fn default() -> Self {
+        PostConfig {
+            elems_per_cycle: 16,
+            latency: 2,
+        }
+    }
+}
+
+/// `[tile]`: tile bookkeeping (`tzero`, `dchk`: the runtime density detector).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TileConfig {
+    /// Elements zeroed or density-checked per cycle.
+    pub elems_per_cycle: u32,
+}
+
+impl Default for TileConfig {
+    fn default() -> Self {
+        TileConfig {
+            elems_per_cycle: 64,
+        }
+    }
+}
+
+/// `[scalar]`: the in-order scalar control core.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScalarConfig {
+    /// Cycles of an ALU instruction.
+    pub alu: u32,
+    /// Cycles of a multiply/divide.
+    pub muldiv: u32,
+    /// Cycles of a scalar load.
+    pub load: u32,
+    /// Cycles of a scalar store.
+    pub store: u32,
+    /// Cycles of a branch (not taken).
+    pub branch: u32,
+    /// Cycles of a jump (before the taken penalty).
+    pub jump: u32,
+    /// Cycles of `csrr`/`cfg`/`cfgi`.
+    pub config: u32,
+    /// Cycles of `halt`/`ebreak`/`sync` (after draining, for `halt`/`sync`).
+    pub system: u32,
+    /// Cycles of `tdef` (and the issue part of `tzero`/`dchk`).
+    pub tile: u32,
+    /// Extra cycles for a taken branch or a jump.
+    pub taken_penalty: u32,
+    /// Cycles the core spends handing a command to an accelerator unit.
+    pub accel_issue: u32,
+    /// Commands a unit's queue holds before the core stalls (1..=64).
+    pub queue_depth: u32,
+}
+
+impl Default for ScalarConfig {
+    fn default() -> Self {
+        ScalarConfig {
+            alu: 1,
+            muldiv: 4,
+            load: 2,
+            store: 1,
+            branch: 1,
+            jump: 1,
+            config: 1,
+            system: 1,
+            tile: 1,
+            taken_penalty: 2,
+            accel_issue: 1,
+            queue_depth: 4,
+        }
+    }
+}
+
+/// `[energy]`: energy per event and static power.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnergyConfig {
+    /// pJ per effectual lane bit-cycle of the MAC array.
+    pub mac_bit_pj: f64,
+    /// pJ per MAC actually performed (operand fetch, accumulate), whatever its bits.
+    pub mac_op_pj: f64,
+    /// pJ per byte crossing the DRAM interface.
+    pub dram_byte_pj: f64,
+    /// pJ per byte read or written in a scratchpad.
+    pub spad_byte_pj: f64,
+    /// pJ per retired scalar-core instruction (every instruction is issued by it).
+    pub scalar_instr_pj: f64,
+    /// pJ per element handled by the post-processing unit.
+    pub post_elem_pj: f64,
+    /// Static (leakage + clock) power in mW, charged for every cycle.
+    pub static_mw: f64,
+}
+
+impl Default for EnergyConfig {
+    fn default() -> Self {
+        EnergyConfig {
+            mac_bit_pj: 0.019,
+            mac_op_pj: 0.006,
+            dram_byte_pj: 40.0,
+            spad_byte_pj: 0.05,
+            scalar_instr_pj: 2.0,
+            post_elem_pj: 0.05,
+            static_mw: 5.0,
         }
     }
 }
@@ -32,6 +310,154 @@ impl Default for MemConfig {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HwConfig {
+    /// Clock.
+    pub clock: ClockConfig,
     /// Memory hierarchy.
     pub mem: MemConfig,
+    /// RLE codec.
+    pub rle: RleConfig,
+    /// MAC array.
+    pub mac: MacConfig,
+    /// Post-processing unit.
+    pub post: PostConfig,
+    /// Tile bookkeeping.
+    pub tile: TileConfig,
+    /// Scalar core.
+    pub scalar: ScalarConfig,
+    /// Energy table.
+    pub energy: EnergyConfig,
+}
+
+impl HwConfig {
+    /// Read and validate a TOML hardware description. A missing file, a syntax error, an
+    /// unknown section or key, or an out-of-range value is an error naming the file (and the
+    /// line, column and key where toml reports them).
+    pub fn load(path: impl AsRef<Path>) -> Result<HwConfig, HwError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| HwError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse_named(&text, path)
+    }
+
+    /// Parse and validate TOML text (errors name `<string>` as the file).
+    pub fn parse(text: &str) -> Result<HwConfig, HwError> {
+        Self::parse_named(text, Path::new("<string>"))
+    }
+
+    fn parse_named(text: &str, path: &Path) -> Result<HwConfig, HwError> {
+        let hw: HwConfig = toml::from_str(text).map_err(|e| HwError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        hw.validate_named(path)?;
+        Ok(hw)
+    }
+
+    /// The effective configuration as TOML (every field, defaults included).
+    pub fn to_toml(&self) -> String {
+        // Serialising plain structs of numbers, strings and booleans cannot fail.
+        toml::to_string(self).unwrap_or_default()
+    }
+
+    /// Check value ranges (sizes, bandwidths, the lane-group geometry).
+    pub fn validate(&self) -> Result<(), HwError> {
+        self.validate_named(Path::new("<config>"))
+    }
+
+    fn validate_named(&self, path: &Path) -> Result<(), HwError> {
+        let bad = |key: &'static str, message: String| HwError::Invalid {
+            path: path.to_path_buf(),
+            key,
+            message,
+        };
+        let positive_f = |key: &'static str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(bad(key, format!("{v} (must be a finite number > 0)")))
+            }
+        };
+        let nonneg_f = |key: &'static str, v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(bad(key, format!("{v} (must be a finite number >= 0)")))
+            }
+        };
+        let at_least_1 = |key: &'static str, v: u32| {
+            if v >= 1 {
+                Ok(())
+            } else {
+                Err(bad(key, "0 (must be at least 1)".into()))
+            }
+        };
+        positive_f("clock.freq_mhz", self.clock.freq_mhz)?;
+        at_least_1("mem.dram_bytes", self.mem.dram_bytes)?;
+        at_least_1("mem.dram_bytes_per_cycle", self.mem.dram_bytes_per_cycle)?;
+        at_least_1("mem.spad_bytes_per_cycle", self.mem.spad_bytes_per_cycle)?;
+        at_least_1(
+            "rle.decode_elems_per_cycle",
+            self.rle.decode_elems_per_cycle,
+        )?;
+        at_least_1(
+            "rle.encode_elems_per_cycle",
+            self.rle.encode_elems_per_cycle,
+        )?;
+        at_least_1("mac.rows", self.mac.rows)?;
+        at_least_1("mac.cols", self.mac.cols)?;
+        at_least_1("mac.lanes", self.mac.lanes)?;
+        at_least_1("mac.group", self.mac.group)?;
+        if self.mac.rows as u64 * self.mac.cols as u64 > 1 << 20 {
+            return Err(bad(
+                "mac.rows",
+                format!("{}x{} PEs (at most 2^20 PEs)", self.mac.rows, self.mac.cols),
+            ));
+        }
+        if self.mac.group > 4096 {
+            return Err(bad(
+                "mac.group",
+                format!("{} (at most 4096)", self.mac.group),
+            ));
+        }
+        if self.mac.lanes % self.mac.group != 0 {
+            return Err(bad(
+                "mac.lanes",
+                format!(
+                    "{} is not a multiple of mac.group = {}",
+                    self.mac.lanes, self.mac.group
+                ),
+            ));
+        }
+        nonneg_f("mac.pass_overhead", self.mac.pass_overhead)?;
+        if self.mac.pass_overhead > 1000.0 {
+            return Err(bad(
+                "mac.pass_overhead",
+                format!("{} (at most 1000)", self.mac.pass_overhead),
+            ));
+        }
+        at_least_1("post.elems_per_cycle", self.post.elems_per_cycle)?;
+        at_least_1("tile.elems_per_cycle", self.tile.elems_per_cycle)?;
+        if !(1..=64).contains(&self.scalar.queue_depth) {
+            return Err(bad(
+                "scalar.queue_depth",
+                format!("{} (must be 1..=64)", self.scalar.queue_depth),
+            ));
+        }
+        let e = &self.energy;
+        nonneg_f("energy.mac_bit_pj", e.mac_bit_pj)?;
+        nonneg_f("energy.mac_op_pj", e.mac_op_pj)?;
+        nonneg_f("energy.dram_byte_pj", e.dram_byte_pj)?;
+        nonneg_f("energy.spad_byte_pj", e.spad_byte_pj)?;
+        nonneg_f("energy.scalar_instr_pj", e.scalar_instr_pj)?;
+        nonneg_f("energy.post_elem_pj", e.post_elem_pj)?;
+        nonneg_f("energy.static_mw", e.static_mw)?;
+        Ok(())
+    }
+
+    /// Total bit-serial lanes of the MAC array (rows × cols × lanes).
+    pub fn total_lanes(&self) -> u64 {
+        self.mac.rows as u64 * self.mac.cols as u64 * self.mac.lanes as u64
+    }
 }

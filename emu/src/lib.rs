@@ -1,6 +1,20 @@
 //! The Loom emulator: exact functional semantics of docs/ISA.md plus a cycle-level timing
 //! model (docs/TIMING.md), statistics and traces.
 
+mod accel;
+pub mod formats;
 pub mod hw;
+pub mod loader;
+pub mod machine;
+pub mod mem;
+pub mod reference;
 pub mod timing;
+pub mod trap;
 pub mod work;
+
+pub use loader::LoadError;
+pub use machine::{Lut, Machine, Step, Storage, Tile};
+pub use trap::{Trap, TrapKind};
+pub mod run;
+pub mod stats;
+pub mod trace;

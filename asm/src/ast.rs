@@ -1,0 +1,122 @@
+//! Syntax tree of one source line, as produced by the lalrpop grammar. Names are kept as
+//! spans into the source buffer; nothing here borrows the text.
+
+use crate::source::Span;
+
+/// Binary operators, C precedence (see docs/ASSEMBLY.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Or,
+    Xor,
+    And,
+    Shl,
+    Shr,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+/// Unary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Not,
+    Plus,
+}
+
+/// A constant expression.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expr {
+    /// Integer or character literal.
+    Num(i64, Span),
+    /// Symbol or register name.
+    Ident(Span),
+    /// Numeric local label reference `1f` / `1b` (number, forward).
+    Local(u32, bool, Span),
+    /// `.`, the address of the current statement.
+    Dot(Span),
+    /// A macro parameter that was not substituted (outside a macro, or unknown name).
+    Param(Span),
+    /// Unary operation.
+    Un(UnOp, Box<Expr>, Span),
+    /// Binary operation.
+    Bin(BinOp, Box<(Expr, Expr)>, Span),
+    /// Parenthesised expression (kept so `(r1)` can be read as a memory operand).
+    Paren(Box<Expr>, Span),
+}
+
+impl Expr {
+    /// Source span of the whole expression.
+    pub fn span(&self) -> Span {
+        match self {
+            Expr::Num(_, s)
+            | Expr::Ident(s)
+            | Expr::Local(_, _, s)
+            | Expr::Dot(s)
+            | Expr::Param(s)
+            | Expr::Un(_, _, s)
+            | Expr::Bin(_, _, s)
+            | Expr::Paren(_, s) => *s,
+        }
+    }
+}
+
+/// One operand of an instruction or argument of a directive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// An expression (also register names and keywords, as identifiers).
+    Expr(Expr),
+    /// `disp(base)`: displacement and base register.
+    Mem(Box<(Expr, Expr)>, Span),
+    /// A string literal; the span covers the quotes.
+    Str(Span),
+}
+
+impl Arg {
+    /// Source span of the argument.
+    pub fn span(&self) -> Span {
+        match self {
+            Arg::Expr(e) => e.span(),
+            Arg::Mem(_, s) | Arg::Str(s) => *s,
+        }
+    }
+}
+
+/// A label definition at the start of a line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Label {
+    /// `name:`
+    Named(Span),
+    /// `1:` (numeric local label).
+    Numeric(u32, Span),
+}
+
+/// The statement part of a line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stmt {
+    /// Mnemonic (instruction, pseudo-instruction, macro) or directive with arguments.
+    Op {
+        /// Name span (`add`, `.word`, `my_macro`).
+        name: Span,
+        /// Arguments.
+        args: Vec<Arg>,
+    },
+    /// `name = expr`.
+    Assign {
+        /// Symbol name.
+        name: Span,
+        /// Value.
+        expr: Expr,
+    },
+}
+
+/// A parsed line.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Line {
+    /// Labels defined at the start of the line.
+    pub labels: Vec<Label>,
+    /// The statement, if any.
+    pub stmt: Option<Stmt>,
+}

@@ -1,0 +1,151 @@
+//! API-level tests: generated programs, listings, line tables, symbols, diagnostics counts.
+
+use bitloom_asm::{assemble_str, gen, Options};
+use bitloom_isa::image::{SectionKind, SymbolKind};
+
+#[test]
+fn generated_program_assembles() {
+    let src = gen::program(5000, 7);
+    let out = match assemble_str("gen.s", &src, &Options::default()) {
+        Ok(o) => o,
+        Err(d) => panic!("{}", d.render(false)),
+    };
+    assert!(out.stats.lines >= 5000);
+    assert!(out.stats.instructions > 3000);
+    assert_eq!(out.image.lines.rows.len() as u64, out.stats.instructions);
+    assert!(out.image.section(".data").is_some());
+}
+
+#[test]
+fn symbols_sections_and_line_table() {
+    let src = "\
+        .equ N, 4
+        .macro two
+        nop
+        nop
+        .endm
+        .global _start
+        .text
+_start: li r1, N
+        two
+.Lhidden:
+        halt r0
+        .data
+tbl:    .word 1, 2
+        .bss
+buf:    .zero 8
+";
+    let out = assemble_str(
+        "prog.s",
+        src,
+        &Options {
+            listing: true,
+            ..Options::default()
+        },
+    )
+    .unwrap_or_else(|d| panic!("{}", d.render(false)));
+    let img = &out.image;
+    let sym = |n: &str| img.symbols.iter().find(|s| s.name == n);
+    let start = sym("_start").expect("_start");
+    assert_eq!(
+        (start.kind, start.global, start.value),
+        (SymbolKind::Func, true, 0x1000)
+    );
+    assert_eq!(start.size, 16);
+    assert_eq!(sym("tbl").map(|s| s.kind), Some(SymbolKind::Object));
+    assert_eq!(
+        sym("N").map(|s| (s.kind, s.value, s.section)),
+        Some((SymbolKind::Absolute, 4, None))
+    );
+    assert!(
+        sym(".Lhidden").is_none(),
+        ".L symbols stay local to the assembler"
+    );
+    assert_eq!(img.entry, 0x1000);
+    let kinds: Vec<_> = img
+        .sections
+        .iter()
+        .map(|s| (s.name.as_str(), s.kind, s.addr))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (".text", SectionKind::Text, 0x1000),
+            (".data", SectionKind::Data, 0x1010),
+            (".bss", SectionKind::Bss, 0x1020)
+        ]
+    );
+    assert_eq!(
+        img.section(".bss").map(|s| (s.size, s.data.len())),
+        Some((8, 0))
+    );
+    // Line table: one row per instruction; macro bodies map to the invocation line.
+    let rows: Vec<_> = img
+        .lines
+        .rows
+        .iter()
+        .map(|r| (r.addr, r.line, r.col))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (0x1000, 8, 9),
+            (0x1004, 9, 9),
+            (0x1008, 9, 9),
+            (0x100c, 11, 9)
+        ]
+    );
+    assert_eq!(img.lines.files, ["prog.s"]);
+    // Listing: line number, address, encoding, source.
+    assert!(
+        out.listing
+            .contains("    8 00001000 20011000 _start: li r1, N"),
+        "{}",
+        out.listing
+    );
+}
+
+#[test]
+fn warnings_and_diagnostic_api() {
+    let out = assemble_str("w.s", ".data\n.byte 1\n.word 2\n", &Options::default())
+        .expect("warnings do not fail");
+    assert_eq!(out.warnings.warning_count(), 1);
+    assert!(out.warnings.render(false).contains("not 4-byte aligned"));
+    let err = assemble_str("e.s", "ad r1, r2, r3\nj nowhere\n", &Options::default()).unwrap_err();
+    assert_eq!(err.error_count(), 2);
+    let (file, line, col) = err.location(&err.list[1]);
+    assert_eq!((file.as_str(), line, col), ("e.s", 2, 3));
+    assert!(err.render(true).contains("\u{1b}["), "colour when asked");
+    assert!(!err.render(false).contains("\u{1b}["), "no colour when not");
+    assert_eq!(err.to_string(), err.render(false));
+}
+
+#[test]
+fn missing_file_is_a_diagnostic() {
+    let err = bitloom_asm::assemble_file(
+        std::path::Path::new("/nonexistent/x.s"),
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.error_count(), 1);
+    assert!(err.render(false).contains("cannot read"));
+}
+
+/// The example kernels shipped in programs/examples assemble.
+#[test]
+fn example_programs_assemble() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../programs/examples");
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let mut failures = String::new();
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "s") {
+            if let Err(d) = bitloom_asm::assemble_file(&p, &Options::default()) {
+                failures.push_str(&d.render(false));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures}");
+}

@@ -1,0 +1,4 @@
+        .align 3
+        .fill 2, 3, 0
+        .byte "text"
+        .equ 5, 6

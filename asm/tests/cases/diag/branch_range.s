@@ -1,0 +1,3 @@
+_start: beq r1, r2, far
+        .zero 40000
+far:    halt r0

@@ -1,0 +1,3 @@
+        .word 1f
+        .word 2b
+1:

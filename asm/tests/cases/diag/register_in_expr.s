@@ -1,0 +1,2 @@
+        .word r1 + 1
+        .byte \x

@@ -1,0 +1,2 @@
+        cfgi wprek, 4
+        csrr r1, 0x7f

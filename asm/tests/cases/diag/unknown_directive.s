@@ -1,0 +1,2 @@
+        .wrod 1
+        .frobnicate

@@ -1,0 +1,5 @@
+        .data
+buffer: .word 0
+        .word bufer
+        .text
+        j nowhere

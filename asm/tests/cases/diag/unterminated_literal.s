@@ -1,0 +1,2 @@
+        .ascii "abc
+        .byte 'x

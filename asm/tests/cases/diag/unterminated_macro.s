@@ -1,0 +1,5 @@
+        .macro twice x
+        \x
+        \x
+
+        nop

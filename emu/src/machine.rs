@@ -1,0 +1,744 @@
+//! The architectural machine (docs/ISA.md §2) and the scalar core: fetch, predecode,
+//! dispatch, scalar semantics, CSRs, stepping and the fast run loop.
+//!
+//! Accelerator instructions (tiles, DMA, LUTs, MAC array, post-processing) are implemented in
+//! `accel.rs` as further `impl Machine` blocks.
+//!
+//! **Predecode.** The text section holding the entry point is decoded once into a compact
+//! [`Op`] array indexed by `(pc - text_base) / 4`. Every DRAM write that touches that range
+//! (scalar stores, DMA stores, [`Machine::write_dram`]) re-decodes the affected words, so
+//! self-modifying code behaves exactly as if decoded from DRAM. Instructions outside the
+//! predecoded range are fetched and decoded from DRAM on each execution (slower, but
+//! architecturally identical); fetching outside DRAM traps `OutOfRange`.
+//!
+//! **Determinism.** All state is in this struct; `Clone` gives an independent snapshot
+//! (pages are shared copy-on-write), and re-executing from a snapshot reproduces every
+//! result and cycle count.
+
+use std::sync::Arc;
+
+use bitloom_isa::csr::{self, Access};
+use bitloom_isa::image::Image;
+use bitloom_isa::numfmt::NumFmt;
+use bitloom_isa::{Class, Instr, Opcode, Operand, Space};
+
+use crate::hw::HwConfig;
+use crate::loader::{load_into, LoadError};
+use crate::mem::PagedMem;
+use crate::timing::Timing;
+use crate::trap::{Trap, TrapKind};
+use crate::work::{Commit, Work};
+
+/// How a tile's data was last brought into its scratchpad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Storage {
+    /// Densely packed (`ld.raw`, `st.raw`, or never loaded).
+    Raw,
+    /// Run-length encoded (`ld.rle`).
+    Rle,
+}
+
+/// A tile descriptor (docs/ISA.md §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Tile {
+    /// Scratchpad.
+    pub space: Space,
+    /// Byte offset of element 0.
+    pub base: u32,
+    /// Rows (1..=65535).
+    pub rows: u32,
+    /// Columns (1..=65535).
+    pub cols: u32,
+    /// Bits per element code: 1..8 (wsp/asp) or 32 (acc).
+    pub prec: u32,
+    /// Number format; accumulator tiles are `Int` (signed 32-bit).
+    pub fmt: NumFmt,
+    /// Zero-point (uint format).
+    pub zp: u32,
+    /// LUT number (lut format).
+    pub lut: u8,
+    /// RLE run-field width stamped by `tdef`.
+    pub rlerun: u32,
+    /// How the tile was last loaded.
+    pub storage: Storage,
+    /// Non-zero element count, when known.
+    pub nnz: Option<u64>,
+}
+
+impl Tile {
+    /// Number of elements.
+    pub fn elements(&self) -> u64 {
+        self.rows as u64 * self.cols as u64
+    }
+
+    /// Whether this is an accumulator tile (32-bit elements).
+    pub fn is_acc(&self) -> bool {
+        self.space == Space::Acc
+    }
+
+    /// Bytes the tile occupies in its scratchpad (`packed_bytes`, or 4 per acc element).
+    pub fn bytes(&self) -> u64 {
+        if self.is_acc() {
+            4 * self.elements()
+        } else {
+            (self.elements() * self.prec as u64).div_ceil(8)
+        }
+    }
+}
+
+/// A look-up table: up to 256 signed 8-bit entries and the programmed length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lut {
+    /// Entries (those at or beyond `len` are 0).
+    pub entries: [i8; 256],
+    /// Programmed length (0 after reset).
+    pub len: u32,
+}
+
+impl Default for Lut {
+    fn default() -> Self {
+        Lut {
+            entries: [0; 256],
+            len: 0,
+        }
+    }
+}
+
+/// What one [`Machine::step`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// Address of the executed instruction.
+    pub pc: u32,
+    /// Its word.
+    pub word: u32,
+    /// The decoded instruction.
+    pub instr: Instr,
+    /// Architectural writes.
+    pub commit: Commit,
+    /// Exit code when this step was `halt`.
+    pub halted: Option<u32>,
+}
+
+/// A predecoded instruction: opcode, class index and operand fields in assembly order
+/// (registers, tiles, CSR numbers, spaces, precisions and memory bases in `f`; the
+/// immediate, PC-relative offset or displacement in `imm`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Op {
+    pub op: Opcode,
+    pub class: u8,
+    pub f: [u8; 5],
+    pub imm: i32,
+}
+
+impl Op {
+    pub(crate) fn from_instr(i: &Instr) -> Op {
+        let mut f = [0u8; 5];
+        let mut n = 0;
+        let mut imm = 0;
+        for o in i.operands() {
+            let v = match *o {
+                Operand::Gpr(r) | Operand::Tile(r) | Operand::Csr(r) | Operand::Prec(r) => r,
+                Operand::Space(sp) => sp as u8,
+                Operand::Imm(v) | Operand::PcRel(v) => {
+                    imm = v;
+                    continue;
+                }
+                Operand::Mem { disp, base } => {
+                    imm = disp;
+                    base
+                }
+            };
+            if let Some(slot) = f.get_mut(n) {
+                *slot = v;
+            }
+            n += 1;
+        }
+        Op {
+            op: i.op,
+            class: i.def().class as u8,
+            f,
+            imm,
+        }
+    }
+}
+
+/// Every class in `Class as usize` order (the index of [`Machine::class_counts`]).
+pub const CLASSES: [Class; 12] = [
+    Class::Alu,
+    Class::MulDiv,
+    Class::Load,
+    Class::Store,
+    Class::Branch,
+    Class::Jump,
+    Class::Config,
+    Class::System,
+    Class::Tile,
+    Class::Dma,
+    Class::Mac,
+    Class::Post,
+];
+
+pub(crate) enum Next {
+    Pc(u32),
+    Halt(u32),
+}
+
+/// The whole architectural state of a Loom machine, plus counters and the optional timing
+/// model.
+#[derive(Clone, Debug)]
+pub struct Machine {
+    /// Program counter.
+    pub pc: u32,
+    /// General registers (`regs[0]` is always 0).
+    pub regs: [u32; 32],
+    /// CSR values indexed by CSR number (read-only counters are computed on read).
+    pub csrs: [u32; 256],
+    /// Tile registers t0..t15 (`None` until defined by `tdef`).
+    pub tiles: [Option<Tile>; 16],
+    /// LUTs 0..3.
+    pub luts: [Lut; 4],
+    /// DRAM.
+    pub dram: PagedMem,
+    /// Weight scratchpad.
+    pub wsp: PagedMem,
+    /// Activation scratchpad.
+    pub asp: PagedMem,
+    /// Accumulator scratchpad.
+    pub acc: PagedMem,
+    /// Retired instructions.
+    pub instret: u64,
+    /// Retired instructions per class, indexed by `Class as usize` (declaration order of
+    /// [`Class`]: alu, muldiv, load, store, branch, jump, config, system, tile, dma, mac,
+    /// post; see [`CLASSES`]).
+    pub class_counts: [u64; 12],
+    /// The timing model, when enabled: every retired instruction is accounted to it and the
+    /// `cycle` CSR reads its clock.
+    pub timing: Option<Timing>,
+    /// Checked mode: every accelerator instruction is recomputed by `reference` and a
+    /// difference traps `CheckMismatch`.
+    pub checked: bool,
+    /// Exit code once `halt` has retired.
+    pub exit: Option<u32>,
+    image: Arc<Image>,
+    text_base: u32,
+    ops: Vec<Option<Op>>,
+}
+
+impl Machine {
+    /// Reset a machine for `hw` and load `image` into its DRAM (docs/ISA.md §2 "Reset").
+    pub fn new(hw: &HwConfig, image: &Image) -> Result<Machine, LoadError> {
+        let mut dram = PagedMem::new(hw.mem.dram_bytes);
+        let (text_base, text_bytes) = load_into(image, &mut dram)?;
+        let mut csrs = [0u32; 256];
+        for c in csr::CSRS {
+            csrs[c.num as usize] = c.reset;
+        }
+        let mut regs = [0u32; 32];
+        regs[2] = hw.mem.dram_bytes;
+        let mut m = Machine {
+            pc: image.entry,
+            regs,
+            csrs,
+            tiles: [None; 16],
+            luts: [Lut::default(); 4],
+            dram,
+            wsp: PagedMem::new(hw.mem.wsp_bytes),
+            asp: PagedMem::new(hw.mem.asp_bytes),
+            acc: PagedMem::new(hw.mem.acc_bytes),
+            instret: 0,
+            class_counts: [0; 12],
+            timing: None,
+            checked: false,
+            exit: None,
+            image: Arc::new(image.clone()),
+            text_base,
+            ops: vec![None; (text_bytes / 4) as usize],
+        };
+        m.redecode(text_base, text_bytes as u64);
+        Ok(m)
+    }
+
+    /// The loaded program image.
+    pub fn image(&self) -> &Image {
+        &self.image
+    }
+
+    /// Re-decode predecoded words overlapping `addr .. addr + len`.
+    pub(crate) fn redecode(&mut self, addr: u32, len: u64) {
+        let tb = self.text_base as u64;
+        let te = tb + 4 * self.ops.len() as u64;
+        let lo = (addr as u64).max(tb);
+        let hi = (addr as u64 + len).min(te);
+        if lo >= hi {
+            return;
+        }
+        let first = ((lo - tb) / 4) as usize;
+        let last = ((hi - tb).div_ceil(4)) as usize;
+        for i in first..last {
+            let word = self.dram.read_u32(self.text_base + 4 * i as u32);
+            self.ops[i] = Instr::decode(word).ok().map(|ins| Op::from_instr(&ins));
+        }
+    }
+
+    /// Register a DRAM write for predecode coherence.
+    #[inline]
+    pub(crate) fn dram_written(&mut self, addr: u32, len: u64) {
+        let off = addr.wrapping_sub(self.text_base) as u64;
+        let tb = 4 * self.ops.len() as u64;
+        // Overlap test that also catches writes starting below text_base.
+        if off < tb || (addr < self.text_base && addr as u64 + len > self.text_base as u64) {
+            self.redecode(addr, len);
+        }
+    }
+
+    /// The current cycle: the timing model's clock, or `instret` without one.
+    pub fn cycle(&self) -> u64 {
+        match &self.timing {
+            Some(t) => t.now(),
+            None => self.instret,
+        }
+    }
+
+    /// Read CSR `num` (None if no such CSR).
+    pub fn csr(&self, num: u8) -> Option<u32> {
+        csr::by_num(num)?;
+        Some(self.read_csr(num))
+    }
+
+    #[inline]
+    pub(crate) fn read_csr(&self, num: u8) -> u32 {
+        match num {
+            csr::CYCLE => self.cycle() as u32,
+            csr::CYCLEH => (self.cycle() >> 32) as u32,
+            csr::INSTRET => self.instret as u32,
+            csr::INSTRETH => (self.instret >> 32) as u32,
+            _ => self.csrs[num as usize],
+        }
+    }
+
+    fn write_csr(&mut self, num: u8, v: u32) -> Result<(), TrapKind> {
+        let Some(d) = csr::by_num(num) else {
+            return Err(TrapKind::CsrWrite {
+                csr: "?",
+                value: v,
+                reason: format!("CSR number {num} is undefined"),
+            });
+        };
+        if d.access == Access::ReadOnly {
+            return Err(TrapKind::CsrWrite {
+                csr: d.name,
+                value: v,
+                reason: "the register is read-only".into(),
+            });
+        }
+        if v < d.range.0 || v > d.range.1 {
+            return Err(TrapKind::CsrWrite {
+                csr: d.name,
+                value: v,
+                reason: format!("legal values are {}..={}", d.range.0, d.range.1),
+            });
+        }
+        self.csrs[num as usize] = v;
+        Ok(())
+    }
+
+    /// Tile register `i` (None if undefined or `i > 15`).
+    pub fn tile(&self, i: u8) -> Option<&Tile> {
+        self.tiles.get(i as usize).and_then(Option::as_ref)
+    }
+
+    /// LUT `i` (None if `i > 3`).
+    pub fn lut(&self, i: u8) -> Option<&Lut> {
+        self.luts.get(i as usize)
+    }
+
+    /// Source location of the instruction at `pc`: (file, line, column).
+    pub fn source_of(&self, pc: u32) -> Option<(String, u32, u32)> {
+        let lines = &self.image.lines;
+        let row = lines.lookup(pc)?;
+        Some((lines.file_name(row).to_string(), row.line, row.col))
+    }
+
+    /// A trap at `pc` (the word is read from DRAM when `pc` is inside it).
+    pub(crate) fn trap_at(&self, pc: u32, kind: TrapKind) -> Trap {
+        let word = if pc % 4 == 0 && self.dram.in_range(pc, 4) {
+            self.dram.read_u32(pc)
+        } else {
+            0
+        };
+        Trap { pc, word, kind }
+    }
+
+    /// Read `len` DRAM bytes at `addr`.
+    pub fn read_dram(&self, addr: u32, len: u32) -> Result<Vec<u8>, Trap> {
+        if !self.dram.in_range(addr, len as u64) {
+            return Err(self.trap_at(self.pc, self.oob("debugger read", addr, len as u64)));
+        }
+        Ok(self.dram.read_vec(addr, len as usize))
+    }
+
+    /// Write bytes into DRAM at `addr` (keeps predecoded text coherent).
+    pub fn write_dram(&mut self, addr: u32, data: &[u8]) -> Result<(), Trap> {
+        if !self.dram.in_range(addr, data.len() as u64) {
+            return Err(self.trap_at(self.pc, self.oob("debugger write", addr, data.len() as u64)));
+        }
+        self.dram.write(addr, data);
+        self.dram_written(addr, data.len() as u64);
+        Ok(())
+    }
+
+    pub(crate) fn oob(&self, what: &'static str, addr: u32, len: u64) -> TrapKind {
+        TrapKind::OutOfRange {
+            what,
+            addr,
+            len,
+            dram: self.dram.size(),
+        }
+    }
+
+    /// Advance past an `ebreak` at `pc` (the debugger's "continue" after a breakpoint trap):
+    /// retires it as a no-op. Returns false if the instruction at `pc` is not `ebreak`.
+    pub fn skip_breakpoint(&mut self) -> bool {
+        let pc = self.pc;
+        match self.fetch(pc) {
+            Ok(op) if op.op == Opcode::Ebreak => {
+                if let Some(t) = self.timing.as_mut() {
+                    t.account(
+                        pc,
+                        op.op,
+                        &Work::Scalar {
+                            class: Class::System,
+                            taken: false,
+                        },
+                    );
+                }
+                self.pc = pc.wrapping_add(4);
+                self.retire(op.class);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    #[inline(always)]
+    fn retire(&mut self, class: u8) {
+        self.instret += 1;
+        // `class` comes from the table (`Class as u8` < 12).
+        if let Some(n) = self.class_counts.get_mut(class as usize) {
+            *n += 1;
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn fetch(&self, pc: u32) -> Result<Op, TrapKind> {
+        // rotate_right moves misaligned low bits to the top, failing the bound check.
+        let idx = pc.wrapping_sub(self.text_base).rotate_right(2) as usize;
+        if let Some(Some(op)) = self.ops.get(idx) {
+            return Ok(*op);
+        }
+        self.fetch_slow(pc)
+    }
+
+    #[cold]
+    fn fetch_slow(&self, pc: u32) -> Result<Op, TrapKind> {
+        if pc % 4 != 0 {
+            return Err(TrapKind::MisalignedAccess {
+                what: "instruction fetch",
+                addr: pc,
+                align: 4,
+            });
+        }
+        if !self.dram.in_range(pc, 4) {
+            return Err(self.oob("instruction fetch", pc, 4));
+        }
+        let word = self.dram.read_u32(pc);
+        Instr::decode(word)
+            .map(|i| Op::from_instr(&i))
+            .map_err(TrapKind::IllegalInstruction)
+    }
+
+    /// Execute one instruction, reporting its architectural writes.
+    pub fn step(&mut self) -> Result<Step, Trap> {
+        if let Some(code) = self.exit {
+            return Err(self.trap_at(self.pc, TrapKind::Halted { code }));
+        }
+        let pc = self.pc;
+        let op = self.fetch(pc).map_err(|k| self.trap_at(pc, k))?;
+        let word = self.dram.read_u32(pc);
+        let instr =
+            Instr::decode(word).map_err(|e| self.trap_at(pc, TrapKind::IllegalInstruction(e)))?;
+        let mut commit = Commit::default();
+        match self.exec::<true>(pc, op, &mut commit) {
+            Ok(Next::Pc(n)) => {
+                self.pc = n;
+                self.retire(op.class);
+                Ok(Step {
+                    pc,
+                    word,
+                    instr,
+                    commit,
+                    halted: None,
+                })
+            }
+            Ok(Next::Halt(code)) => {
+                self.exit = Some(code);
+                self.retire(op.class);
+                Ok(Step {
+                    pc,
+                    word,
+                    instr,
+                    commit,
+                    halted: Some(code),
+                })
+            }
+            Err(k) => Err(Trap { pc, word, kind: k }),
+        }
+    }
+
+    /// Run up to `max_steps` instructions without building commit records. Returns
+    /// `Some(exit_code)` when `halt` retires, `None` when the budget runs out.
+    pub fn run_fast(&mut self, max_steps: u64) -> Result<Option<u32>, Trap> {
+        if let Some(code) = self.exit {
+            return Err(self.trap_at(self.pc, TrapKind::Halted { code }));
+        }
+        let mut sink = Commit::default();
+        for _ in 0..max_steps {
+            let pc = self.pc;
+            let op = match self.fetch(pc) {
+                Ok(op) => op,
+                Err(k) => return Err(self.trap_at(pc, k)),
+            };
+            match self.exec::<false>(pc, op, &mut sink) {
+                Ok(Next::Pc(n)) => {
+                    self.pc = n;
+                    self.retire(op.class);
+                }
+                Ok(Next::Halt(code)) => {
+                    self.exit = Some(code);
+                    self.retire(op.class);
+                    return Ok(Some(code));
+                }
+                Err(k) => return Err(self.trap_at(pc, k)),
+            }
+        }
+        Ok(None)
+    }
+
+    #[inline(always)]
+    fn load_addr(&self, op: &Op, size: u32, what: &'static str) -> Result<u32, TrapKind> {
+        let a = self.regs[(op.f[1] & 31) as usize].wrapping_add(op.imm as u32);
+        if a & (size - 1) != 0 {
+            return Err(TrapKind::MisalignedAccess {
+                what,
+                addr: a,
+                align: size,
+            });
+        }
+        if a as u64 + size as u64 > self.dram.size() as u64 {
+            return Err(self.oob(what, a, size as u64));
+        }
+        Ok(a)
+    }
+
+    /// Execute `op` at `pc`. `T` selects whether `c` is filled.
+    #[inline(always)]
+    fn exec<const T: bool>(&mut self, pc: u32, op: Op, c: &mut Commit) -> Result<Next, TrapKind> {
+        let f = op.f;
+        macro_rules! r {
+            ($i:expr) => {
+                self.regs[($i & 31) as usize]
+            };
+        }
+        macro_rules! w {
+            ($i:expr, $v:expr) => {{
+                let v: u32 = $v;
+                let i = ($i & 31) as usize;
+                self.regs[i] = v;
+                self.regs[0] = 0;
+                if T && i != 0 {
+                    c.gpr = Some((i as u8, v));
+                }
+            }};
+        }
+        let imm = op.imm as u32;
+        let mut next = pc.wrapping_add(4);
+        let mut taken = false;
+        macro_rules! br {
+            ($cond:expr) => {{
+                if $cond {
+                    next = pc.wrapping_add(imm);
+                    taken = true;
+                }
+            }};
+        }
+        match op.op {
+            Opcode::Add => w!(f[0], r!(f[1]).wrapping_add(r!(f[2]))),
+            Opcode::Sub => w!(f[0], r!(f[1]).wrapping_sub(r!(f[2]))),
+            Opcode::And => w!(f[0], r!(f[1]) & r!(f[2])),
+            Opcode::Or => w!(f[0], r!(f[1]) | r!(f[2])),
+            Opcode::Xor => w!(f[0], r!(f[1]) ^ r!(f[2])),
+            Opcode::Sll => w!(f[0], r!(f[1]) << (r!(f[2]) & 31)),
+            Opcode::Srl => w!(f[0], r!(f[1]) >> (r!(f[2]) & 31)),
+            Opcode::Sra => w!(f[0], ((r!(f[1]) as i32) >> (r!(f[2]) & 31)) as u32),
+            Opcode::Slt => w!(f[0], ((r!(f[1]) as i32) < (r!(f[2]) as i32)) as u32),
+            Opcode::Sltu => w!(f[0], (r!(f[1]) < r!(f[2])) as u32),
+            Opcode::Mul => w!(f[0], r!(f[1]).wrapping_mul(r!(f[2]))),
+            Opcode::Mulh => w!(
+                f[0],
+                ((r!(f[1]) as i32 as i64 * r!(f[2]) as i32 as i64) >> 32) as u32
+            ),
+            Opcode::Mulhu => w!(f[0], ((r!(f[1]) as u64 * r!(f[2]) as u64) >> 32) as u32),
+            Opcode::Div => {
+                let (a, b) = (r!(f[1]) as i32, r!(f[2]) as i32);
+                w!(
+                    f[0],
+                    if b == 0 {
+                        u32::MAX
+                    } else {
+                        a.wrapping_div(b) as u32
+                    }
+                )
+            }
+            Opcode::Divu => {
+                let (a, b) = (r!(f[1]), r!(f[2]));
+                w!(f[0], a.checked_div(b).unwrap_or(u32::MAX))
+            }
+            Opcode::Rem => {
+                let (a, b) = (r!(f[1]) as i32, r!(f[2]) as i32);
+                w!(
+                    f[0],
+                    if b == 0 {
+                        a as u32
+                    } else {
+                        a.wrapping_rem(b) as u32
+                    }
+                )
+            }
+            Opcode::Remu => {
+                let (a, b) = (r!(f[1]), r!(f[2]));
+                w!(f[0], a.checked_rem(b).unwrap_or(a))
+            }
+            Opcode::Addi => w!(f[0], r!(f[1]).wrapping_add(imm)),
+            Opcode::Andi => w!(f[0], r!(f[1]) & imm),
+            Opcode::Ori => w!(f[0], r!(f[1]) | imm),
+            Opcode::Xori => w!(f[0], r!(f[1]) ^ imm),
+            Opcode::Slti => w!(f[0], ((r!(f[1]) as i32) < op.imm) as u32),
+            Opcode::Sltiu => w!(f[0], (r!(f[1]) < imm) as u32),
+            Opcode::Slli => w!(f[0], r!(f[1]) << (imm & 31)),
+            Opcode::Srli => w!(f[0], r!(f[1]) >> (imm & 31)),
+            Opcode::Srai => w!(f[0], ((r!(f[1]) as i32) >> (imm & 31)) as u32),
+            Opcode::Lui => w!(f[0], imm << 13),
+            Opcode::Auipc => w!(f[0], pc.wrapping_add(imm << 13)),
+            Opcode::Lb => {
+                let a = self.load_addr(&op, 1, "load")?;
+                w!(f[0], self.dram.read_u8(a) as i8 as i32 as u32)
+            }
+            Opcode::Lbu => {
+                let a = self.load_addr(&op, 1, "load")?;
+                w!(f[0], self.dram.read_u8(a) as u32)
+            }
+            Opcode::Lh => {
+                let a = self.load_addr(&op, 2, "load")?;
+                w!(f[0], self.dram.read_u16(a) as i16 as i32 as u32)
+            }
+            Opcode::Lhu => {
+                let a = self.load_addr(&op, 2, "load")?;
+                w!(f[0], self.dram.read_u16(a) as u32)
+            }
+            Opcode::Lw => {
+                let a = self.load_addr(&op, 4, "load")?;
+                w!(f[0], self.dram.read_u32(a))
+            }
+            Opcode::Sb | Opcode::Sh | Opcode::Sw => {
+                let size = match op.op {
+                    Opcode::Sb => 1,
+                    Opcode::Sh => 2,
+                    _ => 4,
+                };
+                let a = self.load_addr(&op, size, "store")?;
+                let v = r!(f[0]);
+                match size {
+                    1 => self.dram.write_u8(a, v as u8),
+                    2 => self.dram.write_u16(a, v as u16),
+                    _ => self.dram.write_u32(a, v),
+                }
+                self.dram_written(a, size as u64);
+                if T {
+                    c.mem = Some((a, size));
+                }
+            }
+            Opcode::Beq => br!(r!(f[0]) == r!(f[1])),
+            Opcode::Bne => br!(r!(f[0]) != r!(f[1])),
+            Opcode::Blt => br!((r!(f[0]) as i32) < (r!(f[1]) as i32)),
+            Opcode::Bge => br!((r!(f[0]) as i32) >= (r!(f[1]) as i32)),
+            Opcode::Bltu => br!(r!(f[0]) < r!(f[1])),
+            Opcode::Bgeu => br!(r!(f[0]) >= r!(f[1])),
+            Opcode::Dbnz => {
+                w!(f[0], r!(f[0]).wrapping_sub(1));
+                br!(r!(f[0]) != 0)
+            }
+            Opcode::Jal => {
+                w!(f[0], pc.wrapping_add(4));
+                next = pc.wrapping_add(imm);
+                taken = true;
+            }
+            Opcode::Jalr => {
+                let t = r!(f[1]).wrapping_add(imm);
+                if t % 4 != 0 {
+                    return Err(TrapKind::MisalignedAccess {
+                        what: "jump target",
+                        addr: t,
+                        align: 4,
+                    });
+                }
+                w!(f[0], pc.wrapping_add(4));
+                next = t;
+                taken = true;
+            }
+            Opcode::Csrr => w!(f[0], self.read_csr(f[1])),
+            Opcode::Cfg | Opcode::Cfgi => {
+                let v = if op.op == Opcode::Cfg { r!(f[1]) } else { imm };
+                self.write_csr(f[0], v)?;
+                if T {
+                    c.csr = Some((f[0], v));
+                }
+            }
+            Opcode::Halt => {
+                let code = r!(f[0]);
+                if let Some(t) = self.timing.as_mut() {
+                    t.account(
+                        pc,
+                        op.op,
+                        &Work::Scalar {
+                            class: Class::System,
+                            taken: false,
+                        },
+                    );
+                }
+                return Ok(Next::Halt(code));
+            }
+            Opcode::Ebreak => return Err(TrapKind::Breakpoint),
+            Opcode::Sync => {
+                if let Some(t) = self.timing.as_mut() {
+                    t.account(pc, op.op, &Work::Sync);
+                }
+                return Ok(Next::Pc(next));
+            }
+            _ => {
+                self.exec_accel::<T>(pc, op, c)?;
+                return Ok(Next::Pc(next));
+            }
+        }
+        if let Some(t) = self.timing.as_mut() {
+            t.account(
+                pc,
+                op.op,
+                &Work::Scalar {
+                    class: CLASSES[op.class as usize % 12],
+                    taken,
+                },
+            );
+        }
+        Ok(Next::Pc(next))
+    }
+}

@@ -1,0 +1,193 @@
+//! Sparse paged byte memory, used for DRAM and the three scratchpads.
+//!
+//! Memory is split into 4 KiB pages allocated on first write; reads of untouched pages
+//! return zero, so host memory use grows with what the program touches, not with the
+//! configured size. Pages are reference-counted and copied on write, so cloning a whole
+//! machine (the debugger's reverse-step snapshots) costs one pointer per page.
+//!
+//! Callers check ranges (`in_range`) before accessing; the accessors themselves never panic
+//! on an out-of-range address (reads give 0, writes are dropped), so a missed check cannot
+//! crash the emulator.
+
+use std::sync::Arc;
+
+/// log2 of the page size.
+pub const PAGE_BITS: u32 = 12;
+/// Page size in bytes.
+pub const PAGE_SIZE: usize = 1 << PAGE_BITS;
+const PAGE_MASK: u32 = (PAGE_SIZE as u32) - 1;
+
+type Page = [u8; PAGE_SIZE];
+
+/// A byte-addressed memory of a fixed size with lazily allocated pages.
+#[derive(Clone, Debug)]
+pub struct PagedMem {
+    size: u32,
+    pages: Vec<Option<Arc<Page>>>,
+}
+
+impl PagedMem {
+    /// An all-zero memory of `size` bytes (no pages allocated).
+    pub fn new(size: u32) -> PagedMem {
+        let n = (size as usize).div_ceil(PAGE_SIZE);
+        PagedMem {
+            size,
+            pages: vec![None; n],
+        }
+    }
+
+    /// Size in bytes.
+    pub fn size(&self) -> u32 {
+        self.size
+    }
+
+    /// Whether `addr .. addr + len` lies inside the memory.
+    #[inline]
+    pub fn in_range(&self, addr: u32, len: u64) -> bool {
+        addr as u64 + len <= self.size as u64
+    }
+
+    /// Number of pages that have been written (host memory in use, in pages).
+    pub fn touched_pages(&self) -> usize {
+        self.pages.iter().filter(|p| p.is_some()).count()
+    }
+
+    #[inline]
+    fn page(&self, addr: u32) -> Option<&Page> {
+        self.pages
+            .get((addr >> PAGE_BITS) as usize)
+            .and_then(|p| p.as_deref())
+    }
+
+    #[inline]
+    fn page_mut(&mut self, addr: u32) -> Option<&mut Page> {
+        let slot = self.pages.get_mut((addr >> PAGE_BITS) as usize)?;
+        let arc = slot.get_or_insert_with(|| Arc::new([0u8; PAGE_SIZE]));
+        Some(Arc::make_mut(arc))
+    }
+
+    /// Read one byte.
+    #[inline]
+    pub fn read_u8(&self, addr: u32) -> u8 {
+        match self.page(addr) {
+            Some(p) => p[(addr & PAGE_MASK) as usize],
+            None => 0,
+        }
+    }
+
+    /// Read a little-endian half-word; `addr` must be 2-aligned.
+    #[inline]
+    pub fn read_u16(&self, addr: u32) -> u16 {
+        match self.page(addr) {
+            Some(p) => {
+                let o = (addr & PAGE_MASK & !1) as usize;
+                u16::from_le_bytes([p[o], p[o + 1]])
+            }
+            None => 0,
+        }
+    }
+
+    /// Read a little-endian word; `addr` must be 4-aligned.
+    #[inline]
+    pub fn read_u32(&self, addr: u32) -> u32 {
+        match self.page(addr) {
+            Some(p) => {
+                let o = (addr & PAGE_MASK & !3) as usize;
+                u32::from_le_bytes([p[o], p[o + 1], p[o + 2], p[o + 3]])
+            }
+            None => 0,
+        }
+    }
+
+    /// Write one byte.
+    #[inline]
+    pub fn write_u8(&mut self, addr: u32, v: u8) {
+        if let Some(p) = self.page_mut(addr) {
+            p[(addr & PAGE_MASK) as usize] = v;
+        }
+    }
+
+    /// Write a little-endian half-word; `addr` must be 2-aligned.
+    #[inline]
+    pub fn write_u16(&mut self, addr: u32, v: u16) {
+        if let Some(p) = self.page_mut(addr) {
+            let o = (addr & PAGE_MASK & !1) as usize;
+            p[o..o + 2].copy_from_slice(&v.to_le_bytes());
+        }
+    }
+
+    /// Write a little-endian word; `addr` must be 4-aligned.
+    #[inline]
+    pub fn write_u32(&mut self, addr: u32, v: u32) {
+        if let Some(p) = self.page_mut(addr) {
+            let o = (addr & PAGE_MASK & !3) as usize;
+            p[o..o + 4].copy_from_slice(&v.to_le_bytes());
+        }
+    }
+
+    /// Copy `out.len()` bytes starting at `addr` into `out` (bytes past the end read 0).
+    pub fn read(&self, addr: u32, out: &mut [u8]) {
+        let mut a = addr as u64;
+        let mut done = 0usize;
+        while done < out.len() {
+            let off = (a as usize) & (PAGE_SIZE - 1);
+            let n = (PAGE_SIZE - off).min(out.len() - done);
+            let dst = &mut out[done..done + n];
+            match self
+                .pages
+                .get((a >> PAGE_BITS) as usize)
+                .and_then(|p| p.as_deref())
+            {
+                Some(p) => dst.copy_from_slice(&p[off..off + n]),
+                None => dst.fill(0),
+            }
+            done += n;
+            a += n as u64;
+        }
+    }
+
+    /// Read `len` bytes starting at `addr` into a new vector.
+    pub fn read_vec(&self, addr: u32, len: usize) -> Vec<u8> {
+        let mut v = vec![0u8; len];
+        self.read(addr, &mut v);
+        v
+    }
+
+    /// Write `data` at `addr`. Zero bytes destined for untouched pages allocate nothing.
+    pub fn write(&mut self, addr: u32, data: &[u8]) {
+        let mut a = addr as u64;
+        let mut done = 0usize;
+        while done < data.len() {
+            let off = (a as usize) & (PAGE_SIZE - 1);
+            let n = (PAGE_SIZE - off).min(data.len() - done);
+            let src = &data[done..done + n];
+            let idx = (a >> PAGE_BITS) as usize;
+            let untouched = matches!(self.pages.get(idx), Some(None));
+            if !(untouched && src.iter().all(|&b| b == 0)) {
+                if let Some(p) = self.page_mut(a as u32) {
+                    p[off..off + n].copy_from_slice(src);
+                }
+            }
+            done += n;
+            a += n as u64;
+        }
+    }
+
+    /// Set `len` bytes starting at `addr` to `byte`.
+    pub fn fill(&mut self, addr: u32, len: u64, byte: u8) {
+        let mut a = addr as u64;
+        let end = addr as u64 + len;
+        while a < end {
+            let off = (a as usize) & (PAGE_SIZE - 1);
+            let n = ((PAGE_SIZE - off) as u64).min(end - a) as usize;
+            let idx = (a >> PAGE_BITS) as usize;
+            let untouched = matches!(self.pages.get(idx), Some(None));
+            if !(untouched && byte == 0) {
+                if let Some(p) = self.page_mut(a as u32) {
+                    p[off..off + n].fill(byte);
+                }
+            }
+            a += n as u64;
+        }
+    }
+}

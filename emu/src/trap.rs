@@ -1,0 +1,253 @@
+//! Traps (docs/ISA.md §9): why the machine stopped, and a rustc-like rendering of the
+//! trapping instruction's source line.
+//!
+//! Traps are precise: when an instruction traps, no architectural state has changed and `pc`
+//! still names it.
+
+use bitloom_isa::image::Image;
+use bitloom_isa::numfmt::NumFmt;
+use bitloom_isa::rle::RleError;
+use bitloom_isa::{DecodeError, Instr, Space};
+
+/// The cause of a trap.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TrapKind {
+    /// Undecodable instruction word (§3).
+    #[error("{0}")]
+    IllegalInstruction(DecodeError),
+    /// `ebreak` outside the debugger.
+    #[error("breakpoint (ebreak)")]
+    Breakpoint,
+    /// Load/store/jump/fetch address not aligned to its size.
+    #[error("misaligned {what} address 0x{addr:08x} (must be a multiple of {align})")]
+    MisalignedAccess {
+        /// "load", "store", "jump target" or "instruction fetch".
+        what: &'static str,
+        /// The address.
+        addr: u32,
+        /// Required alignment in bytes.
+        align: u32,
+    },
+    /// DRAM access beyond `dram_bytes`.
+    #[error("{what} of {len} byte(s) at 0x{addr:08x} is outside DRAM (0x{dram:x} bytes)")]
+    OutOfRange {
+        /// What accessed memory ("load", "store", "DMA read", ...).
+        what: &'static str,
+        /// Start address.
+        addr: u32,
+        /// Length in bytes.
+        len: u64,
+        /// DRAM size.
+        dram: u32,
+    },
+    /// A tile's bytes exceed its scratchpad.
+    #[error("tile t{tile} ({space}, base 0x{base:x}, {bytes} byte(s)) exceeds the scratchpad ({size} bytes)")]
+    ScratchpadOverflow {
+        /// Tile register.
+        tile: u8,
+        /// Scratchpad.
+        space: Space,
+        /// Base byte offset.
+        base: u32,
+        /// Bytes the tile needs.
+        bytes: u64,
+        /// Scratchpad size.
+        size: u32,
+    },
+    /// `tdef` with rows or cols outside 1..=65535.
+    #[error("tile t{tile}: shape {rows}x{cols} is invalid (rows and cols must be 1..=65535)")]
+    TileShape {
+        /// Tile register.
+        tile: u8,
+        /// Rows requested.
+        rows: u32,
+        /// Columns requested.
+        cols: u32,
+    },
+    /// Use of a tile register never defined by `tdef`.
+    #[error("tile register t{tile} is undefined (no tdef)")]
+    UndefinedTile {
+        /// Tile register.
+        tile: u8,
+    },
+    /// Shapes or scratchpads of the operands disagree.
+    #[error("tile mismatch: {0}")]
+    TileMismatch(String),
+    /// Malformed RLE stream.
+    #[error("corrupt RLE stream at byte offset {offset}: {source}")]
+    CorruptRle {
+        /// Byte offset in the stream.
+        offset: usize,
+        /// Decoder diagnosis.
+        source: RleError,
+    },
+    /// lut-format code ≥ the LUT's programmed length.
+    #[error("t{tile} element {element}: code {code} indexes lut{lut}, which has {len} entries")]
+    LutIndex {
+        /// Tile register.
+        tile: u8,
+        /// Element index (row-major).
+        element: u64,
+        /// The code.
+        code: u32,
+        /// LUT number.
+        lut: u8,
+        /// Its programmed length.
+        len: u32,
+    },
+    /// Cluster code with more than `ck` effectual bits.
+    #[error(
+        "t{tile} element {element}: cluster code 0x{code:x} has {bits} effectual bits, ck = {ck}"
+    )]
+    ClusterBits {
+        /// Tile register.
+        tile: u8,
+        /// Element index (row-major).
+        element: u64,
+        /// The code.
+        code: u32,
+        /// Its magnitude popcount.
+        bits: u32,
+        /// CSR `ck`.
+        ck: u32,
+    },
+    /// Format/precision combination not allowed.
+    #[error(
+        "t{tile}: format {fmt} does not allow {prec}-bit codes (log needs 2..=5, cluster >= 2)"
+    )]
+    PrecisionRange {
+        /// Tile register.
+        tile: u8,
+        /// Its format.
+        fmt: NumFmt,
+        /// Its precision.
+        prec: u32,
+    },
+    /// Format not allowed for the operation.
+    #[error("format unsupported: {0}")]
+    FormatUnsupported(String),
+    /// Write to a read-only CSR or a value outside its range.
+    #[error("cannot write {value} to CSR `{csr}`: {reason}")]
+    CsrWrite {
+        /// CSR name.
+        csr: &'static str,
+        /// Value written.
+        value: u32,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// Checked mode: the fast path and the reference disagree.
+    #[error("checked mode: `{op}` result differs from the reference at element {element} (row {row}, col {col}): emulator {got}, reference {expected}")]
+    CheckMismatch {
+        /// Mnemonic.
+        op: &'static str,
+        /// Element index (row-major) or byte index for streams.
+        element: u64,
+        /// Row.
+        row: u32,
+        /// Column.
+        col: u32,
+        /// Fast-path value.
+        got: i64,
+        /// Reference value.
+        expected: i64,
+    },
+    /// The run exceeded its step budget (not architectural).
+    #[error("step limit of {limit} instructions reached")]
+    StepLimit {
+        /// The limit.
+        limit: u64,
+    },
+    /// The run exceeded its cycle budget (not architectural).
+    #[error("cycle limit of {limit} cycles reached")]
+    CycleLimit {
+        /// The limit.
+        limit: u64,
+    },
+    /// The machine already halted; it cannot step further.
+    #[error("the machine has halted (exit code {code})")]
+    Halted {
+        /// Its exit code.
+        code: u32,
+    },
+}
+
+/// A trap: where it happened and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trap {
+    /// Address of the trapping instruction.
+    pub pc: u32,
+    /// Its instruction word (0 when it could not be fetched).
+    pub word: u32,
+    /// Cause.
+    pub kind: TrapKind,
+}
+
+impl Trap {
+    /// The trapping instruction in assembly syntax (`.word 0x...` if undecodable).
+    pub fn disassembly(&self) -> String {
+        match Instr::decode(self.word) {
+            Ok(i) => i.format(self.pc, &|_| None),
+            Err(_) => format!(".word 0x{:08x}", self.word),
+        }
+    }
+
+    /// Render rustc-style: the cause, then `--> file:line:col` and the source line when the
+    /// image's line table knows the pc (and the file is readable).
+    pub fn render(&self, image: &Image) -> String {
+        let mut s = format!("error: {}\n", self.kind);
+        let row = image.lines.lookup(self.pc);
+        match row {
+            Some(row) => {
+                let file = image.lines.file_name(row);
+                s.push_str(&format!("  --> {}:{}:{}\n", file, row.line, row.col));
+                let text = std::fs::read_to_string(file).ok().and_then(|t| {
+                    t.lines()
+                        .nth((row.line as usize).saturating_sub(1))
+                        .map(str::to_string)
+                });
+                if let Some(line) = text {
+                    let num = row.line.to_string();
+                    let pad = " ".repeat(num.len());
+                    let col = (row.col as usize).saturating_sub(1);
+                    let width = line
+                        .get(col..)
+                        .map(|r| r.trim_end().len().max(1))
+                        .unwrap_or(1);
+                    s.push_str(&format!("{pad} |\n{num} | {line}\n"));
+                    s.push_str(&format!(
+                        "{pad} | {}{}\n",
+                        " ".repeat(col),
+                        "^".repeat(width)
+                    ));
+                }
+            }
+            None => s.push_str("  --> (no source line for this address)\n"),
+        }
+        s.push_str(&format!(
+            "  = pc 0x{:08x}: {} (word 0x{:08x})\n",
+            self.pc,
+            self.disassembly(),
+            self.word
+        ));
+        s
+    }
+}
+
+impl std::fmt::Display for Trap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "trap at pc 0x{:08x} (`{}`): {}",
+            self.pc,
+            self.disassembly(),
+            self.kind
+        )
+    }
+}
+
+impl std::error::Error for Trap {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.kind)
+    }
+}
