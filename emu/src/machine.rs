@@ -163,20 +163,7 @@ impl Op {
 }
 
 /// Every class in `Class as usize` order (the index of [`Machine::class_counts`]).
-pub const CLASSES: [Class; 12] = [
-    Class::Alu,
-    Class::MulDiv,
-    Class::Load,
-    Class::Store,
-    Class::Branch,
-    Class::Jump,
-    Class::Config,
-    Class::System,
-    Class::Tile,
-    Class::Dma,
-    Class::Mac,
-    Class::Post,
-];
+pub const CLASSES: [Class; 12] = Class::ALL;
 
 pub(crate) enum Next {
     Pc(u32),

@@ -13,20 +13,7 @@ use crate::hw::HwConfig;
 use crate::timing::{Timing, Unit};
 
 /// Classes in `Class as usize` order.
-const CLASS_ORDER: [Class; 12] = [
-    Class::Alu,
-    Class::MulDiv,
-    Class::Load,
-    Class::Store,
-    Class::Branch,
-    Class::Jump,
-    Class::Config,
-    Class::System,
-    Class::Tile,
-    Class::Dma,
-    Class::Mac,
-    Class::Post,
-];
+const CLASS_ORDER: [Class; 12] = Class::ALL;
 
 /// Busy time of one unit.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

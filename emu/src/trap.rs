@@ -74,7 +74,7 @@ pub enum TrapKind {
     #[error("tile mismatch: {0}")]
     TileMismatch(String),
     /// Malformed RLE stream.
-    #[error("corrupt RLE stream at byte offset {offset}: {source}")]
+    #[error("corrupt RLE stream: {source}")]
     CorruptRle {
         /// Byte offset in the stream.
         offset: usize,

@@ -40,6 +40,22 @@ pub enum Class {
 }
 
 impl Class {
+    /// Every class, in `Class as usize` order (index of per-class counters).
+    pub const ALL: [Class; 12] = [
+        Class::Alu,
+        Class::MulDiv,
+        Class::Load,
+        Class::Store,
+        Class::Branch,
+        Class::Jump,
+        Class::Config,
+        Class::System,
+        Class::Tile,
+        Class::Dma,
+        Class::Mac,
+        Class::Post,
+    ];
+
     /// Lower-case name used in docs and statistics.
     pub fn name(self) -> &'static str {
         match self {
