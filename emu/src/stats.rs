@@ -443,16 +443,26 @@ impl Stats {
             "mW average power",
             String::new(),
         );
+        // Small kernels run far below a TOPS; switch to GOPS so the figure stays readable.
+        let (scale, unit) = if self.tops >= 0.1 {
+            (1.0, "TOPS")
+        } else {
+            (1000.0, "GOPS")
+        };
         line(
             &mut o,
-            format!("{:.3}", self.tops),
-            "TOPS (dense-equivalent)",
-            format!("useful {:.3} TOPS", self.tops_useful),
+            format!("{:.3}", self.tops * scale),
+            if unit == "TOPS" {
+                "TOPS (dense-equivalent)"
+            } else {
+                "GOPS (dense-equivalent)"
+            },
+            format!("useful {:.3} {unit}", self.tops_useful * scale),
         );
         line(
             &mut o,
-            format!("{:.2}", self.tops_per_watt),
-            "TOPS/W",
+            format!("{:.2}", self.tops_per_watt * scale),
+            if unit == "TOPS" { "TOPS/W" } else { "GOPS/W" },
             String::new(),
         );
         o
