@@ -478,7 +478,7 @@ impl Machine {
                     halted: Some(code),
                 })
             }
-            Err(k) => Err(Trap { pc, word, kind: k }),
+            Err(k) => Err(Trap { pc, word, kind: *k }),
         }
     }
 
@@ -491,9 +491,13 @@ impl Machine {
         let mut sink = Commit::default();
         for _ in 0..max_steps {
             let pc = self.pc;
-            let op = match self.fetch(pc) {
-                Ok(op) => op,
-                Err(k) => return Err(self.trap_at(pc, k)),
+            let idx = pc.wrapping_sub(self.text_base).rotate_right(2) as usize;
+            let op = match self.ops.get(idx) {
+                Some(Some(op)) => *op,
+                _ => match self.fetch_slow(pc) {
+                    Ok(op) => op,
+                    Err(k) => return Err(self.trap_at(pc, k)),
+                },
             };
             match self.exec::<false>(pc, op, &mut sink) {
                 Ok(Next::Pc(n)) => {
@@ -505,7 +509,7 @@ impl Machine {
                     self.retire(op.class);
                     return Ok(Some(code));
                 }
-                Err(k) => return Err(self.trap_at(pc, k)),
+                Err(k) => return Err(self.trap_at(pc, *k)),
             }
         }
         Ok(None)
@@ -529,7 +533,13 @@ impl Machine {
 
     /// Execute `op` at `pc`. `T` selects whether `c` is filled.
     #[inline(always)]
-    fn exec<const T: bool>(&mut self, pc: u32, op: Op, c: &mut Commit) -> Result<Next, TrapKind> {
+    fn exec<const T: bool>(
+        &mut self,
+        pc: u32,
+        op: Op,
+        c: &mut Commit,
+    ) -> Result<Next, Box<TrapKind>> {
+        // The error is boxed so the Ok path returns in registers (TrapKind is large).
         let f = op.f;
         macro_rules! r {
             ($i:expr) => {
@@ -672,11 +682,11 @@ impl Machine {
             Opcode::Jalr => {
                 let t = r!(f[1]).wrapping_add(imm);
                 if t % 4 != 0 {
-                    return Err(TrapKind::MisalignedAccess {
+                    return Err(Box::new(TrapKind::MisalignedAccess {
                         what: "jump target",
                         addr: t,
                         align: 4,
-                    });
+                    }));
                 }
                 w!(f[0], pc.wrapping_add(4));
                 next = t;
@@ -704,7 +714,7 @@ impl Machine {
                 }
                 return Ok(Next::Halt(code));
             }
-            Opcode::Ebreak => return Err(TrapKind::Breakpoint),
+            Opcode::Ebreak => return Err(Box::new(TrapKind::Breakpoint)),
             Opcode::Sync => {
                 if let Some(t) = self.timing.as_mut() {
                     t.account(pc, op.op, &Work::Sync);
