@@ -219,7 +219,7 @@ pub(crate) struct Asm<'o> {
     toks: Vec<Vec<RawToken>>,
     lines: Vec<Vec<LineInfo>>,
     parsed_idx: Vec<Vec<u32>>,
-    parsed: Vec<Rc<Line>>,
+    parsed: Vec<Line>,
     file_idx: Vec<u32>,
     files: Vec<String>,
     paths: Vec<Option<PathBuf>>,
@@ -247,6 +247,16 @@ pub(crate) struct Asm<'o> {
     line_rows: Vec<LineRow>,
     cur_line: (u32, u32),
     rept_depth: usize,
+    /// Set while pass 1 tries to encode an instruction whose operands are already known:
+    /// [`Asm::value`] then accepts only constants known at that line and pc-relative
+    /// operands are refused, so any failure just leaves the instruction to pass 2.
+    early: bool,
+    /// Line-table rows of instructions encoded in pass 1, with the section offset in
+    /// `addr` until layout gives the sections addresses; their sections in `early_secs`.
+    early_rows: Vec<LineRow>,
+    early_secs: Vec<u8>,
+    /// The statement just processed needs nothing from its parsed line any more.
+    line_done: bool,
 }
 
 fn lower_eq(a: &str, b: &str) -> bool {
@@ -287,7 +297,7 @@ impl<'o> Asm<'o> {
             toks: Vec::new(),
             lines: Vec::new(),
             parsed_idx: Vec::new(),
-            parsed: vec![Rc::new(Line::default())],
+            parsed: vec![Line::default()],
             file_idx: Vec::new(),
             files: Vec::new(),
             paths: Vec::new(),
@@ -323,6 +333,10 @@ impl<'o> Asm<'o> {
             line_rows: Vec::new(),
             cur_line: (NONE, 0),
             rept_depth: 0,
+            early: false,
+            early_rows: Vec::new(),
+            early_secs: Vec::new(),
+            line_done: false,
         }
     }
 
@@ -442,8 +456,13 @@ impl<'o> Asm<'o> {
         }
         let src = self.add_source(name, text, Origin::File, path);
         let n = self.lines[src as usize].len() as u32;
-        self.items.reserve(n as usize);
-        self.parsed.reserve(n as usize);
+        // Most instructions are encoded in pass 1 and need neither an item nor a kept line.
+        self.items.reserve(n as usize / 4);
+        self.parsed.reserve(n as usize / 4);
+        self.early_rows.reserve(n as usize);
+        self.early_secs.reserve(n as usize);
+        // Labels are a fraction of the lines; sizing the table up front avoids rehashing.
+        self.syms.reserve(n as usize / 16);
         self.run(src, 0, n, NONE);
     }
 
@@ -512,9 +531,19 @@ impl<'o> Asm<'o> {
             let Some(idx) = self.parse_line(src, li, exp) else {
                 continue;
             };
-            let line = self.parsed[idx as usize].clone();
             let (sec0, off0) = (self.cur, self.secs[self.cur].size);
-            let plain = self.statement(src, &line, idx, exp);
+            let plain = self.statement(src, idx, exp);
+            if std::mem::take(&mut self.line_done)
+                && self.rept_depth == 0
+                && self.macro_depth == 0
+                && idx != 0
+                && idx as usize + 1 == self.parsed.len()
+            {
+                // Labels only, or encoded in pass 1, and not part of a repeated body: drop
+                // the parsed line (it would be parsed again if it were ever revisited).
+                self.parsed.pop();
+                self.parsed_idx[src as usize][li as usize] = NONE;
+            }
             if self.opts.listing && plain {
                 if let Some(r) = self.rows.get_mut(row) {
                     let sec = &self.secs[self.cur];
@@ -643,6 +672,11 @@ impl<'o> Asm<'o> {
             self.parsed_idx[src as usize][li as usize] = 0;
             return Some(0);
         }
+        // The fast path accepts only lines without lexical errors and within the limits
+        // checked below, so the checks are needed only when it declines.
+        if let Some(line) = fastparse::parse(src, &text, toks) {
+            return Some(self.keep_parsed(src, li, line));
+        }
         let mut errs: Vec<Diagnostic> = Vec::new();
         let mut parens = 0u32;
         let mut ops = 0u32;
@@ -705,22 +739,11 @@ impl<'o> Asm<'o> {
             }
         }
         if errs.is_empty() {
-            let parsed = match fastparse::parse(src, &text, toks) {
-                Some(line) => Ok(line),
-                None => {
-                    let it = toks.iter().map(|t| {
-                        lexer::convert(&text, t).map(|tok| (t.start as usize, tok, t.end as usize))
-                    });
-                    self.parser.parse(src, it)
-                }
-            };
-            match parsed {
-                Ok(line) => {
-                    self.parsed.push(Rc::new(line));
-                    let idx = (self.parsed.len() - 1) as u32;
-                    self.parsed_idx[src as usize][li as usize] = idx;
-                    return Some(idx);
-                }
+            let it = toks.iter().map(|t| {
+                lexer::convert(&text, t).map(|tok| (t.start as usize, tok, t.end as usize))
+            });
+            match self.parser.parse(src, it) {
+                Ok(line) => return Some(self.keep_parsed(src, li, line)),
                 Err(e) => errs.push(parse_diag(e, src, self.line_span(src, li))),
             }
         }
@@ -729,6 +752,22 @@ impl<'o> Asm<'o> {
             self.error(d, exp);
         }
         None
+    }
+
+    /// Store a parsed line and cache its index.
+    fn keep_parsed(&mut self, src: u32, li: u32, line: Line) -> u32 {
+        self.parsed.push(line);
+        let idx = (self.parsed.len() - 1) as u32;
+        self.parsed_idx[src as usize][li as usize] = idx;
+        idx
+    }
+
+    /// Arguments of parsed line `idx` (empty unless it is an operation).
+    fn line_args(&self, idx: u32) -> &[Arg] {
+        match &self.parsed[idx as usize].stmt {
+            Some(Stmt::Op { args, .. }) => args,
+            _ => &[],
+        }
     }
 
     // ------------------------------------------------------------------ statements (pass 1)
@@ -743,30 +782,44 @@ impl<'o> Asm<'o> {
 
     /// Process one parsed line. Returns `false` for lines whose bytes come from other lines
     /// (macro invocations, includes) so the listing does not count them twice.
-    fn statement(&mut self, src: u32, line: &Line, idx: u32, exp: u32) -> bool {
+    fn statement(&mut self, src: u32, idx: u32, exp: u32) -> bool {
         self.seq += 1;
-        for l in &line.labels {
-            self.define_label(l, exp);
+        for k in 0..self.parsed[idx as usize].labels.len() {
+            let l = self.parsed[idx as usize].labels[k].clone();
+            self.define_label(&l, exp);
         }
-        let Some(stmt) = &line.stmt else {
-            return true;
+        let name = match &self.parsed[idx as usize].stmt {
+            None => {
+                // Labels only: nothing later needs the parsed line.
+                self.line_done = true;
+                return true;
+            }
+            Some(Stmt::Assign { name, expr }) => {
+                let (name, expr) = (*name, expr.clone());
+                self.set_symbol(name, &expr, exp);
+                return true;
+            }
+            Some(Stmt::Op { name, .. }) => *name,
         };
-        match stmt {
-            Stmt::Assign { name, expr } => {
-                self.set_symbol(*name, expr, exp);
-                true
-            }
-            Stmt::Op { name, args } => {
-                let text = self.sm.sources[name.src as usize].text.clone();
-                let n = text
-                    .get(name.start as usize..name.end as usize)
-                    .unwrap_or("");
-                if n.starts_with('.') {
-                    self.directive(src, n, *name, args, idx, exp)
-                } else {
-                    self.instruction(n, *name, args, idx, exp, stmt_span(*name, args))
-                }
-            }
+        let text = self.sm.sources[name.src as usize].text.clone();
+        let n = text
+            .get(name.start as usize..name.end as usize)
+            .unwrap_or("");
+        if n.starts_with('.') {
+            // Directives never re-enter their own line (block keywords are handled before
+            // statements and `.include` reads a new buffer), so the line can be moved out
+            // while it is processed.
+            let line = std::mem::take(&mut self.parsed[idx as usize]);
+            let args: &[Arg] = match &line.stmt {
+                Some(Stmt::Op { args, .. }) => args,
+                _ => &[],
+            };
+            let r = self.directive(src, n, name, args, idx, exp);
+            self.parsed[idx as usize] = line;
+            r
+        } else {
+            let sp = stmt_span(name, self.line_args(idx));
+            self.instruction(n, name, idx, exp, sp)
         }
     }
 
@@ -901,18 +954,13 @@ impl<'o> Asm<'o> {
         }
     }
 
-    fn instruction(
-        &mut self,
-        n: &str,
-        name: Span,
-        args: &[Arg],
-        idx: u32,
-        exp: u32,
-        stmt_sp: Span,
-    ) -> bool {
+    fn instruction(&mut self, n: &str, name: Span, idx: u32, exp: u32, stmt_sp: Span) -> bool {
         if !self.macros.is_empty() {
             if let Some(key) = self.macro_key(n) {
-                self.invoke_macro(&key, stmt_sp, args, exp);
+                // A macro body may invoke the same line again (recursion), so the
+                // arguments are copied rather than moved out.
+                let args: Vec<Arg> = self.line_args(idx).to_vec();
+                self.invoke_macro(&key, stmt_sp, &args, exp);
                 return false;
             }
         }
@@ -964,7 +1012,7 @@ impl<'o> Asm<'o> {
             Mn::Pseudo(Pseudo::La) => 2,
             Mn::Pseudo(Pseudo::Li) => {
                 let at = self.at();
-                match args.get(1) {
+                match self.line_args(idx).get(1) {
                     Some(Arg::Expr(e)) => match self.eval(e, at, false, 0) {
                         Ok(Val { v, sec: None }) if (-8192..=8191).contains(&v) => 1,
                         _ => 2,
@@ -976,6 +1024,25 @@ impl<'o> Asm<'o> {
         };
         let at = self.at();
         let loc = self.loc(name, exp);
+        if let Some(ws) = self.encode_early(mn, name, idx, at, words) {
+            self.stats.instructions += words as u64;
+            for k in 0..words as u32 {
+                self.early_rows.push(LineRow {
+                    addr: at.off + 4 * k,
+                    file: loc.0,
+                    line: loc.1,
+                    col: loc.2,
+                });
+                self.early_secs.push(at.sec);
+            }
+            if self.grow(4 * words as u64, name, exp) {
+                for (k, w) in ws.iter().take(words as usize).enumerate() {
+                    self.write(at.sec, at.off + 4 * k as u32, &w.to_le_bytes());
+                }
+            }
+            self.line_done = true;
+            return true;
+        }
         self.items.push(Item {
             kind: ItemKind::Instr(mn, words),
             line: idx,
@@ -986,6 +1053,36 @@ impl<'o> Asm<'o> {
         self.stats.instructions += words as u64;
         self.grow(4 * words as u64, name, exp);
         true
+    }
+
+    /// Encode an instruction in pass 1 if every operand is already known (registers,
+    /// names, constants defined before this line). `None` leaves it to pass 2, which then
+    /// reports any error exactly as it would have.
+    fn encode_early(
+        &mut self,
+        mn: Mn,
+        name: Span,
+        idx: u32,
+        at: At,
+        words: u8,
+    ) -> Option<[u32; 2]> {
+        let ok = match mn {
+            Mn::Real(d) => !d
+                .operands
+                .iter()
+                .any(|o| matches!(o.kind, OperandKind::PcRel { .. })),
+            Mn::Pseudo(p) => matches!(
+                p,
+                Pseudo::Nop | Pseudo::Mv | Pseudo::Not | Pseudo::Neg | Pseudo::Ret | Pseudo::Li
+            ),
+        };
+        if !ok {
+            return None;
+        }
+        self.early = true;
+        let r = self.encode(mn, name, self.line_args(idx), at, 0, words);
+        self.early = false;
+        r.ok()
     }
 
     fn macro_key(&self, n: &str) -> Option<Box<str>> {
@@ -2312,6 +2409,13 @@ impl<'o> Asm<'o> {
 
     /// Evaluate in pass 2 to an absolute value, turning every failure into a diagnostic.
     fn value(&self, e: &Expr, at: At) -> Result<i64, Diagnostic> {
+        if self.early {
+            // Pass 1 (see `encode_early`): only constants known here; the message is unused.
+            return match self.eval(e, at, false, 0) {
+                Ok(Val { v, sec: None }) => Ok(v),
+                _ => Err(Diagnostic::error(e.span(), "")),
+            };
+        }
         match self.eval(e, at, true, 0) {
             Ok(v) => Ok(v.v),
             Err(EvalErr::Undefined(sp)) => Err(self.unknown_symbol(sp)),
@@ -2358,10 +2462,7 @@ impl<'o> Asm<'o> {
                     .find(|it| it.line == line)
                     .map(|it| it.exp)
                     .unwrap_or(NONE);
-                let Some(Stmt::Op { args, .. }) = &self.parsed[line as usize].stmt.clone() else {
-                    continue;
-                };
-                let Some(Arg::Expr(ex)) = args.get(1) else {
+                let Some(Arg::Expr(ex)) = self.line_args(line).get(1) else {
                     continue;
                 };
                 match self.value(ex, at) {
@@ -2379,11 +2480,19 @@ impl<'o> Asm<'o> {
 
     pub(crate) fn pass2(&mut self) {
         self.layout();
+        // Tokens are needed only while reading lines (pass 1).
+        for t in &mut self.toks {
+            *t = Vec::new();
+        }
         let items = std::mem::take(&mut self.items);
-        let mut line_rows = Vec::with_capacity(self.stats.instructions as usize);
+        let mut line_rows = std::mem::take(&mut self.early_rows);
+        for (r, &sec) in line_rows.iter_mut().zip(&self.early_secs) {
+            r.addr = r.addr.wrapping_add(self.section_base(sec) as u32);
+        }
+        self.early_secs = Vec::new();
+        line_rows.reserve((self.stats.instructions as usize).saturating_sub(line_rows.len()));
         for it in &items {
-            let line = self.parsed[it.line as usize].clone();
-            let Some(Stmt::Op { name, args }) = &line.stmt else {
+            let Some(Stmt::Op { name, args }) = &self.parsed[it.line as usize].stmt else {
                 continue;
             };
             match it.kind {
@@ -2408,16 +2517,19 @@ impl<'o> Asm<'o> {
                         }
                     }
                 }
-                ItemKind::Data(k) => {
-                    if let Err(ds) = self.data(k, args, it.at) {
+                ItemKind::Data(k) => match self.data(k, args, it.at) {
+                    Ok(out) => self.write(it.at.sec, it.at.off, &out),
+                    Err(ds) => {
                         for d in ds {
                             self.error(d, it.exp);
                         }
                     }
-                }
+                },
             }
         }
-        line_rows.sort_by_key(|r| r.addr);
+        // Every instruction word has its own address, so an unstable sort gives the same
+        // order (without a merge buffer).
+        line_rows.sort_unstable_by_key(|r| r.addr);
         self.items = items;
         self.line_rows = line_rows;
     }
@@ -2430,7 +2542,7 @@ impl<'o> Asm<'o> {
         }
     }
 
-    fn data(&mut self, k: DataKind, args: &[Arg], at: At) -> Result<(), Vec<Diagnostic>> {
+    fn data(&self, k: DataKind, args: &[Arg], at: At) -> Result<Vec<u8>, Vec<Diagnostic>> {
         let mut errs = Vec::new();
         let mut out: Vec<u8> = Vec::new();
         let exprs = args
@@ -2531,8 +2643,7 @@ impl<'o> Asm<'o> {
         if !errs.is_empty() {
             return Err(errs);
         }
-        self.write(at.sec, at.off, &out);
-        Ok(())
+        Ok(out)
     }
 
     // ------------------------------------------------------------------ instruction encoding
@@ -2835,6 +2946,10 @@ impl<'o> Asm<'o> {
             }
             OperandKind::PcRel { .. } => {
                 let e = self.expr_arg(a, idx, opname, mnemonic, kind)?;
+                if self.early {
+                    // The pc is not known in pass 1.
+                    return Err(Diagnostic::error(e.span(), ""));
+                }
                 let t = self.value(e, at)?;
                 self.pcrel(t, pc, kind, e.span(), mnemonic)
                     .map(Operand::PcRel)
@@ -2903,10 +3018,11 @@ impl<'o> Asm<'o> {
             Arg::Expr(e) => {
                 if let Expr::Ident(sp) = e {
                     let t = self.text(*sp);
-                    if !self.syms.contains_key(t)
-                        && (parse_gpr(t).is_some()
-                            || parse_tile(t).is_some()
-                            || Space::from_name(t).is_some())
+                    // Cheap name checks first: most identifiers here are labels.
+                    if (parse_gpr(t).is_some()
+                        || parse_tile(t).is_some()
+                        || Space::from_name(t).is_some())
+                        && !self.syms.contains_key(t)
                     {
                         return Err(self.kind_err(a, idx, opname, mnemonic, kind));
                     }

@@ -1,7 +1,12 @@
 //! Syntax tree of one source line, as produced by the lalrpop grammar. Names are kept as
 //! spans into the source buffer; nothing here borrows the text.
 
+use smallvec::SmallVec;
+
 use crate::source::Span;
+
+/// Arguments of one statement: most lines have at most three, kept inline (no allocation).
+pub type Args = SmallVec<[Arg; 3]>;
 
 /// Binary operators, C precedence (see docs/ASSEMBLY.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,7 +106,7 @@ pub enum Stmt {
         /// Name span (`add`, `.word`, `my_macro`).
         name: Span,
         /// Arguments.
-        args: Vec<Arg>,
+        args: Args,
     },
     /// `name = expr`.
     Assign {

@@ -3,11 +3,13 @@
 //! (a test checks this on generated programs) and gives up, returning `None`, on anything
 //! else, which then goes through the full grammar.
 
-use crate::ast::{Arg, Expr, Label, Line, Stmt, UnOp};
+use crate::ast::{Arg, Args, Expr, Label, Line, Stmt, UnOp};
 use crate::lexer::{classify_number, NumClass, RawTok, RawToken};
 use crate::source::Span;
 
-/// Try to parse a line of raw tokens (already checked to be free of lexical errors).
+/// Try to parse a line of raw tokens. Accepts only lines made of identifiers, valid
+/// numbers, `-`, `,`, `:` and `(`/`)` in the shapes above, so a line it accepts has no
+/// lexical errors and stays within the nesting and operator limits.
 pub fn parse(src: u32, text: &str, toks: &[RawToken]) -> Option<Line> {
     let sp = |t: &RawToken| Span {
         src,
@@ -45,15 +47,16 @@ pub fn parse(src: u32, text: &str, toks: &[RawToken]) -> Option<Line> {
     }
     let name = sp(&toks[i]);
     i += 1;
-    let mut args = Vec::new();
+    let mut args = Args::new();
     if i < toks.len() {
-        args.reserve(3);
         loop {
             let (arg, next) = operand(src, text, toks, i)?;
             args.push(arg);
             i = next;
+            if i >= toks.len() {
+                break;
+            }
             match kind(i) {
-                None => break,
                 Some(RawTok::Comma) if i + 1 < toks.len() => i += 1,
                 _ => return None,
             }
@@ -86,6 +89,11 @@ fn atom(src: u32, text: &str, toks: &[RawToken], i: usize) -> Option<(Expr, usiz
             ))
         }
         RawTok::Minus => {
+            // Only `-number` (not recursive: a long run of `-` must reach the operator
+            // limit check, not the stack limit).
+            if toks.get(i + 1)?.kind? != RawTok::Number {
+                return None;
+            }
             let (e, next) = atom(src, text, toks, i + 1)?;
             if !matches!(e, Expr::Num(..)) {
                 return None;
