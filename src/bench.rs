@@ -64,69 +64,84 @@ pub fn gen_x86(lines: usize) -> String {
     s
 }
 
-/// Run `bench asm`.
-pub fn bench_asm(lines: usize) -> Result<String, String> {
+/// Time one run of a command; error text if it fails.
+fn time_cmd(cmd: &mut std::process::Command) -> Result<Duration, String> {
+    let t = Instant::now();
+    let o = cmd.output().map_err(|e| e.to_string())?;
+    let d = t.elapsed();
+    if !o.status.success() {
+        return Err(String::from_utf8_lossy(&o.stderr).into_owned());
+    }
+    Ok(d)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Run `bench asm`: both assemblers as processes doing the same work (read a source file,
+/// write an object file), runs interleaved so machine noise hits both alike; medians.
+pub fn bench_asm(lines: usize, reps: usize) -> Result<String, String> {
+    let reps = reps.max(1);
     let src = bitloom_asm::gen::program(lines, 1);
     let real_lines = src.lines().count();
-    let mut out = String::new();
-    let opts = bitloom_asm::Options::default();
-    let d = time_median(3, || {
-        let r = bitloom_asm::assemble_str("bench.s", &src, &opts);
-        black_box(&r);
-    });
-    let check = bitloom_asm::assemble_str("bench.s", &src, &opts)
-        .map_err(|e| format!("generated program failed to assemble:\n{}", e.render(false)))?;
-    let bytes: usize = check.image.sections.iter().map(|s| s.data.len()).sum();
-    let lps = real_lines as f64 / d.as_secs_f64();
-    out.push_str(&format!(
-        "bitloom asm: {real_lines} lines in {:.3} s = {:.2} M lines/s ({bytes} bytes of output)\n",
-        d.as_secs_f64(),
-        lps / 1e6
-    ));
     let x86 = gen_x86(real_lines);
     let dir = std::env::temp_dir().join(format!("bitloom-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let sfile = dir.join("x86.s");
-    std::fs::write(&sfile, &x86).map_err(|e| format!("{}: {e}", sfile.display()))?;
-    let ofile = dir.join("x86.o");
-    let gas = std::process::Command::new("as")
+    let io = |p: &std::path::Path, e: std::io::Error| format!("{}: {e}", p.display());
+    let (lsrc, lelf) = (dir.join("loom.s"), dir.join("loom.elf"));
+    let (xsrc, xobj) = (dir.join("x86.s"), dir.join("x86.o"));
+    std::fs::write(&lsrc, &src).map_err(|e| io(&lsrc, e))?;
+    std::fs::write(&xsrc, &x86).map_err(|e| io(&xsrc, e))?;
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let have_gas = std::process::Command::new("as")
         .arg("--version")
         .output()
-        .ok()
-        .filter(|o| o.status.success());
-    match gas {
-        None => out.push_str("GNU as: not found on PATH; no comparison\n"),
-        Some(_) => {
-            let mut failed = None;
-            let dg = time_median(3, || {
-                match std::process::Command::new("as")
+        .is_ok_and(|o| o.status.success());
+    let (mut tl, mut tg) = (Vec::new(), Vec::new());
+    for _ in 0..reps {
+        tl.push(time_cmd(
+            std::process::Command::new(&me)
+                .arg("asm")
+                .arg(&lsrc)
+                .arg("-o")
+                .arg(&lelf),
+        )?);
+        if have_gas {
+            tg.push(time_cmd(
+                std::process::Command::new("as")
                     .arg("-o")
-                    .arg(&ofile)
-                    .arg(&sfile)
-                    .output()
-                {
-                    Ok(o) if o.status.success() => {}
-                    Ok(o) => failed = Some(String::from_utf8_lossy(&o.stderr).into_owned()),
-                    Err(e) => failed = Some(e.to_string()),
-                }
-            });
-            if let Some(f) = failed {
-                out.push_str(&format!("GNU as failed: {f}\n"));
-            } else {
-                out.push_str(&format!(
-                    "GNU as (x86-64): {} lines in {:.3} s = {:.2} M lines/s\n",
-                    x86.lines().count(),
-                    dg.as_secs_f64(),
-                    x86.lines().count() as f64 / dg.as_secs_f64() / 1e6
-                ));
-                out.push_str(&format!(
-                    "ratio bitloom/GNU as throughput: {:.2}x\n",
-                    dg.as_secs_f64() / d.as_secs_f64()
-                ));
-            }
+                    .arg(&xobj)
+                    .arg(&xsrc),
+            )?);
         }
     }
+    let elf_bytes = std::fs::metadata(&lelf).map(|m| m.len()).unwrap_or(0);
     let _ = std::fs::remove_dir_all(&dir);
+    let d = median(tl);
+    let mut out = format!(
+        "{real_lines}-line programs, median of {reps} interleaved runs (process start, read source, write object):\n"
+    );
+    out.push_str(&format!(
+        "  bitloom asm (Loom)     : {:.3} s = {:.2} M lines/s ({elf_bytes} byte ELF)\n",
+        d.as_secs_f64(),
+        real_lines as f64 / d.as_secs_f64() / 1e6
+    ));
+    if have_gas {
+        let g = median(tg);
+        out.push_str(&format!(
+            "  GNU as (x86-64)        : {:.3} s = {:.2} M lines/s\n",
+            g.as_secs_f64(),
+            real_lines as f64 / g.as_secs_f64() / 1e6
+        ));
+        out.push_str(&format!(
+            "  bitloom / GNU as throughput: {:.2}x\n",
+            g.as_secs_f64() / d.as_secs_f64()
+        ));
+    } else {
+        out.push_str("  GNU as: not found on PATH; no comparison\n");
+    }
     Ok(out)
 }
 

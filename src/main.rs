@@ -102,6 +102,9 @@ enum BenchWhat {
         /// Lines in the generated program.
         #[arg(long, default_value_t = 1_000_000)]
         lines: usize,
+        /// Interleaved repetitions (the median is reported).
+        #[arg(long, default_value_t = 7)]
+        reps: usize,
     },
     /// Emulator MAC/s (functional and timing) against a native GEMM loop; scalar instr/s.
     Emu {
@@ -260,7 +263,7 @@ fn real_main() -> Result<u8, Fail> {
         }
         Cmd::Bench { what } => {
             let r = match what {
-                BenchWhat::Asm { lines } => bench::bench_asm(lines),
+                BenchWhat::Asm { lines, reps } => bench::bench_asm(lines, reps),
                 BenchWhat::Emu { size, scalar_iters } => bench::bench_emu(size, scalar_iters),
             };
             match r {

@@ -3340,6 +3340,9 @@ impl<'o> Asm<'o> {
                 });
             symbols[i].size = end.saturating_sub(symbols[i].value);
         }
+        // ELF lists local symbols before global ones; emit that order (stable) so an image
+        // survives write_elf/read_elf unchanged.
+        symbols.sort_by_key(|s| s.global);
         let entry = symbols
             .iter()
             .find(|s| s.name == "_start" && s.kind != SymbolKind::Absolute)
