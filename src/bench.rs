@@ -64,6 +64,18 @@ pub fn gen_x86(lines: usize) -> String {
     s
 }
 
+/// Write the generated benchmark sources (`loom.s`, `x86.s`) into `dir`.
+pub fn emit_asm(lines: usize, dir: &std::path::Path) -> Result<String, String> {
+    let src = bitloom_asm::gen::program(lines, 1);
+    let x86 = gen_x86(src.lines().count());
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for (name, text) in [("loom.s", &src), ("x86.s", &x86)] {
+        let p = dir.join(name);
+        std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    Ok(format!("wrote {0}/loom.s and {0}/x86.s\n", dir.display()))
+}
+
 /// Time one run of a command; error text if it fails.
 fn time_cmd(cmd: &mut std::process::Command) -> Result<Duration, String> {
     let t = Instant::now();

@@ -105,6 +105,9 @@ enum BenchWhat {
         /// Interleaved repetitions (the median is reported).
         #[arg(long, default_value_t = 7)]
         reps: usize,
+        /// Only write the generated Loom and x86 sources to DIR (to inspect or profile).
+        #[arg(long, value_name = "DIR")]
+        emit: Option<PathBuf>,
     },
     /// Emulator MAC/s (functional and timing) against a native GEMM loop; scalar instr/s.
     Emu {
@@ -263,7 +266,10 @@ fn real_main() -> Result<u8, Fail> {
         }
         Cmd::Bench { what } => {
             let r = match what {
-                BenchWhat::Asm { lines, reps } => bench::bench_asm(lines, reps),
+                BenchWhat::Asm { lines, reps, emit } => match emit {
+                    Some(dir) => bench::emit_asm(lines, &dir),
+                    None => bench::bench_asm(lines, reps),
+                },
                 BenchWhat::Emu { size, scalar_iters } => bench::bench_emu(size, scalar_iters),
             };
             match r {

@@ -545,4 +545,5 @@ fn trap_render_names_source_line() {
         Some((file.to_string_lossy().into_owned(), 3, 5))
     );
     assert!(tr.to_string().contains("`lw r2, 2(r1)`"));
+    let _ = std::fs::remove_dir_all(&dir);
 }
