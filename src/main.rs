@@ -133,10 +133,23 @@ fn color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// Assemble `path`, rendering diagnostics on failure.
+/// Assemble `path` (with a listing if asked), rendering diagnostics on failure and
+/// warnings on success.
+fn assemble_opts(path: &Path, listing: bool) -> Result<bitloom_asm::Output, Fail> {
+    let opts = bitloom_asm::Options {
+        listing,
+        ..Default::default()
+    };
+    let out = bitloom_asm::assemble_file(path, &opts).map_err(|d| Fail(d.render(color()), 1))?;
+    if out.warnings.warning_count() > 0 {
+        eprint!("{}", out.warnings.render(color()));
+    }
+    Ok(out)
+}
+
+/// Assemble `path` without a listing.
 fn assemble(path: &Path) -> Result<bitloom_asm::Output, Fail> {
-    bitloom_asm::assemble_file(path, &bitloom_asm::Options::default())
-        .map_err(|d| Fail(d.render(color()), 1))
+    assemble_opts(path, false)
 }
 
 /// Load an ELF file, or assemble a source file, into an image.
@@ -170,7 +183,7 @@ fn real_main() -> Result<u8, Fail> {
             output,
             listing,
         } => {
-            let out = assemble(&input)?;
+            let out = assemble_opts(&input, listing.is_some())?;
             let elf = bitloom_isa::elf::write_elf(&out.image)?;
             let opath = output.unwrap_or_else(|| input.with_extension("elf"));
             write_file(&opath, &elf)?;

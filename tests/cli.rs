@@ -306,3 +306,30 @@ fn hw_unknown_key_and_missing_file_fail() {
         "error does not name the missing file"
     );
 }
+
+#[test]
+fn asm_listing_shows_address_encoding_and_source() {
+    let dir = scratch("listing");
+    let elf = dir.join("x.elf");
+    let out = bitloom(&["asm", p(&example("gemm_check.s")), "-o", p(&elf), "-l"]);
+    assert_status(&out, 0, "asm -l");
+    let l = text(&out.stdout);
+    // `cfgi wprec, 4` is the first instruction: opcode 0x52, csr 0, imm 4 at bit 16.
+    let first = l
+        .lines()
+        .find(|x| x.contains("cfgi    wprec, 4"))
+        .unwrap_or_else(|| panic!("listing lacks the first instruction:\n{l}"));
+    assert!(first.contains("00001000 52000400"), "{first}");
+    let lst = dir.join("x.lst");
+    let out = bitloom(&[
+        "asm",
+        p(&example("gemm_check.s")),
+        "-o",
+        p(&elf),
+        "-l",
+        p(&lst),
+    ]);
+    assert_status(&out, 0, "asm -l FILE");
+    let f = std::fs::read_to_string(&lst).expect("listing file written");
+    assert_eq!(f, l, "listing to a file equals listing to stdout");
+}
