@@ -20,7 +20,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::fastparse;
 use crate::grammar::LineParser;
 use crate::lexer::{
-    self, gpr as parse_gpr, tile as parse_tile, LexError, LineInfo, RawTok, RawToken, Tok,
+    self, gpr as parse_gpr, tile as parse_tile, LexError, LineToks, RawTok, RawToken, Tok,
 };
 use crate::pseudo::{split_hi_lo, Pseudo, PSEUDOS};
 use crate::source::{Origin, Segment, Source, SourceMap, Span};
@@ -216,8 +216,12 @@ struct Row {
 pub(crate) struct Asm<'o> {
     opts: &'o Options,
     sm: SourceMap,
-    toks: Vec<Vec<RawToken>>,
-    lines: Vec<Vec<LineInfo>>,
+    /// Number of lines of every buffer (their byte ranges come from `Source::line_starts`;
+    /// tokens are lexed per line when a line is read).
+    nlines: Vec<u32>,
+    /// `.rept` lines (by buffer and line) that have a cached parse: a revisit must still see
+    /// them as block keywords.
+    rept_lines: std::collections::HashSet<(u32, u32)>,
     parsed_idx: Vec<Vec<u32>>,
     parsed: Vec<Line>,
     file_idx: Vec<u32>,
@@ -294,8 +298,8 @@ impl<'o> Asm<'o> {
         Asm {
             opts,
             sm: SourceMap::default(),
-            toks: Vec::new(),
-            lines: Vec::new(),
+            nlines: Vec::new(),
+            rept_lines: Default::default(),
             parsed_idx: Vec::new(),
             parsed: vec![Line::default()],
             file_idx: Vec::new(),
@@ -350,11 +354,15 @@ impl<'o> Asm<'o> {
         path: Option<PathBuf>,
     ) -> u32 {
         let is_file = matches!(origin, Origin::File);
-        let (toks, lines) = lexer::lex(&text);
-        let n = lines.len();
-        let id = self.sm.add(Source::new(name.clone(), text, origin));
-        self.toks.push(toks);
-        self.lines.push(lines);
+        let source = Source::new(name.clone(), text, origin);
+        // Lines are delimited by newlines; a final line without one counts too.
+        let n = if source.text.is_empty() || source.text.ends_with('\n') {
+            source.line_starts.len() - 1
+        } else {
+            source.line_starts.len()
+        };
+        let id = self.sm.add(source);
+        self.nlines.push(n as u32);
         self.parsed_idx.push(vec![NONE; n]);
         self.paths.push(path);
         if is_file {
@@ -419,11 +427,11 @@ impl<'o> Asm<'o> {
         let (csrc, cli) = self.cur_line;
         let fi = self.file_idx.get(sp.src as usize).copied().unwrap_or(NONE);
         if sp.src == csrc && fi != NONE {
-            if let Some(l) = self.lines[csrc as usize].get(cli as usize) {
-                if (l.start..=l.end).contains(&sp.start) {
+            if let Some((lstart, lend)) = self.line_range(csrc, cli) {
+                if (lstart..=lend).contains(&sp.start) {
                     let t = self.sm.sources[csrc as usize]
                         .text
-                        .get(l.start as usize..sp.start as usize)
+                        .get(lstart as usize..sp.start as usize)
                         .unwrap_or("");
                     let col = if t.is_ascii() {
                         t.len()
@@ -455,7 +463,7 @@ impl<'o> Asm<'o> {
             }
         }
         let src = self.add_source(name, text, Origin::File, path);
-        let n = self.lines[src as usize].len() as u32;
+        let n = self.nlines[src as usize];
         // Most instructions are encoded in pass 1 and need neither an item nor a kept line.
         self.items.reserve(n as usize / 4);
         self.parsed.reserve(n as usize / 4);
@@ -493,7 +501,17 @@ impl<'o> Asm<'o> {
                 self.root_line = li;
             }
             self.cur_line = (src, li);
-            if let Some((b, sp)) = self.block_kw(src, li) {
+            // A line with a cached parse is not a block keyword (those are never parsed),
+            // except `.rept`, whose parse holds its count; skip lexing it again.
+            let cached = self.parsed_idx[src as usize][li as usize];
+            let toks = if cached == NONE
+                || (!self.rept_lines.is_empty() && self.rept_lines.contains(&(src, li)))
+            {
+                self.line_tokens(src, li)
+            } else {
+                LineToks::new()
+            };
+            if let Some((b, sp)) = self.block_kw_of(src, &toks) {
                 match b {
                     Block::Macro => {
                         i = self.define_macro(src, li, to, sp, exp);
@@ -528,7 +546,7 @@ impl<'o> Asm<'o> {
                     len: 0,
                 });
             }
-            let Some(idx) = self.parse_line(src, li, exp) else {
+            let Some(idx) = self.parse_line_toks(src, li, exp, &toks) else {
                 continue;
             };
             let (sec0, off0) = (self.cur, self.secs[self.cur].size);
@@ -559,13 +577,23 @@ impl<'o> Asm<'o> {
         }
     }
 
+    /// Byte range of line `li` of buffer `src`, without its newline.
+    fn line_range(&self, src: u32, li: u32) -> Option<(u32, u32)> {
+        if li >= *self.nlines.get(src as usize)? {
+            return None;
+        }
+        let s = self.sm.sources.get(src as usize)?;
+        let start = *s.line_starts.get(li as usize)?;
+        let end = match s.line_starts.get(li as usize + 1) {
+            Some(&next) => next - 1,
+            None => s.text.len() as u32,
+        };
+        Some((start, end))
+    }
+
     fn line_span(&self, src: u32, li: u32) -> Span {
-        match self.lines[src as usize].get(li as usize) {
-            Some(l) => Span {
-                src,
-                start: l.start,
-                end: l.end,
-            },
+        match self.line_range(src, li) {
+            Some((start, end)) => Span { src, start, end },
             None => Span {
                 src,
                 start: 0,
@@ -574,13 +602,12 @@ impl<'o> Asm<'o> {
         }
     }
 
-    fn line_tokens(&self, src: u32, li: u32) -> &[RawToken] {
-        let Some(l) = self.lines[src as usize].get(li as usize) else {
-            return &[];
-        };
-        self.toks[src as usize]
-            .get(l.tok_start as usize..l.tok_end as usize)
-            .unwrap_or(&[])
+    /// Lex line `li` of buffer `src`.
+    fn line_tokens(&self, src: u32, li: u32) -> LineToks {
+        match self.line_range(src, li) {
+            Some((start, end)) => lexer::lex_line(&self.sm.sources[src as usize].text, start, end),
+            None => LineToks::new(),
+        }
     }
 
     fn tok_text(&self, src: u32, t: &RawToken) -> &str {
@@ -592,7 +619,11 @@ impl<'o> Asm<'o> {
 
     /// Is this line a block keyword (`.macro`, `.endm`, `.rept`, `.endr`), after any labels?
     fn block_kw(&self, src: u32, li: u32) -> Option<(Block, Span)> {
-        let toks = self.line_tokens(src, li);
+        self.block_kw_of(src, &self.line_tokens(src, li))
+    }
+
+    /// [`Asm::block_kw`] on a line's tokens.
+    fn block_kw_of(&self, src: u32, toks: &[RawToken]) -> Option<(Block, Span)> {
         let mut k = 0;
         while k + 1 < toks.len()
             && matches!(
@@ -666,8 +697,20 @@ impl<'o> Asm<'o> {
         if cached != NONE {
             return Some(cached);
         }
-        let text = self.sm.sources[src as usize].text.clone();
         let toks = self.line_tokens(src, li);
+        self.parse_line_toks(src, li, exp, &toks)
+    }
+
+    /// [`Asm::parse_line`] with the line's tokens already lexed.
+    fn parse_line_toks(&mut self, src: u32, li: u32, exp: u32, toks: &[RawToken]) -> Option<u32> {
+        let cached = self.parsed_idx[src as usize][li as usize];
+        if cached == FAILED {
+            return None;
+        }
+        if cached != NONE {
+            return Some(cached);
+        }
+        let text = self.sm.sources[src as usize].text.clone();
         if toks.is_empty() {
             self.parsed_idx[src as usize][li as usize] = 0;
             return Some(0);
@@ -1206,9 +1249,8 @@ impl<'o> Asm<'o> {
             return end + 1;
         }
         let body = {
-            let ls = &self.lines[src as usize];
-            let start = ls.get(li as usize + 1).map(|l| l.start).unwrap_or(0);
-            let end_b = ls.get(end as usize).map(|l| l.start).unwrap_or(start);
+            let start = self.line_range(src, li + 1).map(|l| l.0).unwrap_or(0);
+            let end_b = self.line_range(src, end).map(|l| l.0).unwrap_or(start);
             (start, end_b.max(start))
         };
         let has_backslash = self.sm.sources[src as usize]
@@ -1302,10 +1344,11 @@ impl<'o> Asm<'o> {
         if !has_bs {
             self.run(msrc, body.0, body.1, eid);
         } else {
-            let ls = &self.lines[msrc as usize];
-            let start = ls.get(body.0 as usize).map(|l| l.start).unwrap_or(0);
+            let start = self.line_range(msrc, body.0).map(|l| l.0).unwrap_or(0);
             let end = if body.1 > body.0 {
-                ls.get(body.1 as usize - 1).map(|l| l.end).unwrap_or(start)
+                self.line_range(msrc, body.1 - 1)
+                    .map(|l| l.1)
+                    .unwrap_or(start)
             } else {
                 start
             };
@@ -1322,7 +1365,7 @@ impl<'o> Asm<'o> {
                 },
                 None,
             );
-            let n = self.lines[src as usize].len() as u32;
+            let n = self.nlines[src as usize];
             self.run(src, 0, n, eid);
         }
         self.macro_depth -= 1;
@@ -1343,6 +1386,7 @@ impl<'o> Asm<'o> {
             return to;
         };
         self.stats.lines += 1;
+        self.rept_lines.insert((src, li));
         let Some(idx) = self.parse_line(src, li, exp) else {
             return end + 1;
         };
@@ -2162,7 +2206,7 @@ impl<'o> Asm<'o> {
         let name = path.display().to_string();
         let nsrc = self.add_source(name, text.into(), Origin::File, Some(path));
         self.include_stack.push((canon, s));
-        let n = self.lines[nsrc as usize].len() as u32;
+        let n = self.nlines[nsrc as usize];
         self.run(nsrc, 0, n, exp);
         self.include_stack.pop();
     }
@@ -2480,10 +2524,6 @@ impl<'o> Asm<'o> {
 
     pub(crate) fn pass2(&mut self) {
         self.layout();
-        // Tokens are needed only while reading lines (pass 1).
-        for t in &mut self.toks {
-            *t = Vec::new();
-        }
         let items = std::mem::take(&mut self.items);
         let mut line_rows = std::mem::take(&mut self.early_rows);
         for (r, &sec) in line_rows.iter_mut().zip(&self.early_secs) {
@@ -3450,10 +3490,10 @@ impl<'o> Asm<'o> {
                 cur_src = r.src;
                 let _ = writeln!(out, "{:>5} {}", "", src.name);
             }
-            let li = &self.lines[r.src as usize][r.line as usize];
+            let (ls, le) = self.line_range(r.src, r.line).unwrap_or((0, 0));
             let text = src
                 .text
-                .get(li.start as usize..li.end as usize)
+                .get(ls as usize..le as usize)
                 .unwrap_or("")
                 .trim_end();
             let mut hex = String::new();

@@ -141,6 +141,34 @@ pub fn lex(text: &str) -> (Vec<RawToken>, Vec<LineInfo>) {
     (toks, lines)
 }
 
+/// Tokens of one line, inline for typical lines.
+pub type LineToks = smallvec::SmallVec<[RawToken; 16]>;
+
+/// Lex the line `start..end` of `text` (a range without newlines, as [`lex`] would delimit
+/// it). Tokens never span lines (literals and comments stop at a newline), so this gives
+/// exactly the tokens [`lex`] gives for that line, with offsets into `text`.
+pub fn lex_line(text: &str, start: u32, end: u32) -> LineToks {
+    let mut toks = LineToks::new();
+    let Some(line) = text.get(start as usize..end as usize) else {
+        return toks;
+    };
+    let mut lex = RawTok::lexer(line);
+    while let Some(r) = lex.next() {
+        let sp = lex.span();
+        let (s, e) = (sp.start as u32 + start, sp.end as u32 + start);
+        toks.push(RawToken {
+            kind: match r {
+                Ok(RawTok::Newline) => continue,
+                Ok(k) => Some(k),
+                Err(()) => None,
+            },
+            start: s,
+            end: e,
+        });
+    }
+    toks
+}
+
 /// Token handed to the lalrpop parser.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tok<'a> {
@@ -431,5 +459,58 @@ pub fn tile(s: &str) -> Option<u8> {
         [b't', d] if d.is_ascii_digit() => Some(d - b'0'),
         [b't', b'1', d0 @ b'0'..=b'5'] => Some(10 + (d0 - b'0')),
         _ => bitloom_isa::operand::parse_tile(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{lex, lex_line};
+
+    /// Lexing line by line gives exactly the tokens and line ranges of lexing the whole
+    /// buffer, including unterminated literals, bad characters and comments at line ends.
+    #[test]
+    fn line_lexing_agrees_with_whole_buffer() {
+        const PIECES: &[&str] = &[
+            "add", " ", "\t", "\r", "\n", "\n", "r1", ",", "\"ab", "\"", "'", "'x'", "\\", "\\n",
+            "\\@", "\\p", "<", "<<", ">", ">>", "0x", "12f", ";c", "#c", "//c", "/", "é", "€",
+            "\u{0}", "?", "!", ".", ".L1", ":", "=", "(", ")", "-", "~", "`", "\"\\", "'\\",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..4000 {
+            let mut text = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let n = (seed % 40) as usize;
+            for _ in 0..n {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(PIECES[(seed % PIECES.len() as u64) as usize]);
+            }
+            let (toks, lines) = lex(&text);
+            let mut starts = vec![0u32];
+            starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
+            let nl = if text.is_empty() || text.ends_with('\n') {
+                starts.len() - 1
+            } else {
+                starts.len()
+            };
+            assert_eq!(lines.len(), nl, "{text:?}");
+            for (i, l) in lines.iter().enumerate() {
+                let end = starts.get(i + 1).map_or(text.len() as u32, |s| s - 1);
+                assert_eq!((l.start, l.end), (starts[i], end), "{text:?}");
+                let whole = &toks[l.tok_start as usize..l.tok_end as usize];
+                let part = lex_line(&text, l.start, l.end);
+                assert_eq!(whole.len(), part.len(), "{text:?}");
+                for (a, b) in whole.iter().zip(&part) {
+                    assert_eq!(
+                        (a.kind, a.start, a.end),
+                        (b.kind, b.start, b.end),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
     }
 }
