@@ -5,7 +5,7 @@
 //! `accel.rs` as further `impl Machine` blocks.
 //!
 //! **Predecode.** The text section holding the entry point is decoded once into a compact
-//! [`Op`] array indexed by `(pc - text_base) / 4`. Every DRAM write that touches that range
+//! `Op` array indexed by `(pc - text_base) / 4`. Every DRAM write that touches that range
 //! (scalar stores, DMA stores, [`Machine::write_dram`]) re-decodes the affected words, so
 //! self-modifying code behaves exactly as if decoded from DRAM. Instructions outside the
 //! predecoded range are fetched and decoded from DRAM on each execution (slower, but

@@ -167,7 +167,7 @@ pub fn prod(w: &RefTile, wc: u32, a: &RefTile, ac: u32, cfg: &RefCfg) -> Result<
     }
 }
 
-/// `bsmac`: acc[m][n] + Σ_k prod(w[m][k], a[k][n]), wrapped.
+/// `bsmac`: `acc[m][n] + Σ_k prod(w[m][k], a[k][n])`, wrapped.
 pub fn bsmac(w: &RefTile, a: &RefTile, acc: &[i32], cfg: &RefCfg) -> Result<Vec<i32>, String> {
     let (mm, kk, nn) = (w.rows, w.cols, a.cols);
     let mut out = Vec::with_capacity(mm * nn);
@@ -183,7 +183,7 @@ pub fn bsmac(w: &RefTile, a: &RefTile, acc: &[i32], cfg: &RefCfg) -> Result<Vec<
     Ok(out)
 }
 
-/// `vscale`: acc[m][n] + Σ_v sw[m][v]·sa[v][n]·Σ_{k in v} prod, wrapped. Scale codes are
+/// `vscale`: `acc[m][n] + Σ_v sw[m][v]·sa[v][n]·Σ_{k in v} prod`, wrapped. Scale codes are
 /// read as unsigned integers.
 pub fn vscale(
     w: &RefTile,

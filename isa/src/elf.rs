@@ -3,7 +3,7 @@
 //! section-header and symbol parsers, with every range checked here before it is used).
 //!
 //! The file layout is specified in docs/OBJECT.md. In short: `ET_EXEC`, `e_machine` =
-//! [`EM_LOOM`](crate::EM_LOOM), `e_flags` = [`EF_LOOM_ISA_VERSION`]; one `PT_LOAD` per non-empty
+//! [`EM_LOOM`], `e_flags` = [`EF_LOOM_ISA_VERSION`]; one `PT_LOAD` per non-empty
 //! loadable section; sections `.text` (AX), `.rodata` (A), `.data` (WA), `.bss` (NOBITS, WA)
 //! in image order, then `.loom.lines`, `.symtab`, `.strtab`, `.shstrtab`.
 //!

@@ -326,7 +326,7 @@ isa_table! {
         "Add a per-output-channel bias (accumulator tile M x 1).",
         "for m, n: tacc[m][n] = wrap32(tacc[m][n] + tb[m][0])";
     Bcorr = 0x79, "bcorr", Post, [tacc: TILE @ 8, tb: TILE @ 12],
-        "Bias correction: subtract the per-channel expected quantisation error (W_q - W) * E[x].",
+        "Bias correction: subtract the per-channel expected quantisation error (W_q - W) * E(x).",
         "for m, n: tacc[m][n] = wrap32(tacc[m][n] - tb[m][0])";
     Relu = 0x7a, "relu", Post, [tacc: TILE @ 8],
         "ReLU on an accumulator tile.", "for e: tacc[e] = max(tacc[e], 0)";
