@@ -184,6 +184,16 @@ fn real_main() -> Result<u8, Fail> {
             listing,
         } => {
             let out = assemble_opts(&input, listing.is_some())?;
+            let has_code = out.image.section(".text").is_some_and(|t| t.size > 0);
+            if !has_code {
+                return Err(Fail(
+                    format!(
+                        "error: {}: no instructions: a Loom executable needs code in `.text` (entry is `_start`, else the start of `.text`)",
+                        input.display()
+                    ),
+                    1,
+                ));
+            }
             let elf = bitloom_isa::elf::write_elf(&out.image)?;
             let opath = output.unwrap_or_else(|| input.with_extension("elf"));
             write_file(&opath, &elf)?;

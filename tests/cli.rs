@@ -333,3 +333,14 @@ fn asm_listing_shows_address_encoding_and_source() {
     let f = std::fs::read_to_string(&lst).expect("listing file written");
     assert_eq!(f, l, "listing to a file equals listing to stdout");
 }
+
+#[test]
+fn source_without_code_is_a_clear_error() {
+    let dir = scratch("nocode");
+    let src = dir.join("data_only.s");
+    std::fs::write(&src, "        .data\nx:      .word 1\n").expect("write source");
+    let out = bitloom(&["asm", p(&src), "-o", p(&dir.join("x.elf"))]);
+    assert_status(&out, 1, "asm of a data-only source");
+    let err = text(&out.stderr);
+    assert!(err.contains("data_only.s: no instructions"), "{err}");
+}
