@@ -5,46 +5,27 @@ use std::path::PathBuf;
 
 use bitloom_isa::disasm::{disassemble_to_source, objdump, ObjdumpOptions};
 use bitloom_isa::elf::{read_elf, write_elf};
-use bitloom_isa::image::{Image, LineRow, LineTable, Section, SectionKind, Symbol, SymbolKind};
-use bitloom_isa::{Instr, Opcode, Operand};
+use bitloom_isa::image::{Image, LineRow, LineTable, Section, SectionKind, SymbolKind};
+use bitloom_isa::{Opcode, Operand};
 
-fn enc(op: Opcode, ops: &[Operand]) -> [u8; 4] {
-    Instr::new(op, ops).unwrap().encode().unwrap().to_le_bytes()
-}
-
-fn sym(
-    name: &str,
-    value: u32,
-    size: u32,
-    kind: SymbolKind,
-    global: bool,
-    section: Option<usize>,
-) -> Symbol {
-    Symbol {
-        name: name.into(),
-        value,
-        size,
-        kind,
-        global,
-        section,
-    }
-}
+mod common;
+use common::{sym, word};
 
 /// A small kernel: a loop, a call, a tile op, an illegal word, data and bss.
 fn image() -> Image {
     use Operand::*;
     let mut text = Vec::new();
     // 0x1000 _start
-    text.extend(enc(Opcode::Addi, &[Gpr(1), Gpr(0), Imm(4)]));
-    text.extend(enc(Opcode::Lui, &[Gpr(3), Imm(1)]));
+    text.extend(word(Opcode::Addi, &[Gpr(1), Gpr(0), Imm(4)]));
+    text.extend(word(Opcode::Lui, &[Gpr(3), Imm(1)]));
     // 0x1008 loop
-    text.extend(enc(Opcode::Lw, &[Gpr(4), Mem { disp: 0, base: 3 }]));
-    text.extend(enc(Opcode::Add, &[Gpr(2), Gpr(2), Gpr(4)]));
-    text.extend(enc(Opcode::Addi, &[Gpr(3), Gpr(3), Imm(4)]));
-    text.extend(enc(Opcode::Dbnz, &[Gpr(1), PcRel(-12)]));
-    text.extend(enc(Opcode::Jal, &[Gpr(1), PcRel(16)]));
-    text.extend(enc(Opcode::Bne, &[Gpr(2), Gpr(0), PcRel(-16)]));
-    text.extend(enc(
+    text.extend(word(Opcode::Lw, &[Gpr(4), Mem { disp: 0, base: 3 }]));
+    text.extend(word(Opcode::Add, &[Gpr(2), Gpr(2), Gpr(4)]));
+    text.extend(word(Opcode::Addi, &[Gpr(3), Gpr(3), Imm(4)]));
+    text.extend(word(Opcode::Dbnz, &[Gpr(1), PcRel(-12)]));
+    text.extend(word(Opcode::Jal, &[Gpr(1), PcRel(16)]));
+    text.extend(word(Opcode::Bne, &[Gpr(2), Gpr(0), PcRel(-16)]));
+    text.extend(word(
         Opcode::Tdef,
         &[
             Tile(1),
@@ -56,7 +37,7 @@ fn image() -> Image {
     ));
     text.extend(0xffff_ffffu32.to_le_bytes());
     // 0x1028 done
-    text.extend(enc(Opcode::Halt, &[Gpr(2)]));
+    text.extend(word(Opcode::Halt, &[Gpr(2)]));
     let rodata = b"Loom says hi!\0\x01\x02\x03\x04\x05\x06\x07\x08\x7f\x80".to_vec();
     Image {
         entry: 0x1000,

@@ -6,30 +6,11 @@ use bitloom_isa::elf::{
     ElfError, ElfWriteError, ImageError, ReadOptions,
 };
 use bitloom_isa::image::{Image, LineRow, LineTable, Section, SectionKind, Symbol, SymbolKind};
-use bitloom_isa::{Instr, Opcode, Operand, EM_LOOM, TEXT_BASE};
+use bitloom_isa::{Opcode, Operand, EM_LOOM, TEXT_BASE};
 use proptest::prelude::*;
 
-fn word(op: Opcode, ops: &[Operand]) -> [u8; 4] {
-    Instr::new(op, ops).unwrap().encode().unwrap().to_le_bytes()
-}
-
-fn sym(
-    name: &str,
-    value: u32,
-    size: u32,
-    kind: SymbolKind,
-    global: bool,
-    section: Option<usize>,
-) -> Symbol {
-    Symbol {
-        name: name.into(),
-        value,
-        size,
-        kind,
-        global,
-        section,
-    }
-}
+mod common;
+use common::{sym, word};
 
 /// A program with `.text`, `.rodata`, `.data`, `.bss`, symbols of every kind and binding, and
 /// a line table over two files.
