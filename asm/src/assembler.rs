@@ -229,6 +229,8 @@ pub(crate) struct Asm<'o> {
     paths: Vec<Option<PathBuf>>,
     diags: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
+    /// Warnings raised while encoding (which borrows `self` immutably).
+    encode_warnings: std::cell::RefCell<Vec<Diagnostic>>,
     secs: Vec<Sec>,
     cur: usize,
     syms: HashMap<Box<str>, u32>,
@@ -307,6 +309,7 @@ impl<'o> Asm<'o> {
             paths: Vec::new(),
             diags: Vec::new(),
             warnings: Vec::new(),
+            encode_warnings: std::cell::RefCell::new(Vec::new()),
             secs: vec![Sec {
                 name: ".text".into(),
                 kind: SectionKind::Text,
@@ -2707,9 +2710,34 @@ impl<'o> Asm<'o> {
     }
 
     fn finish(&self, op: Opcode, ops: &[Operand], name: Span) -> Result<u32, Vec<Diagnostic>> {
-        bitloom_isa::Instr::new(op, ops)
+        let w = bitloom_isa::Instr::new(op, ops)
             .and_then(|i| i.encode())
-            .map_err(|e| vec![Diagnostic::error(name, e.to_string()).label("cannot encode")])
+            .map_err(|e| vec![Diagnostic::error(name, e.to_string()).label("cannot encode")])?;
+        if let (Opcode::Cfgi, [Operand::Csr(c), Operand::Imm(v)]) = (op, ops) {
+            self.check_cfgi(*c, *v, name);
+        }
+        Ok(w)
+    }
+
+    /// `cfgi` with a constant the CSR cannot hold traps at run time: say so now.
+    fn check_cfgi(&self, num: u8, v: i32, name: Span) {
+        let Some(c) = bitloom_isa::csr::by_num(num) else {
+            return;
+        };
+        let why = if c.access == bitloom_isa::csr::Access::ReadOnly {
+            format!("`{}` is read-only", c.name)
+        } else if (v as u32) < c.range.0 || (v as u32) > c.range.1 {
+            format!("`{}` accepts {}..={}", c.name, c.range.0, c.range.1)
+        } else {
+            return;
+        };
+        let d = Diagnostic::warning(
+            name,
+            format!("`cfgi {}, {v}` will trap when executed", c.name),
+        )
+        .label(why)
+        .note("the CsrWrite trap stops the program at this instruction");
+        self.encode_warnings.borrow_mut().push(d);
     }
 
     fn arity_err(
@@ -3282,6 +3310,7 @@ impl<'o> Asm<'o> {
             }
         }
         let mut warnings = std::mem::take(&mut self.warnings);
+        warnings.append(self.encode_warnings.get_mut());
         if !self.diags.is_empty() {
             let mut list = std::mem::take(&mut self.diags);
             list.append(&mut warnings);

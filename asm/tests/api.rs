@@ -149,3 +149,17 @@ fn example_programs_assemble() {
     }
     assert!(failures.is_empty(), "{failures}");
 }
+
+#[test]
+fn cfgi_that_would_trap_is_a_warning() {
+    let src = "_start: cfgi wprec, 9\n cfgi cycle, 1\n cfgi wprec, 4\n halt r0\n";
+    let out = assemble_str("w.s", src, &Options::default()).expect("warnings do not fail");
+    assert_eq!(out.warnings.warning_count(), 2);
+    let text = out.warnings.render(false);
+    assert!(text.contains("`cfgi wprec, 9` will trap"), "{text}");
+    assert!(text.contains("`wprec` accepts 1..=8"), "{text}");
+    assert!(text.contains("`cycle` is read-only"), "{text}");
+    assert!(text.contains("w.s:1:9"), "{text}");
+    // The words are still emitted: a riscv-tests-style program may test the trap on purpose.
+    assert_eq!(out.stats.instructions, 4);
+}
