@@ -1,0 +1,231 @@
+//! DMA between DRAM and scratchpads (raw and RLE, docs/ISA.md §5) and LUT programming.
+
+use bitloom_isa::rle::{self, RleError};
+
+use crate::machine::{Machine, Op, Storage, Tile};
+use crate::reference::{self as refimpl};
+use crate::trap::TrapKind;
+use crate::work::{Commit, DmaWork, Work};
+
+use super::*;
+
+impl Machine {
+    pub(super) fn op_ld_raw(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+        let i = op.f[0] & 15;
+        let mut t = self.get_tile(i)?;
+        let addr = self.reg(op.f[1]);
+        let len = t.bytes();
+        if !self.dram.in_range(addr, len) {
+            return Err(self.oob("DMA read", addr, len));
+        }
+        let bytes = self.dram.read_vec(addr, len as usize);
+        self.spad_mut(t.space).write(t.base, &bytes);
+        let nnz = self.count_nnz(&t, "ld.raw")?;
+        t.storage = Storage::Raw;
+        t.nnz = Some(nnz);
+        self.set_tile(i, t);
+        c.tile = Some(i);
+        self.account(
+            pc,
+            op,
+            &Work::Dma(DmaWork {
+                load: true,
+                space: t.space,
+                dram_bytes: len,
+                spad_bytes: len,
+                elements: t.elements(),
+                rle: false,
+            }),
+        );
+        Ok(())
+    }
+
+    /// Decode the RLE stream at `addr` for tile `t`. The stream is conceptually all of DRAM
+    /// from `addr` on; only the prefix that decides the outcome is read.
+    fn rle_fetch_decode(&self, t: &Tile, addr: u32) -> Result<(Vec<u8>, usize), TrapKind> {
+        if addr > self.dram.size() {
+            return Err(self.oob("DMA read", addr, 4));
+        }
+        let avail = (self.dram.size() - addr) as u64;
+        let n = t.elements() as usize;
+        let eb = (t.prec + t.rlerun) as u64;
+        let hdr = self.dram.read_vec(addr, avail.min(4) as usize);
+        let mut out = Vec::new();
+        let err = |e: RleError| TrapKind::CorruptRle {
+            offset: rle_offset(&e),
+            source: e,
+        };
+        if hdr.len() < 4 {
+            return Err(err(rle::decode_into(&hdr, t.prec, t.rlerun, n, &mut out)
+                .err()
+                .unwrap_or(RleError::Truncated {
+                    offset: hdr.len(),
+                    entries: 0,
+                    entry_bits: eb as u32,
+                    available: 0,
+                })));
+        }
+        let entries = u32::from_le_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]) as u64;
+        let need = 4 + (entries * eb).div_ceil(8);
+        if need > avail {
+            return Err(err(RleError::Truncated {
+                offset: avail as usize,
+                entries,
+                entry_bits: eb as u32,
+                available: (avail - 4) as usize,
+            }));
+        }
+        let mut stream;
+        if entries > n as u64 {
+            // Each entry yields at least one element, so the first n + 1 entries already
+            // overrun; decoding them gives the same diagnosis as the whole stream.
+            let len = 4 + ((n as u64 + 1) * eb).div_ceil(8);
+            stream = self.dram.read_vec(addr, len as usize);
+            stream[..4].copy_from_slice(&(n as u32 + 1).to_le_bytes());
+        } else {
+            stream = self.dram.read_vec(addr, need as usize);
+        }
+        let used = rle::decode_into(&stream, t.prec, t.rlerun, n, &mut out).map_err(err)?;
+        if self.checked {
+            let expected = refimpl::rle_decode(&stream, t.prec, t.rlerun, n);
+            match expected {
+                Ok(e) => {
+                    let got: Vec<u32> = out.iter().map(|&c| c as u32).collect();
+                    compare("ld.rle", t.cols, &got, &e)?;
+                }
+                Err(off) => {
+                    return Err(TrapKind::CheckMismatch {
+                        op: "ld.rle",
+                        element: off as u64,
+                        row: 0,
+                        col: 0,
+                        got: 0,
+                        expected: off as i64,
+                    })
+                }
+            }
+        }
+        Ok((out, used))
+    }
+
+    pub(super) fn op_ld_rle(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+        let i = op.f[0] & 15;
+        let mut t = self.get_tile(i)?;
+        if t.is_acc() {
+            return Err(TrapKind::FormatUnsupported(format!(
+                "ld.rle into accumulator tile t{i} (RLE streams hold 1..8-bit codes)"
+            )));
+        }
+        let addr = self.reg(op.f[1]);
+        let (codes, used) = self.rle_fetch_decode(&t, addr)?;
+        self.store_codes(&t, &codes);
+        let nnz = codes.iter().filter(|&&x| x != 0).count() as u64;
+        t.storage = Storage::Rle;
+        t.nnz = Some(nnz);
+        self.set_tile(i, t);
+        c.tile = Some(i);
+        self.account(
+            pc,
+            op,
+            &Work::Dma(DmaWork {
+                load: true,
+                space: t.space,
+                dram_bytes: used as u64,
+                spad_bytes: t.bytes(),
+                elements: t.elements(),
+                rle: true,
+            }),
+        );
+        Ok(())
+    }
+
+    pub(super) fn op_st_raw(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+        let i = op.f[0] & 15;
+        let t = self.get_tile(i)?;
+        let addr = self.reg(op.f[1]);
+        let len = t.bytes();
+        if !self.dram.in_range(addr, len) {
+            return Err(self.oob("DMA write", addr, len));
+        }
+        let bytes = self.tile_raw(&t);
+        self.dram.write(addr, &bytes);
+        self.dram_written(addr, len);
+        c.mem = Some((addr, len as u32));
+        self.account(
+            pc,
+            op,
+            &Work::Dma(DmaWork {
+                load: false,
+                space: t.space,
+                dram_bytes: len,
+                spad_bytes: len,
+                elements: t.elements(),
+                rle: false,
+            }),
+        );
+        Ok(())
+    }
+
+    pub(super) fn op_st_rle(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+        let i = op.f[1] & 15;
+        let t = self.get_tile(i)?;
+        if t.is_acc() {
+            return Err(TrapKind::FormatUnsupported(format!(
+                "st.rle of accumulator tile t{i}"
+            )));
+        }
+        let addr = self.reg(op.f[2]);
+        let codes = self.codes_of(&t);
+        let stream = rle::encode(&codes, t.prec, t.rlerun);
+        if self.checked {
+            let raw = self.tile_raw(&t);
+            let rt = self.ref_tile(&t, &raw);
+            let rc: Vec<u32> = (0..t.elements() as usize)
+                .map(|e| refimpl::code(&rt, e))
+                .collect();
+            let expected = refimpl::rle_encode(&rc, t.prec, t.rlerun);
+            compare("st.rle", 1, &stream, &expected)?;
+        }
+        let len = stream.len() as u64;
+        if !self.dram.in_range(addr, len) {
+            return Err(self.oob("DMA write", addr, len));
+        }
+        self.dram.write(addr, &stream);
+        self.dram_written(addr, len);
+        self.set_reg(op.f[0], len as u32, c);
+        c.mem = Some((addr, len as u32));
+        self.account(
+            pc,
+            op,
+            &Work::Dma(DmaWork {
+                load: false,
+                space: t.space,
+                dram_bytes: len,
+                spad_bytes: t.bytes(),
+                elements: t.elements(),
+                rle: true,
+            }),
+        );
+        Ok(())
+    }
+
+    pub(super) fn op_set_lut(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+        let l = (op.imm & 3) as u8;
+        let addr = self.reg(op.f[0]);
+        let bits = (op.f[1] as u32).clamp(1, 8);
+        let n = 1u64 << bits;
+        if !self.dram.in_range(addr, n) {
+            return Err(self.oob("LUT read", addr, n));
+        }
+        let bytes = self.dram.read_vec(addr, n as usize);
+        let lut = &mut self.luts[l as usize];
+        lut.entries = [0; 256];
+        for (e, b) in lut.entries.iter_mut().zip(&bytes) {
+            *e = *b as i8;
+        }
+        lut.len = n as u32;
+        c.lut = Some(l);
+        self.account(pc, op, &Work::Lut { bytes: n });
+        Ok(())
+    }
+}

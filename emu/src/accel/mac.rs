@@ -1,0 +1,537 @@
+//! The MAC array: `bsmac` and `vscale` (docs/ISA.md §6), with the decoded operand plan
+//! and the GEMM kernels (linear, log shift-and-add, bit-slice).
+
+use bitloom_isa::csr;
+use bitloom_isa::numfmt::NumFmt;
+use bitloom_isa::Space;
+
+use crate::formats::{BadCode, LogTable, ValueTable};
+use crate::machine::{Machine, Op, Tile};
+use crate::reference::{self as refimpl, RefCfg};
+use crate::trap::TrapKind;
+use crate::work::{Commit, MacWork, Work};
+
+use super::*;
+
+/// Weight operand of a MAC, decoded.
+enum Weights {
+    /// Linear values.
+    Lin(Vec<i16>),
+    /// Log codes with their shift recipe.
+    Log(Box<LogTable>),
+}
+
+/// Bit-slice data of the activation tile.
+struct Sliced {
+    s: u32,
+    r: i32,
+    zp: i32,
+    /// Linear weight multipliers (M×K; all fit in 16 bits).
+    wl: Vec<i16>,
+    /// LO slices (K×N; below 2^7, so `i8`).
+    lo: Vec<i8>,
+    /// The HO slices that are not `r`, as `HO - r`.
+    ho: HoSlices,
+}
+
+/// Non-skipped HO slices: a sparse list when most slices equal `r` (the case the
+/// mechanism is for), otherwise a dense K×N matrix of `HO - r` whose zeros are the skipped
+/// slices. Both give the same sums; the choice only affects host speed.
+enum HoSlices {
+    /// Per k, the range of `ho` holding its (n, HO - r) entries.
+    Sparse { idx: Vec<u32>, ho: Vec<(u32, i32)> },
+    /// K×N matrix of HO - r.
+    Dense(Vec<i16>),
+}
+
+/// Activation values: `i8` when every value fits (keeps the K×N matrix in L1 as long as a
+/// native int8 GEMM would), else `i16`.
+enum AVals {
+    I8(Vec<i8>),
+    I16(Vec<i16>),
+}
+
+/// Everything a MAC needs, decoded once per instruction.
+struct Plan<'a> {
+    m: usize,
+    k: usize,
+    n: usize,
+    wcodes: &'a [u8],
+    weights: Weights,
+    avals: AVals,
+    sliced: Option<Sliced>,
+}
+
+impl Plan<'_> {
+    /// out[m][n] += Σ_{k in k0..k1} prod(w[m][k], a[k][n]) (wrapping).
+    fn accumulate(&self, k0: usize, k1: usize, out: &mut [i32]) {
+        let (m, kk, n) = (self.m, self.k, self.n);
+        if let Some(sl) = &self.sliced {
+            // Σ w·LO, straight into the accumulators.
+            gemm_lin(&sl.wl, &sl.lo, out, m, kk, n, k0, k1);
+            // Σ_{HO≠r} w·(HO - r): only non-skipped slices contribute.
+            let mut ho_acc = vec![0i32; m * n];
+            match &sl.ho {
+                HoSlices::Dense(d) => gemm_lin(&sl.wl, d, &mut ho_acc, m, kk, n, k0, k1),
+                HoSlices::Sparse { idx, ho } => {
+                    for mi in 0..m {
+                        let hrow = &mut ho_acc[mi * n..(mi + 1) * n];
+                        for k in k0..k1 {
+                            let w = sl.wl[mi * kk + k] as i32;
+                            if w == 0 {
+                                continue;
+                            }
+                            let (a, b) = (idx[k] as usize, idx[k + 1] as usize);
+                            for &(j, d) in &ho[a..b] {
+                                if let Some(o) = hrow.get_mut(j as usize) {
+                                    *o = o.wrapping_add(w.wrapping_mul(d));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            // + 2^s·(that + r·Σw) - zp·Σw
+            for mi in 0..m {
+                let sumw = sl.wl[mi * kk + k0..mi * kk + k1]
+                    .iter()
+                    .fold(0i32, |s, &w| s.wrapping_add(w as i32));
+                let comp_r = sl.r.wrapping_mul(sumw);
+                let comp_zp = sl.zp.wrapping_mul(sumw);
+                let orow = &mut out[mi * n..(mi + 1) * n];
+                for (o, &ho) in orow.iter_mut().zip(&ho_acc[mi * n..(mi + 1) * n]) {
+                    let hi = ho.wrapping_add(comp_r).wrapping_shl(sl.s);
+                    *o = o.wrapping_add(hi).wrapping_sub(comp_zp);
+                }
+            }
+            return;
+        }
+        match &self.weights {
+            Weights::Lin(w) => match &self.avals {
+                AVals::I8(a) => gemm_lin(w, a, out, m, kk, n, k0, k1),
+                AVals::I16(a) => gemm_lin(w, a, out, m, kk, n, k0, k1),
+            },
+            Weights::Log(t) => match &self.avals {
+                AVals::I8(a) => gemm_log(self.wcodes, t, a, out, m, kk, n, k0, k1),
+                AVals::I16(a) => gemm_log(self.wcodes, t, a, out, m, kk, n, k0, k1),
+            },
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn gemm_lin<A: Copy + Into<i32>>(
+    w: &[i16],
+    a: &[A],
+    out: &mut [i32],
+    m: usize,
+    kk: usize,
+    n: usize,
+    k0: usize,
+    k1: usize,
+) {
+    if n == 1 {
+        // GEMV: contiguous dot products.
+        for mi in 0..m {
+            let wrow = &w[mi * kk + k0..mi * kk + k1];
+            let acol = &a[k0..k1];
+            let mut s = 0i32;
+            for (&x, &y) in wrow.iter().zip(acol) {
+                s = s.wrapping_add(x as i32 * y.into());
+            }
+            out[mi] = out[mi].wrapping_add(s);
+        }
+        return;
+    }
+    // Register blocking: a block of BLK outputs stays in registers across the whole k range
+    // (what a compiler does for a native loop with known sizes).
+    const BLK: usize = 32;
+    for mi in 0..m {
+        let wrow = &w[mi * kk + k0..mi * kk + k1];
+        let orow = &mut out[mi * n..(mi + 1) * n];
+        let full = n / BLK * BLK;
+        for c0 in (0..full).step_by(BLK) {
+            let mut blk = [0i32; BLK];
+            blk.copy_from_slice(&orow[c0..c0 + BLK]);
+            for (j, &wv) in wrow.iter().enumerate() {
+                let wv = wv as i32;
+                let base = (k0 + j) * n + c0;
+                let arow: &[A; BLK] = match a[base..base + BLK].try_into() {
+                    Ok(r) => r,
+                    Err(_) => continue, // unreachable: the slice has BLK elements
+                };
+                for i in 0..BLK {
+                    blk[i] = blk[i].wrapping_add(wv * arow[i].into());
+                }
+            }
+            orow[c0..c0 + BLK].copy_from_slice(&blk);
+        }
+        if full < n {
+            let orow = &mut orow[full..];
+            for (j, &wv) in wrow.iter().enumerate() {
+                if wv == 0 {
+                    continue;
+                }
+                let wv = wv as i32;
+                let k = k0 + j;
+                let arow = &a[k * n + full..(k + 1) * n];
+                for (o, &x) in orow.iter_mut().zip(arow) {
+                    *o = o.wrapping_add(wv * x.into());
+                }
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn gemm_log<A: Copy + Into<i32>>(
+    wc: &[u8],
+    t: &LogTable,
+    a: &[A],
+    out: &mut [i32],
+    m: usize,
+    kk: usize,
+    n: usize,
+    k0: usize,
+    k1: usize,
+) {
+    // Per weight code: shift h, half-step mask, sign mask; the product is
+    // y = (x << h) + ((x << h) >> 1 if half), negated if the sign bit is set — shifts, adds
+    // and a conditional negate ((y ^ s) - s), no multiplier. Register-blocked like gemm_lin.
+    const BLK: usize = 32;
+    let recipe = |c: u8| {
+        let c = c as usize;
+        (
+            t.shift[c] as u32,
+            if t.half[c] { -1i32 } else { 0 },
+            if t.neg[c] { -1i32 } else { 0 },
+        )
+    };
+    for mi in 0..m {
+        let wrow = &wc[mi * kk + k0..mi * kk + k1];
+        let orow = &mut out[mi * n..(mi + 1) * n];
+        let full = n / BLK * BLK;
+        for c0 in (0..full).step_by(BLK) {
+            let mut blk = [0i32; BLK];
+            blk.copy_from_slice(&orow[c0..c0 + BLK]);
+            for (j, &code) in wrow.iter().enumerate() {
+                if t.zero[code as usize] {
+                    continue;
+                }
+                let (h, half, neg) = recipe(code);
+                let base = (k0 + j) * n + c0;
+                let arow: &[A; BLK] = match a[base..base + BLK].try_into() {
+                    Ok(r) => r,
+                    Err(_) => continue, // unreachable: the slice has BLK elements
+                };
+                for i in 0..BLK {
+                    let s = arow[i].into() << h;
+                    let y = s + ((s >> 1) & half);
+                    blk[i] = blk[i].wrapping_add((y ^ neg).wrapping_sub(neg));
+                }
+            }
+            orow[c0..c0 + BLK].copy_from_slice(&blk);
+        }
+        let orow = &mut orow[full..];
+        for (j, &code) in wrow.iter().enumerate() {
+            if t.zero[code as usize] || orow.is_empty() {
+                continue;
+            }
+            let (h, half, neg) = recipe(code);
+            let k = k0 + j;
+            for (o, &x) in orow.iter_mut().zip(&a[k * n + full..(k + 1) * n]) {
+                let s = x.into() << h;
+                let y = s + ((s >> 1) & half);
+                *o = o.wrapping_add((y ^ neg).wrapping_sub(neg));
+            }
+        }
+    }
+}
+
+/// Most frequent HO slice value of the codes (ties: the smallest).
+fn most_frequent_ho(codes: &[u8], s: u32) -> u32 {
+    let mut hist = [0u64; 256];
+    for &c in codes {
+        hist[(c as u32 >> s) as usize] += 1;
+    }
+    let mut best = 0usize;
+    for (v, &cnt) in hist.iter().enumerate() {
+        if cnt > hist[best] {
+            best = v;
+        }
+    }
+    best as u32
+}
+
+impl Machine {
+    fn check_operand_fmt(&self, i: u8, t: &Tile, activation: bool) -> Result<(), TrapKind> {
+        match t.fmt {
+            NumFmt::Log if activation => Err(TrapKind::FormatUnsupported(format!(
+                "log-format activations (t{i}); log is a weight format"
+            ))),
+            NumFmt::Log if !(2..=5).contains(&t.prec) => Err(TrapKind::PrecisionRange {
+                tile: i,
+                fmt: t.fmt,
+                prec: t.prec,
+            }),
+            NumFmt::Cluster if t.prec < 2 => Err(TrapKind::PrecisionRange {
+                tile: i,
+                fmt: t.fmt,
+                prec: t.prec,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn bad_code(&self, i: u8, t: &Tile, e: usize, code: u8, why: BadCode) -> TrapKind {
+        match why {
+            BadCode::Lut => TrapKind::LutIndex {
+                tile: i,
+                element: e as u64,
+                code: code as u32,
+                lut: t.lut,
+                len: self.luts[(t.lut & 3) as usize].len,
+            },
+            BadCode::Cluster => {
+                let m = code as u32 & ((1u32 << (t.prec - 1)) - 1);
+                TrapKind::ClusterBits {
+                    tile: i,
+                    element: e as u64,
+                    code: code as u32,
+                    bits: m.count_ones(),
+                    ck: self.csrs[csr::CK as usize],
+                }
+            }
+        }
+    }
+
+    pub(super) fn op_mac(
+        &mut self,
+        pc: u32,
+        op: &Op,
+        vector: bool,
+        c: &mut Commit,
+    ) -> Result<(), TrapKind> {
+        let name = if vector { "vscale" } else { "bsmac" };
+        let f = op.f;
+        let (ic, iw, ia) = (f[0] & 15, f[1] & 15, f[2] & 15);
+        let (tc, tw, ta) = (self.get_tile(ic)?, self.get_tile(iw)?, self.get_tile(ia)?);
+        if tc.space != Space::Acc || tw.space != Space::Wsp || ta.space != Space::Asp {
+            return Err(mismatch(format!(
+                "{name} needs tacc in acc, tw in wsp, ta in asp; got {}, {}, {}",
+                describe(ic, &tc),
+                describe(iw, &tw),
+                describe(ia, &ta)
+            )));
+        }
+        let (m, k, n) = (tw.rows as usize, tw.cols as usize, ta.cols as usize);
+        if ta.rows as usize != k || tc.rows as usize != m || tc.cols as usize != n {
+            return Err(mismatch(format!(
+                "{name}: acc {}x{} += W {}x{} * A {}x{} (need acc MxN, W MxK, A KxN)",
+                tc.rows, tc.cols, tw.rows, tw.cols, ta.rows, ta.cols
+            )));
+        }
+        let vlen = (self.csrs[csr::VLEN as usize] as usize).max(1);
+        let nv = k.div_ceil(vlen);
+        let scales = if vector {
+            let (isw, isa) = (f[3] & 15, f[4] & 15);
+            let (tsw, tsa) = (self.get_tile(isw)?, self.get_tile(isa)?);
+            if tsw.space != Space::Wsp
+                || tsa.space != Space::Asp
+                || tsw.rows as usize != m
+                || tsw.cols as usize != nv
+                || tsa.rows as usize != nv
+                || tsa.cols as usize != n
+            {
+                return Err(mismatch(format!(
+                    "vscale scales: need tsw wsp {m}x{nv} and tsa asp {nv}x{n} (V = ceil({k}/vlen {vlen})); got {}, {}",
+                    describe(isw, &tsw),
+                    describe(isa, &tsa)
+                )));
+            }
+            Some((tsw, tsa))
+        } else {
+            None
+        };
+        self.check_operand_fmt(iw, &tw, false)?;
+        self.check_operand_fmt(ia, &ta, true)?;
+        let slice = self.csrs[csr::SLICE as usize];
+        if slice > 0 && ta.fmt != NumFmt::Uint {
+            return Err(TrapKind::FormatUnsupported(format!(
+                "bit-slice execution (slice = {slice}) needs uint activations; t{ia} is {}",
+                ta.fmt
+            )));
+        }
+        let ck = self.csrs[csr::CK as usize];
+        let logbase = self.csrs[csr::LOGBASE as usize];
+        let wcodes = self.codes_of(&tw);
+        let acodes = self.codes_of(&ta);
+
+        // Decode operands.
+        let at = ValueTable::new(&ta, &self.luts[(ta.lut & 3) as usize], ck);
+        let (weights, wzero) = if tw.fmt == NumFmt::Log {
+            let lt = LogTable::new(tw.prec, logbase);
+            let z = lt.zero;
+            (Weights::Log(Box::new(lt)), z)
+        } else {
+            let vt = ValueTable::new(&tw, &self.luts[(tw.lut & 3) as usize], ck);
+            if let Some((e, code, why)) = vt.first_bad(&wcodes, tw.fmt) {
+                return Err(self.bad_code(iw, &tw, e, code, why));
+            }
+            let mut wv = Vec::new();
+            vt.decode(&wcodes, &mut wv);
+            (Weights::Lin(wv), vt.zero)
+        };
+        if let Some((e, code, why)) = at.first_bad(&acodes, ta.fmt) {
+            return Err(self.bad_code(ia, &ta, e, code, why));
+        }
+        let mut avals16 = Vec::new();
+        at.decode(&acodes, &mut avals16);
+        let avals = if at.val.iter().all(|&v| i8::try_from(v).is_ok()) {
+            AVals::I8(avals16.iter().map(|&v| v as i8).collect())
+        } else {
+            AVals::I16(avals16)
+        };
+
+        // Bit-slice plan: linear weights only (base-√2 log codes with q = 1 floor their half
+        // step, so their products are not linear; those tiles use the direct path).
+        let sfreq_csr = self.csrs[csr::SFREQ as usize];
+        let mut r_used = sfreq_csr;
+        let mut sliced = None;
+        if slice > 0 {
+            let r = if sfreq_csr == 255 {
+                most_frequent_ho(&acodes, slice)
+            } else {
+                sfreq_csr
+            };
+            r_used = r;
+            let wl: Option<Vec<i16>> = match &weights {
+                Weights::Lin(wv) => Some(wv.clone()),
+                Weights::Log(lt) => wcodes
+                    .iter()
+                    .map(|&c| lt.mult[c as usize].and_then(|v| i16::try_from(v).ok()))
+                    .collect(),
+            };
+            if let Some(wl) = wl {
+                let lo_mask = (1u32 << slice) - 1;
+                let lo: Vec<i8> = acodes.iter().map(|&c| (c as u32 & lo_mask) as i8).collect();
+                let ho_of = |c: u8| (c as u32 >> slice) as i32 - r as i32;
+                let kept = acodes.iter().filter(|&&c| ho_of(c) != 0).count();
+                let ho = if kept * 4 <= acodes.len() {
+                    let mut idx = Vec::with_capacity(k + 1);
+                    let mut ho = Vec::with_capacity(kept);
+                    idx.push(0u32);
+                    for kr in 0..k {
+                        for (j, &code) in acodes[kr * n..(kr + 1) * n].iter().enumerate() {
+                            if ho_of(code) != 0 {
+                                ho.push((j as u32, ho_of(code)));
+                            }
+                        }
+                        idx.push(ho.len() as u32);
+                    }
+                    HoSlices::Sparse { idx, ho }
+                } else {
+                    HoSlices::Dense(acodes.iter().map(|&c| ho_of(c) as i16).collect())
+                };
+                sliced = Some(Sliced {
+                    s: slice,
+                    r: r as i32,
+                    zp: ta.zp as i32,
+                    wl,
+                    lo,
+                    ho,
+                });
+            }
+        }
+        let plan = Plan {
+            m,
+            k,
+            n,
+            wcodes: &wcodes,
+            weights,
+            avals,
+            sliced,
+        };
+
+        let acc_in = self.acc_of(&tc);
+        let mut acc = acc_in.clone();
+        let mut scale_codes = None;
+        match &scales {
+            None => plan.accumulate(0, k, &mut acc),
+            Some((tsw, tsa)) => {
+                let sw = self.codes_of(tsw);
+                let sa = self.codes_of(tsa);
+                let mut part = vec![0i32; m * n];
+                for v in 0..nv {
+                    part.fill(0);
+                    plan.accumulate(v * vlen, ((v + 1) * vlen).min(k), &mut part);
+                    for mi in 0..m {
+                        let s_w = sw[mi * nv + v] as i32;
+                        let orow = &mut acc[mi * n..(mi + 1) * n];
+                        let prow = &part[mi * n..(mi + 1) * n];
+                        let sarow = &sa[v * n..(v + 1) * n];
+                        for ((o, &p), &s_a) in orow.iter_mut().zip(prow).zip(sarow) {
+                            *o = o.wrapping_add((s_w * s_a as i32).wrapping_mul(p));
+                        }
+                    }
+                }
+                scale_codes = Some((sw, sa));
+            }
+        }
+        drop(plan);
+
+        if self.checked {
+            let (bw, ba) = (self.tile_raw(&tw), self.tile_raw(&ta));
+            let (rw, ra) = (self.ref_tile(&tw, &bw), self.ref_tile(&ta, &ba));
+            let cfg = RefCfg { ck, logbase, vlen };
+            let expected = match &scales {
+                None => refimpl::bsmac(&rw, &ra, &acc_in, &cfg),
+                Some((tsw, tsa)) => {
+                    let (bsw, bsa) = (self.tile_raw(tsw), self.tile_raw(tsa));
+                    let (rsw, rsa) = (self.ref_tile(tsw, &bsw), self.ref_tile(tsa, &bsa));
+                    refimpl::vscale(&rw, &ra, &rsw, &rsa, &acc_in, &cfg)
+                }
+            };
+            match expected {
+                Ok(e) => compare(name, tc.cols, &acc, &e)?,
+                Err(why) => {
+                    return Err(TrapKind::FormatUnsupported(format!(
+                        "checked mode: the reference rejects the operands ({why})"
+                    )))
+                }
+            }
+        }
+        drop(scale_codes);
+
+        self.store_acc(&tc, &acc);
+        let mut tc2 = tc;
+        tc2.nnz = None;
+        self.set_tile(ic, tc2);
+        c.tile = Some(ic);
+        if self.timing.is_some() {
+            let work = MacWork {
+                m,
+                k,
+                n,
+                w: &wcodes,
+                a: &acodes,
+                wprec: tw.prec,
+                aprec: ta.prec,
+                wfmt: tw.fmt,
+                afmt: ta.fmt,
+                wzero: &wzero,
+                azero: &at.zero,
+                serial: self.csrs[csr::SERIAL as usize],
+                slice,
+                sfreq: r_used,
+                ck,
+                vector_scaled: vector,
+                vlen,
+            };
+            if let Some(t) = self.timing.as_mut() {
+                t.account_ops(pc, op.op, &op.f, &Work::Mac(work));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,215 @@
+//! Accelerator semantics: tiles, DMA, LUTs, the MAC array and post-processing
+//! (docs/ISA.md §4–§8), with the data-dependent work records for the timing model and the
+//! checked-mode comparison against `reference`.
+//!
+//! Every instruction validates all operands and computes its result into local buffers
+//! before writing anything, so traps are precise.
+//!
+//! MAC kernels work on whole words: codes are unpacked once per instruction and mapped to
+//! `i16` values through 256-entry tables (`formats`), then an `m, k, n` loop broadcasts one
+//! weight over a contiguous activation row into a contiguous accumulator row (`i32`,
+//! wrapping). Log weights use shift-and-add kernels. Bit-slice mode (CSR `slice > 0`)
+//! computes the sum through the Panacea decomposition of docs/ISA.md §6, visiting only HO
+//! slices that differ from the frequent value `r` and adding the `r·Σw` compensation.
+//!
+//! Split by concern: `tile` (tdef, tzero, dchk), `dma` (raw/RLE loads and stores, LUT
+//! programming), `mac` (the MAC array), `post` (post-processing), `views` (read-only views
+//! for tools). This file holds the shared helpers and the dispatch.
+
+mod dma;
+mod mac;
+mod post;
+mod tile;
+mod views;
+
+use bitloom_isa::numfmt::{self};
+use bitloom_isa::rle::RleError;
+use bitloom_isa::{DecodeError, Opcode, Space};
+
+use crate::machine::{Machine, Op, Tile};
+use crate::mem::PagedMem;
+use crate::reference::RefTile;
+use crate::trap::TrapKind;
+use crate::work::{Commit, Work};
+
+fn mismatch(what: impl Into<String>) -> TrapKind {
+    TrapKind::TileMismatch(what.into())
+}
+
+fn describe(i: u8, t: &Tile) -> String {
+    format!("t{i} ({} {}x{})", t.space, t.rows, t.cols)
+}
+
+fn rle_offset(e: &RleError) -> usize {
+    match e {
+        RleError::Truncated { offset, .. }
+        | RleError::Overrun { offset, .. }
+        | RleError::Underrun { offset, .. } => *offset,
+    }
+}
+
+/// First differing element of two equally long result vectors.
+fn compare<T: Copy + Into<i64> + PartialEq>(
+    op: &'static str,
+    cols: u32,
+    got: &[T],
+    expected: &[T],
+) -> Result<(), TrapKind> {
+    let n = got.len().max(expected.len());
+    for i in 0..n {
+        let g = got.get(i).copied();
+        let e = expected.get(i).copied();
+        if g != e {
+            let cols = cols.max(1) as u64;
+            return Err(TrapKind::CheckMismatch {
+                op,
+                element: i as u64,
+                row: (i as u64 / cols) as u32,
+                col: (i as u64 % cols) as u32,
+                got: g.map(Into::into).unwrap_or(i64::MIN),
+                expected: e.map(Into::into).unwrap_or(i64::MIN),
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Machine {
+    pub(crate) fn spad(&self, s: Space) -> &PagedMem {
+        match s {
+            Space::Wsp => &self.wsp,
+            Space::Asp => &self.asp,
+            Space::Acc => &self.acc,
+        }
+    }
+
+    fn spad_mut(&mut self, s: Space) -> &mut PagedMem {
+        match s {
+            Space::Wsp => &mut self.wsp,
+            Space::Asp => &mut self.asp,
+            Space::Acc => &mut self.acc,
+        }
+    }
+
+    fn get_tile(&self, i: u8) -> Result<Tile, TrapKind> {
+        self.tiles
+            .get(i as usize)
+            .copied()
+            .flatten()
+            .ok_or(TrapKind::UndefinedTile { tile: i })
+    }
+
+    fn reg(&self, r: u8) -> u32 {
+        self.regs[(r & 31) as usize]
+    }
+
+    fn set_reg(&mut self, r: u8, v: u32, c: &mut Commit) {
+        let r = (r & 31) as usize;
+        if r != 0 {
+            self.regs[r] = v;
+            c.gpr = Some((r as u8, v));
+        }
+    }
+
+    /// Hand one accelerator instruction's work to the timing model, with its operand fields
+    /// so tile dependencies are tracked per tile register.
+    fn account(&mut self, pc: u32, op: &Op, w: &Work<'_>) {
+        if let Some(t) = self.timing.as_mut() {
+            t.account_ops(pc, op.op, &op.f, w);
+        }
+    }
+
+    /// Raw scratchpad bytes of a tile.
+    fn tile_raw(&self, t: &Tile) -> Vec<u8> {
+        self.spad(t.space).read_vec(t.base, t.bytes() as usize)
+    }
+
+    /// Unpacked codes of a code tile.
+    fn codes_of(&self, t: &Tile) -> Vec<u8> {
+        let raw = self.tile_raw(t);
+        let mut out = Vec::new();
+        // The raw bytes are exactly packed_len long, so unpacking cannot fail.
+        numfmt::unpack_into(&raw, t.prec, t.elements() as usize, &mut out);
+        out
+    }
+
+    /// Values of an accumulator tile.
+    fn acc_of(&self, t: &Tile) -> Vec<i32> {
+        let raw = self.tile_raw(t);
+        raw.chunks_exact(4)
+            .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    }
+
+    /// Store codes into a code tile, keeping the bits past its end in a shared last byte.
+    fn store_codes(&mut self, t: &Tile, codes: &[u8]) {
+        let mut bytes = numfmt::pack(codes, t.prec);
+        let used = (codes.len() * t.prec as usize) % 8;
+        if used != 0 {
+            let addr = t.base + (bytes.len() as u32 - 1);
+            if let Some(last) = bytes.last_mut() {
+                let old = self.spad(t.space).read_u8(addr);
+                *last |= old & !((1u8 << used) - 1);
+            }
+        }
+        let base = t.base;
+        self.spad_mut(t.space).write(base, &bytes);
+    }
+
+    fn store_acc(&mut self, t: &Tile, vals: &[i32]) {
+        let mut bytes = Vec::with_capacity(vals.len() * 4);
+        for v in vals {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        let base = t.base;
+        self.acc.write(base, &bytes);
+    }
+
+    fn set_tile(&mut self, i: u8, t: Tile) {
+        if let Some(slot) = self.tiles.get_mut(i as usize) {
+            *slot = Some(t);
+        }
+    }
+
+    fn ref_tile<'a>(&'a self, t: &Tile, bytes: &'a [u8]) -> RefTile<'a> {
+        let lut = &self.luts[(t.lut & 3) as usize];
+        RefTile {
+            rows: t.rows as usize,
+            cols: t.cols as usize,
+            prec: t.prec,
+            fmt: t.fmt as u32,
+            zp: t.zp as i64,
+            lut: &lut.entries[..(lut.len as usize).min(256)],
+            bytes,
+        }
+    }
+
+    /// Execute a tile, DMA, LUT, MAC or post-processing instruction.
+    #[inline(never)]
+    pub(crate) fn exec_accel<const T: bool>(
+        &mut self,
+        pc: u32,
+        op: Op,
+        c: &mut Commit,
+    ) -> Result<(), TrapKind> {
+        match op.op {
+            Opcode::Tdef => self.op_tdef(pc, &op, c),
+            Opcode::Tzero => self.op_tzero(pc, &op, c),
+            Opcode::Dchk => self.op_dchk(pc, &op, c),
+            Opcode::LdRaw => self.op_ld_raw(pc, &op, c),
+            Opcode::LdRle => self.op_ld_rle(pc, &op, c),
+            Opcode::StRaw => self.op_st_raw(pc, &op, c),
+            Opcode::StRle => self.op_st_rle(pc, &op, c),
+            Opcode::SetLut => self.op_set_lut(pc, &op, c),
+            Opcode::Bsmac => self.op_mac(pc, &op, false, c),
+            Opcode::Vscale => self.op_mac(pc, &op, true, c),
+            Opcode::Bias | Opcode::Bcorr => self.op_bias(pc, &op, c),
+            Opcode::Relu => self.op_relu(pc, &op, c),
+            Opcode::Rqnt => self.op_rqnt(pc, &op, c),
+            other => Err(TrapKind::IllegalInstruction(DecodeError::UnknownOpcode {
+                word: other as u32,
+                opcode: other as u8,
+            })),
+        }
+    }
+}

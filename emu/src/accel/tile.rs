@@ -1,0 +1,149 @@
+//! Tile bookkeeping: `tdef`, `tzero`, `dchk` (docs/ISA.md §4).
+
+use bitloom_isa::csr;
+use bitloom_isa::numfmt::NumFmt;
+use bitloom_isa::{DecodeError, Space};
+
+use crate::machine::{Machine, Op, Storage, Tile};
+use crate::reference::{self as refimpl};
+use crate::trap::TrapKind;
+use crate::work::{Commit, Work};
+
+use super::*;
+
+impl Machine {
+    pub(super) fn op_tdef(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+        let f = op.f;
+        let td = f[0] & 15;
+        let space = Space::from_bits(f[1] as u32).ok_or_else(|| {
+            TrapKind::IllegalInstruction(DecodeError::BadField {
+                word: 0,
+                mnemonic: "tdef",
+                operand: "space",
+                value: f[1] as u32,
+            })
+        })?;
+        let (base, rows, cols) = (self.reg(f[2]), self.reg(f[3]), self.reg(f[4]));
+        if !(1..=65535).contains(&rows) || !(1..=65535).contains(&cols) {
+            return Err(TrapKind::TileShape {
+                tile: td,
+                rows,
+                cols,
+            });
+        }
+        let cs = &self.csrs;
+        let fmt_of = |v: u32| NumFmt::from_code(v).unwrap_or(NumFmt::Int);
+        let (prec, fmt, zp, lut) = match space {
+            Space::Wsp => (
+                cs[csr::WPREC as usize],
+                fmt_of(cs[csr::WFMT as usize]),
+                cs[csr::WZP as usize],
+                cs[csr::WLUT as usize] as u8,
+            ),
+            Space::Asp => (
+                cs[csr::APREC as usize],
+                fmt_of(cs[csr::AFMT as usize]),
+                cs[csr::AZP as usize],
+                cs[csr::ALUT as usize] as u8,
+            ),
+            Space::Acc => (32, NumFmt::Int, 0, 0),
+        };
+        let t = Tile {
+            space,
+            base,
+            rows,
+            cols,
+            prec,
+            fmt,
+            zp,
+            lut,
+            rlerun: cs[csr::RLERUN as usize],
+            storage: Storage::Raw,
+            nnz: None,
+        };
+        let size = self.spad(space).size();
+        if !self.spad(space).in_range(base, t.bytes()) {
+            return Err(TrapKind::ScratchpadOverflow {
+                tile: td,
+                space,
+                base,
+                bytes: t.bytes(),
+                size,
+            });
+        }
+        self.set_tile(td, t);
+        c.tile = Some(td);
+        self.account(pc, op, &Work::Tile { elements: 0 });
+        Ok(())
+    }
+
+    pub(super) fn op_tzero(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+        let i = op.f[0] & 15;
+        let mut t = self.get_tile(i)?;
+        if t.is_acc() {
+            let (base, len) = (t.base, t.bytes());
+            self.acc.fill(base, len, 0);
+        } else {
+            let zeros = vec![0u8; t.elements() as usize];
+            self.store_codes(&t, &zeros);
+        }
+        t.nnz = Some(0);
+        self.set_tile(i, t);
+        c.tile = Some(i);
+        self.account(
+            pc,
+            op,
+            &Work::Tile {
+                elements: t.elements(),
+            },
+        );
+        Ok(())
+    }
+
+    /// Non-zero elements of a tile (codes, or values for accumulators), checked against the
+    /// reference in checked mode.
+    pub(super) fn count_nnz(&self, t: &Tile, op: &'static str) -> Result<u64, TrapKind> {
+        let n = if t.is_acc() {
+            self.acc_of(t).iter().filter(|&&v| v != 0).count() as u64
+        } else {
+            self.codes_of(t).iter().filter(|&&v| v != 0).count() as u64
+        };
+        if self.checked {
+            let raw = self.tile_raw(t);
+            let expected = if t.is_acc() {
+                refimpl::acc_values(&raw, t.elements() as usize)
+                    .iter()
+                    .filter(|&&v| v != 0)
+                    .count() as u64
+            } else {
+                refimpl::count_nonzero_codes(&self.ref_tile(t, &raw))
+            };
+            compare(op, 1, &[n as i64], &[expected as i64])?;
+        }
+        Ok(n)
+    }
+
+    pub(super) fn op_dchk(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+        let i = op.f[1] & 15;
+        let mut t = self.get_tile(i)?;
+        let n = self.count_nnz(&t, "dchk")?;
+        let density = (1000 * n / t.elements()) as u32;
+        let dense = (density >= self.csrs[csr::DTHRESH as usize]) as u32;
+        t.nnz = Some(n);
+        self.set_tile(i, t);
+        self.csrs[csr::NNZ as usize] = n as u32;
+        self.csrs[csr::DENSITY as usize] = density;
+        self.csrs[csr::DENSE as usize] = dense;
+        self.set_reg(op.f[0], n as u32, c);
+        c.tile = Some(i);
+        c.csr = Some((csr::DENSITY, density));
+        self.account(
+            pc,
+            op,
+            &Work::Tile {
+                elements: t.elements(),
+            },
+        );
+        Ok(())
+    }
+}
