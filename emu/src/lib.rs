@@ -2,6 +2,7 @@
 //! model (docs/TIMING.md), statistics and traces.
 
 mod accel;
+pub mod commit;
 pub mod formats;
 pub mod hw;
 pub mod loader;

@@ -22,12 +22,13 @@ use bitloom_isa::image::Image;
 use bitloom_isa::numfmt::NumFmt;
 use bitloom_isa::{Class, Instr, Opcode, Operand, Space};
 
+use crate::commit::{Commit, CsrWrite, MemSpace, MemWrite, RegWrite};
 use crate::hw::HwConfig;
 use crate::loader::{load_into, LoadError};
 use crate::mem::PagedMem;
 use crate::timing::Timing;
 use crate::trap::{Trap, TrapKind};
-use crate::work::{Commit, Work};
+use crate::work::Work;
 
 /// How a tile's data was last brought into its scratchpad.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -356,6 +357,37 @@ impl Machine {
         Trap { pc, word, kind }
     }
 
+    /// One of the four memories.
+    pub fn mem(&self, s: MemSpace) -> &PagedMem {
+        match s {
+            MemSpace::Dram => &self.dram,
+            MemSpace::Wsp => &self.wsp,
+            MemSpace::Asp => &self.asp,
+            MemSpace::Acc => &self.acc,
+        }
+    }
+
+    pub(crate) fn mem_mut(&mut self, s: MemSpace) -> &mut PagedMem {
+        match s {
+            MemSpace::Dram => &mut self.dram,
+            MemSpace::Wsp => &mut self.wsp,
+            MemSpace::Asp => &mut self.asp,
+            MemSpace::Acc => &mut self.acc,
+        }
+    }
+
+    /// Put bytes back into a memory (undo of a recorded write); out-of-range bytes are
+    /// dropped, DRAM text stays coherent.
+    pub(crate) fn restore_bytes(&mut self, s: MemSpace, addr: u32, bytes: &[u8]) {
+        if !self.mem(s).in_range(addr, bytes.len() as u64) {
+            return;
+        }
+        self.mem_mut(s).write(addr, bytes);
+        if s == MemSpace::Dram {
+            self.dram_written(addr, bytes.len() as u64);
+        }
+    }
+
     /// Read `len` DRAM bytes at `addr`.
     pub fn read_dram(&self, addr: u32, len: u32) -> Result<Vec<u8>, Trap> {
         if !self.dram.in_range(addr, len as u64) {
@@ -454,7 +486,7 @@ impl Machine {
         let word = self.dram.read_u32(pc);
         let instr =
             Instr::decode(word).map_err(|e| self.trap_at(pc, TrapKind::IllegalInstruction(e)))?;
-        let mut commit = Commit::default();
+        let mut commit = Commit::recording();
         match self.exec::<true>(pc, op, &mut commit) {
             Ok(Next::Pc(n)) => {
                 self.pc = n;
@@ -515,6 +547,28 @@ impl Machine {
         Ok(None)
     }
 
+    /// A scalar store of `size` bytes (`sb`/`sh`/`sw`).
+    #[inline(always)]
+    fn store<const T: bool>(&mut self, op: &Op, size: u32, c: &mut Commit) -> Result<(), TrapKind> {
+        let a = self.load_addr(op, size, "store")?;
+        let v = self.regs[(op.f[0] & 31) as usize];
+        if T {
+            c.mem.push(MemWrite {
+                space: MemSpace::Dram,
+                addr: a,
+                old: self.dram.read_vec(a, size as usize),
+                new: v.to_le_bytes()[..size as usize].to_vec(),
+            });
+        }
+        match size {
+            1 => self.dram.write_u8(a, v as u8),
+            2 => self.dram.write_u16(a, v as u16),
+            _ => self.dram.write_u32(a, v),
+        }
+        self.dram_written(a, size as u64);
+        Ok(())
+    }
+
     #[inline(always)]
     fn load_addr(&self, op: &Op, size: u32, what: &'static str) -> Result<u32, TrapKind> {
         let a = self.regs[(op.f[1] & 31) as usize].wrapping_add(op.imm as u32);
@@ -550,10 +604,15 @@ impl Machine {
             ($i:expr, $v:expr) => {{
                 let v: u32 = $v;
                 let i = ($i & 31) as usize;
+                let old = self.regs[i];
                 self.regs[i] = v;
                 self.regs[0] = 0;
                 if T && i != 0 {
-                    c.gpr = Some((i as u8, v));
+                    c.gpr = Some(RegWrite {
+                        reg: i as u8,
+                        old,
+                        new: v,
+                    });
                 }
             }};
         }
@@ -566,6 +625,13 @@ impl Machine {
                     next = pc.wrapping_add(imm);
                     taken = true;
                 }
+            }};
+        }
+        // Accelerator instructions (accel/*) hand their own work to the timing model.
+        macro_rules! accel {
+            ($e:expr) => {{
+                $e.map_err(Box::new)?;
+                return Ok(Next::Pc(next));
             }};
         }
         match op.op {
@@ -646,24 +712,9 @@ impl Machine {
                 let a = self.load_addr(&op, 4, "load")?;
                 w!(f[0], self.dram.read_u32(a))
             }
-            Opcode::Sb | Opcode::Sh | Opcode::Sw => {
-                let size = match op.op {
-                    Opcode::Sb => 1,
-                    Opcode::Sh => 2,
-                    _ => 4,
-                };
-                let a = self.load_addr(&op, size, "store")?;
-                let v = r!(f[0]);
-                match size {
-                    1 => self.dram.write_u8(a, v as u8),
-                    2 => self.dram.write_u16(a, v as u16),
-                    _ => self.dram.write_u32(a, v),
-                }
-                self.dram_written(a, size as u64);
-                if T {
-                    c.mem = Some((a, size));
-                }
-            }
+            Opcode::Sb => self.store::<T>(&op, 1, c)?,
+            Opcode::Sh => self.store::<T>(&op, 2, c)?,
+            Opcode::Sw => self.store::<T>(&op, 4, c)?,
             Opcode::Beq => br!(r!(f[0]) == r!(f[1])),
             Opcode::Bne => br!(r!(f[0]) != r!(f[1])),
             Opcode::Blt => br!((r!(f[0]) as i32) < (r!(f[1]) as i32)),
@@ -695,9 +746,14 @@ impl Machine {
             Opcode::Csrr => w!(f[0], self.read_csr(f[1])),
             Opcode::Cfg | Opcode::Cfgi => {
                 let v = if op.op == Opcode::Cfg { r!(f[1]) } else { imm };
+                let old = self.csrs[f[0] as usize];
                 self.write_csr(f[0], v)?;
                 if T {
-                    c.csr = Some((f[0], v));
+                    c.csrs.push(CsrWrite {
+                        csr: f[0],
+                        old,
+                        new: v,
+                    });
                 }
             }
             Opcode::Halt => {
@@ -721,10 +777,19 @@ impl Machine {
                 }
                 return Ok(Next::Pc(next));
             }
-            _ => {
-                self.exec_accel::<T>(pc, op, c)?;
-                return Ok(Next::Pc(next));
-            }
+            Opcode::Tdef => accel!(self.op_tdef(pc, &op, c)),
+            Opcode::Tzero => accel!(self.op_tzero(pc, &op, c)),
+            Opcode::Dchk => accel!(self.op_dchk(pc, &op, c)),
+            Opcode::LdRaw => accel!(self.op_ld_raw(pc, &op, c)),
+            Opcode::LdRle => accel!(self.op_ld_rle(pc, &op, c)),
+            Opcode::StRaw => accel!(self.op_st_raw(pc, &op, c)),
+            Opcode::StRle => accel!(self.op_st_rle(pc, &op, c)),
+            Opcode::SetLut => accel!(self.op_set_lut(pc, &op, c)),
+            Opcode::Bsmac => accel!(self.op_mac(pc, &op, false, c)),
+            Opcode::Vscale => accel!(self.op_mac(pc, &op, true, c)),
+            Opcode::Bias | Opcode::Bcorr => accel!(self.op_bias(pc, &op, c)),
+            Opcode::Relu => accel!(self.op_relu(pc, &op, c)),
+            Opcode::Rqnt => accel!(self.op_rqnt(pc, &op, c)),
         }
         if let Some(t) = self.timing.as_mut() {
             t.account(

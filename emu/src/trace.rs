@@ -13,7 +13,8 @@ use crate::work::Commit;
 
 /// One commit-log line (without newline):
 /// `[     cycle] core   0: 0x<pc> (0x<word>) <disassembly>   <writes>`, the writes being
-/// `r4 0x00000005`, `csr wprec 0x00000004`, `mem 0x00002000 +16`, `tile t3`, `lut 1`.
+/// `r4 0x00000005`, `csr wprec 0x00000004` (one per CSR written), `mem 0x00002000 +16` (DRAM
+/// writes; scratchpad writes show as the tile they belong to), `tile t3`, `lut 1`.
 /// `symbol` names branch targets (return `None` for plain addresses).
 pub fn commit_line(
     cycle: u64,
@@ -41,23 +42,23 @@ pub fn commit_line(
 /// The architectural writes of a commit record, space-separated (empty when none).
 pub fn commit_writes(c: &Commit) -> String {
     let mut parts: Vec<String> = Vec::new();
-    if let Some((r, v)) = c.gpr {
-        parts.push(format!("r{r} 0x{v:08x}"));
+    if let Some(g) = c.gpr {
+        parts.push(format!("r{} 0x{:08x}", g.reg, g.new));
     }
-    if let Some((n, v)) = c.csr {
-        let name = csr::by_num(n)
+    for w in &c.csrs {
+        let name = csr::by_num(w.csr)
             .map(|d| d.name.to_string())
-            .unwrap_or(n.to_string());
-        parts.push(format!("csr {name} 0x{v:08x}"));
+            .unwrap_or(w.csr.to_string());
+        parts.push(format!("csr {name} 0x{:08x}", w.new));
     }
-    if let Some((a, len)) = c.mem {
-        parts.push(format!("mem 0x{a:08x} +{len}"));
+    for w in c.dram_writes() {
+        parts.push(format!("mem 0x{:08x} +{}", w.addr, w.len()));
     }
-    if let Some(t) = c.tile {
+    for t in c.tiles_written() {
         parts.push(format!("tile t{t}"));
     }
-    if let Some(l) = c.lut {
-        parts.push(format!("lut {l}"));
+    for l in &c.luts {
+        parts.push(format!("lut {}", l.lut));
     }
     parts.join("  ")
 }

@@ -7,20 +7,7 @@
 use bitloom_isa::numfmt::NumFmt;
 use bitloom_isa::{Class, Space};
 
-/// Architectural writes of one retired instruction (for `--trace` and the debugger).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Commit {
-    /// General register written (number, new value); writes to r0 are not reported.
-    pub gpr: Option<(u8, u32)>,
-    /// CSR written (number, new value).
-    pub csr: Option<(u8, u32)>,
-    /// DRAM bytes written (address, length).
-    pub mem: Option<(u32, u32)>,
-    /// Tile register whose data or descriptor changed.
-    pub tile: Option<u8>,
-    /// LUT reprogrammed.
-    pub lut: Option<u8>,
-}
+pub use crate::commit::Commit;
 
 /// A DMA transfer between DRAM and a scratchpad.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -350,10 +350,13 @@ fn halt_ebreak_sync_and_stepping() {
     }
     assert_eq!(steps.len(), 4);
     assert_eq!(
-        steps[0].commit.gpr,
-        Some((1, (0x1_0203u32 + 0x1000) >> 13 << 13))
+        steps[0].commit.gpr.map(|g| (g.reg, g.old, g.new)),
+        Some((1, 0, (0x1_0203u32 + 0x1000) >> 13 << 13))
     );
-    assert_eq!(steps[1].commit.gpr, Some((1, 0x1_0203)));
+    assert_eq!(
+        steps[1].commit.gpr.map(|g| (g.reg, g.old, g.new)),
+        Some((1, (0x1_0203u32 + 0x1000) >> 13 << 13, 0x1_0203))
+    );
     assert_eq!(steps[2].instr.op, Opcode::Sync);
     assert_eq!(steps[3].halted, Some(0x1_0203));
     assert_eq!(steps[3].instr.op, Opcode::Halt);

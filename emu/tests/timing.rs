@@ -892,7 +892,10 @@ fn config_errors_are_clear() {
 
 #[test]
 fn commit_log_line() {
-    use bitloom_emu::work::Commit;
+    use bitloom_emu::commit::{
+        Commit, CsrWrite, LutWrite, MemSpace, MemWrite, RegWrite, TileWrite,
+    };
+    use bitloom_emu::Lut;
     use bitloom_isa::{Instr, Operand};
     let i = Instr::new(
         Opcode::Addi,
@@ -901,7 +904,11 @@ fn commit_log_line() {
     .unwrap();
     let word = i.encode().unwrap();
     let c = Commit {
-        gpr: Some((4, 5)),
+        gpr: Some(RegWrite {
+            reg: 4,
+            old: 4,
+            new: 5,
+        }),
         ..Commit::default()
     };
     let line = trace::commit_line(17, 0x1008, word, &i, &c, &|_| None);
@@ -912,10 +919,43 @@ fn commit_log_line() {
     assert!(line.contains("addi r4, r4, 1"), "{line}");
     assert!(line.ends_with("r4 0x00000005"), "{line}");
     let c2 = Commit {
-        csr: Some((0, 4)),
-        mem: Some((0x2000, 16)),
-        tile: Some(3),
-        lut: Some(1),
+        csrs: vec![CsrWrite {
+            csr: 0,
+            old: 8,
+            new: 4,
+        }],
+        mem: vec![
+            MemWrite {
+                space: MemSpace::Dram,
+                addr: 0x2000,
+                old: vec![0; 16],
+                new: vec![1; 16],
+            },
+            // Scratchpad writes are shown as their tile, not as a range.
+            MemWrite {
+                space: MemSpace::Wsp,
+                addr: 0,
+                old: vec![0; 4],
+                new: vec![1; 4],
+            },
+        ],
+        tiles: vec![
+            TileWrite {
+                tile: 3,
+                old: None,
+                new: None,
+            },
+            TileWrite {
+                tile: 3,
+                old: None,
+                new: None,
+            },
+        ],
+        luts: vec![LutWrite {
+            lut: 1,
+            old: Box::default(),
+            new: Box::new(Lut::default()),
+        }],
         ..Commit::default()
     };
     assert_eq!(

@@ -8,9 +8,14 @@ use crate::trap::TrapKind;
 use crate::work::{Commit, DmaWork, Work};
 
 use super::*;
+#[allow(unused_imports)]
+use crate::commit::{LutWrite, MemSpace, MemWrite};
+#[allow(unused_imports)]
+use crate::machine::Lut;
 
 impl Machine {
-    pub(super) fn op_ld_raw(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+    #[inline(never)]
+    pub(crate) fn op_ld_raw(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
         let i = op.f[0] & 15;
         let mut t = self.get_tile(i)?;
         let addr = self.reg(op.f[1]);
@@ -19,12 +24,11 @@ impl Machine {
             return Err(self.oob("DMA read", addr, len));
         }
         let bytes = self.dram.read_vec(addr, len as usize);
-        self.spad_mut(t.space).write(t.base, &bytes);
+        self.write_mem(t.space.into(), t.base, &bytes, c);
         let nnz = self.count_nnz(&t, "ld.raw")?;
         t.storage = Storage::Raw;
         t.nnz = Some(nnz);
-        self.set_tile(i, t);
-        c.tile = Some(i);
+        self.set_tile(i, t, c);
         self.account(
             pc,
             op,
@@ -108,7 +112,8 @@ impl Machine {
         Ok((out, used))
     }
 
-    pub(super) fn op_ld_rle(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+    #[inline(never)]
+    pub(crate) fn op_ld_rle(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
         let i = op.f[0] & 15;
         let mut t = self.get_tile(i)?;
         if t.is_acc() {
@@ -118,12 +123,11 @@ impl Machine {
         }
         let addr = self.reg(op.f[1]);
         let (codes, used) = self.rle_fetch_decode(&t, addr)?;
-        self.store_codes(&t, &codes);
+        self.store_codes(&t, &codes, c);
         let nnz = codes.iter().filter(|&&x| x != 0).count() as u64;
         t.storage = Storage::Rle;
         t.nnz = Some(nnz);
-        self.set_tile(i, t);
-        c.tile = Some(i);
+        self.set_tile(i, t, c);
         self.account(
             pc,
             op,
@@ -139,7 +143,8 @@ impl Machine {
         Ok(())
     }
 
-    pub(super) fn op_st_raw(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+    #[inline(never)]
+    pub(crate) fn op_st_raw(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
         let i = op.f[0] & 15;
         let t = self.get_tile(i)?;
         let addr = self.reg(op.f[1]);
@@ -148,9 +153,7 @@ impl Machine {
             return Err(self.oob("DMA write", addr, len));
         }
         let bytes = self.tile_raw(&t);
-        self.dram.write(addr, &bytes);
-        self.dram_written(addr, len);
-        c.mem = Some((addr, len as u32));
+        self.write_mem(MemSpace::Dram, addr, &bytes, c);
         self.account(
             pc,
             op,
@@ -166,7 +169,8 @@ impl Machine {
         Ok(())
     }
 
-    pub(super) fn op_st_rle(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+    #[inline(never)]
+    pub(crate) fn op_st_rle(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
         let i = op.f[1] & 15;
         let t = self.get_tile(i)?;
         if t.is_acc() {
@@ -190,10 +194,8 @@ impl Machine {
         if !self.dram.in_range(addr, len) {
             return Err(self.oob("DMA write", addr, len));
         }
-        self.dram.write(addr, &stream);
-        self.dram_written(addr, len);
+        self.write_mem(MemSpace::Dram, addr, &stream, c);
         self.set_reg(op.f[0], len as u32, c);
-        c.mem = Some((addr, len as u32));
         self.account(
             pc,
             op,
@@ -209,7 +211,8 @@ impl Machine {
         Ok(())
     }
 
-    pub(super) fn op_set_lut(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+    #[inline(never)]
+    pub(crate) fn op_set_lut(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
         let l = (op.imm & 3) as u8;
         let addr = self.reg(op.f[0]);
         let bits = (op.f[1] as u32).clamp(1, 8);
@@ -218,13 +221,19 @@ impl Machine {
             return Err(self.oob("LUT read", addr, n));
         }
         let bytes = self.dram.read_vec(addr, n as usize);
-        let lut = &mut self.luts[l as usize];
-        lut.entries = [0; 256];
-        for (e, b) in lut.entries.iter_mut().zip(&bytes) {
+        let mut new = Lut::default();
+        for (e, b) in new.entries.iter_mut().zip(&bytes) {
             *e = *b as i8;
         }
-        lut.len = n as u32;
-        c.lut = Some(l);
+        new.len = n as u32;
+        let old = std::mem::replace(&mut self.luts[l as usize], new);
+        if c.recording {
+            c.luts.push(LutWrite {
+                lut: l,
+                old: Box::new(old),
+                new: Box::new(new),
+            });
+        }
         self.account(pc, op, &Work::Lut { bytes: n });
         Ok(())
     }

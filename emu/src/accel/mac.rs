@@ -305,7 +305,8 @@ impl Machine {
         }
     }
 
-    pub(super) fn op_mac(
+    #[inline(never)]
+    pub(crate) fn op_mac(
         &mut self,
         pc: u32,
         op: &Op,
@@ -503,11 +504,10 @@ impl Machine {
         }
         drop(scale_codes);
 
-        self.store_acc(&tc, &acc);
+        self.store_acc(&tc, &acc, c);
         let mut tc2 = tc;
         tc2.nnz = None;
-        self.set_tile(ic, tc2);
-        c.tile = Some(ic);
+        self.set_tile(ic, tc2, c);
         if self.timing.is_some() {
             let work = MacWork {
                 m,

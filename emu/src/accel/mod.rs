@@ -24,8 +24,9 @@ mod views;
 
 use bitloom_isa::numfmt::{self};
 use bitloom_isa::rle::RleError;
-use bitloom_isa::{DecodeError, Opcode, Space};
+use bitloom_isa::Space;
 
+use crate::commit::{CsrWrite, MemSpace, MemWrite, RegWrite, TileWrite};
 use crate::machine::{Machine, Op, Tile};
 use crate::mem::PagedMem;
 use crate::reference::RefTile;
@@ -83,14 +84,6 @@ impl Machine {
         }
     }
 
-    fn spad_mut(&mut self, s: Space) -> &mut PagedMem {
-        match s {
-            Space::Wsp => &mut self.wsp,
-            Space::Asp => &mut self.asp,
-            Space::Acc => &mut self.acc,
-        }
-    }
-
     fn get_tile(&self, i: u8) -> Result<Tile, TrapKind> {
         self.tiles
             .get(i as usize)
@@ -106,8 +99,46 @@ impl Machine {
     fn set_reg(&mut self, r: u8, v: u32, c: &mut Commit) {
         let r = (r & 31) as usize;
         if r != 0 {
+            let old = self.regs[r];
             self.regs[r] = v;
-            c.gpr = Some((r as u8, v));
+            if c.recording {
+                c.gpr = Some(RegWrite {
+                    reg: r as u8,
+                    old,
+                    new: v,
+                });
+            }
+        }
+    }
+
+    /// Set a CSR from the accelerator (no range check: the values are computed), recorded.
+    fn set_csr(&mut self, num: u8, v: u32, c: &mut Commit) {
+        let old = self.csrs[num as usize];
+        self.csrs[num as usize] = v;
+        if c.recording {
+            c.csrs.push(CsrWrite {
+                csr: num,
+                old,
+                new: v,
+            });
+        }
+    }
+
+    /// Write bytes into a memory, recording the old and new bytes when `c` records. DRAM
+    /// writes keep the predecoded text coherent. The caller has checked the range.
+    fn write_mem(&mut self, space: MemSpace, addr: u32, bytes: &[u8], c: &mut Commit) {
+        if c.recording {
+            let old = self.mem(space).read_vec(addr, bytes.len());
+            c.mem.push(MemWrite {
+                space,
+                addr,
+                old,
+                new: bytes.to_vec(),
+            });
+        }
+        self.mem_mut(space).write(addr, bytes);
+        if space == MemSpace::Dram {
+            self.dram_written(addr, bytes.len() as u64);
         }
     }
 
@@ -142,7 +173,7 @@ impl Machine {
     }
 
     /// Store codes into a code tile, keeping the bits past its end in a shared last byte.
-    fn store_codes(&mut self, t: &Tile, codes: &[u8]) {
+    fn store_codes(&mut self, t: &Tile, codes: &[u8], c: &mut Commit) {
         let mut bytes = numfmt::pack(codes, t.prec);
         let used = (codes.len() * t.prec as usize) % 8;
         if used != 0 {
@@ -152,22 +183,29 @@ impl Machine {
                 *last |= old & !((1u8 << used) - 1);
             }
         }
-        let base = t.base;
-        self.spad_mut(t.space).write(base, &bytes);
+        self.write_mem(t.space.into(), t.base, &bytes, c);
     }
 
-    fn store_acc(&mut self, t: &Tile, vals: &[i32]) {
+    fn store_acc(&mut self, t: &Tile, vals: &[i32], c: &mut Commit) {
         let mut bytes = Vec::with_capacity(vals.len() * 4);
         for v in vals {
             bytes.extend_from_slice(&v.to_le_bytes());
         }
-        let base = t.base;
-        self.acc.write(base, &bytes);
+        self.write_mem(MemSpace::Acc, t.base, &bytes, c);
     }
 
-    fn set_tile(&mut self, i: u8, t: Tile) {
+    /// Write tile descriptor `i`, recorded.
+    fn set_tile(&mut self, i: u8, t: Tile, c: &mut Commit) {
         if let Some(slot) = self.tiles.get_mut(i as usize) {
+            let old = *slot;
             *slot = Some(t);
+            if c.recording {
+                c.tiles.push(TileWrite {
+                    tile: i,
+                    old,
+                    new: Some(t),
+                });
+            }
         }
     }
 
@@ -181,35 +219,6 @@ impl Machine {
             zp: t.zp as i64,
             lut: &lut.entries[..(lut.len as usize).min(256)],
             bytes,
-        }
-    }
-
-    /// Execute a tile, DMA, LUT, MAC or post-processing instruction.
-    #[inline(never)]
-    pub(crate) fn exec_accel<const T: bool>(
-        &mut self,
-        pc: u32,
-        op: Op,
-        c: &mut Commit,
-    ) -> Result<(), TrapKind> {
-        match op.op {
-            Opcode::Tdef => self.op_tdef(pc, &op, c),
-            Opcode::Tzero => self.op_tzero(pc, &op, c),
-            Opcode::Dchk => self.op_dchk(pc, &op, c),
-            Opcode::LdRaw => self.op_ld_raw(pc, &op, c),
-            Opcode::LdRle => self.op_ld_rle(pc, &op, c),
-            Opcode::StRaw => self.op_st_raw(pc, &op, c),
-            Opcode::StRle => self.op_st_rle(pc, &op, c),
-            Opcode::SetLut => self.op_set_lut(pc, &op, c),
-            Opcode::Bsmac => self.op_mac(pc, &op, false, c),
-            Opcode::Vscale => self.op_mac(pc, &op, true, c),
-            Opcode::Bias | Opcode::Bcorr => self.op_bias(pc, &op, c),
-            Opcode::Relu => self.op_relu(pc, &op, c),
-            Opcode::Rqnt => self.op_rqnt(pc, &op, c),
-            other => Err(TrapKind::IllegalInstruction(DecodeError::UnknownOpcode {
-                word: other as u32,
-                opcode: other as u8,
-            })),
         }
     }
 }

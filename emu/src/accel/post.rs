@@ -28,8 +28,7 @@ impl Machine {
     fn finish_post(&mut self, pc: u32, op: &Op, i: u8, t: Tile, c: &mut Commit) {
         let mut t = t;
         t.nnz = None;
-        self.set_tile(i, t);
-        c.tile = Some(i);
+        self.set_tile(i, t, c);
         self.account(
             pc,
             op,
@@ -39,7 +38,8 @@ impl Machine {
         );
     }
 
-    pub(super) fn op_bias(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+    #[inline(never)]
+    pub(crate) fn op_bias(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
         let sub = op.op == Opcode::Bcorr;
         let name = if sub { "bcorr" } else { "bias" };
         let (ia, ta, tb) = self.post_tiles(op, name)?;
@@ -62,12 +62,13 @@ impl Machine {
             let e = refimpl::bias(&acc, &b, ta.rows as usize, cols, sub);
             compare(name, ta.cols, &out, &e)?;
         }
-        self.store_acc(&ta, &out);
+        self.store_acc(&ta, &out, c);
         self.finish_post(pc, op, ia, ta, c);
         Ok(())
     }
 
-    pub(super) fn op_relu(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+    #[inline(never)]
+    pub(crate) fn op_relu(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
         let ia = op.f[0] & 15;
         let ta = self.get_tile(ia)?;
         if !ta.is_acc() {
@@ -81,12 +82,13 @@ impl Machine {
         if self.checked {
             compare("relu", ta.cols, &out, &refimpl::relu(&acc))?;
         }
-        self.store_acc(&ta, &out);
+        self.store_acc(&ta, &out, c);
         self.finish_post(pc, op, ia, ta, c);
         Ok(())
     }
 
-    pub(super) fn op_rqnt(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+    #[inline(never)]
+    pub(crate) fn op_rqnt(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
         let (io, ia, im) = (op.f[0] & 15, op.f[1] & 15, op.f[2] & 15);
         let (to, ta, tm) = (self.get_tile(io)?, self.get_tile(ia)?, self.get_tile(im)?);
         if !ta.is_acc() || !tm.is_acc() || tm.rows != ta.rows || tm.cols != 1 {
@@ -157,7 +159,7 @@ impl Machine {
             let got: Vec<u32> = codes.iter().map(|&x| x as u32).collect();
             compare("rqnt", ta.cols, &got, &e)?;
         }
-        self.store_codes(&to, &codes);
+        self.store_codes(&to, &codes, c);
         self.finish_post(pc, op, io, to, c);
         Ok(())
     }

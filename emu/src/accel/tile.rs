@@ -10,9 +10,14 @@ use crate::trap::TrapKind;
 use crate::work::{Commit, Work};
 
 use super::*;
+#[allow(unused_imports)]
+use crate::commit::{LutWrite, MemSpace, MemWrite};
+#[allow(unused_imports)]
+use crate::machine::Lut;
 
 impl Machine {
-    pub(super) fn op_tdef(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+    #[inline(never)]
+    pub(crate) fn op_tdef(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
         let f = op.f;
         let td = f[0] & 15;
         let space = Space::from_bits(f[1] as u32).ok_or_else(|| {
@@ -71,25 +76,33 @@ impl Machine {
                 size,
             });
         }
-        self.set_tile(td, t);
-        c.tile = Some(td);
+        self.set_tile(td, t, c);
         self.account(pc, op, &Work::Tile { elements: 0 });
         Ok(())
     }
 
-    pub(super) fn op_tzero(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+    #[inline(never)]
+    pub(crate) fn op_tzero(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
         let i = op.f[0] & 15;
         let mut t = self.get_tile(i)?;
         if t.is_acc() {
             let (base, len) = (t.base, t.bytes());
+            if c.recording {
+                let old = self.acc.read_vec(base, len as usize);
+                c.mem.push(MemWrite {
+                    space: MemSpace::Acc,
+                    addr: base,
+                    new: vec![0; old.len()],
+                    old,
+                });
+            }
             self.acc.fill(base, len, 0);
         } else {
             let zeros = vec![0u8; t.elements() as usize];
-            self.store_codes(&t, &zeros);
+            self.store_codes(&t, &zeros, c);
         }
         t.nnz = Some(0);
-        self.set_tile(i, t);
-        c.tile = Some(i);
+        self.set_tile(i, t, c);
         self.account(
             pc,
             op,
@@ -123,20 +136,19 @@ impl Machine {
         Ok(n)
     }
 
-    pub(super) fn op_dchk(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+    #[inline(never)]
+    pub(crate) fn op_dchk(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
         let i = op.f[1] & 15;
         let mut t = self.get_tile(i)?;
         let n = self.count_nnz(&t, "dchk")?;
         let density = (1000 * n / t.elements()) as u32;
         let dense = (density >= self.csrs[csr::DTHRESH as usize]) as u32;
         t.nnz = Some(n);
-        self.set_tile(i, t);
-        self.csrs[csr::NNZ as usize] = n as u32;
-        self.csrs[csr::DENSITY as usize] = density;
-        self.csrs[csr::DENSE as usize] = dense;
+        self.set_tile(i, t, c);
+        self.set_csr(csr::NNZ, n as u32, c);
+        self.set_csr(csr::DENSITY, density, c);
+        self.set_csr(csr::DENSE, dense, c);
         self.set_reg(op.f[0], n as u32, c);
-        c.tile = Some(i);
-        c.csr = Some((csr::DENSITY, density));
         self.account(
             pc,
             op,
