@@ -147,20 +147,68 @@ fn assemble_opts(path: &Path, listing: bool) -> Result<bitloom_asm::Output, Fail
     Ok(out)
 }
 
-/// Assemble `path` without a listing.
-fn assemble(path: &Path) -> Result<bitloom_asm::Output, Fail> {
-    assemble_opts(path, false)
+/// Load an ELF file, or assemble a source file, into an image (the session layer's
+/// loader), rendering diagnostics on failure and warnings on success.
+fn load_program(path: &Path) -> Result<Image, Fail> {
+    use bitloom_asm::load::{load_program, LoadError};
+    match load_program(path, &bitloom_asm::Options::default()) {
+        Ok(l) => {
+            if let Some(w) = &l.warnings {
+                eprint!("{}", w.render(color()));
+            }
+            Ok(l.image)
+        }
+        Err(LoadError::Asm { diagnostics, .. }) => Err(Fail(diagnostics.render(color()), 1)),
+        Err(e) => Err(Fail(format!("error: {e}"), 1)),
+    }
 }
 
-/// Load an ELF file, or assemble a source file, into an image.
-fn load_program(path: &Path) -> Result<Image, Fail> {
-    let bytes =
-        std::fs::read(path).map_err(|e| Fail(format!("error: {}: {e}", path.display()), 1))?;
-    if bytes.starts_with(b"\x7fELF") {
-        bitloom_isa::elf::read_elf(&bytes)
-            .map_err(|e| Fail(format!("error: {}: {e}", path.display()), 1))
-    } else {
-        Ok(assemble(path)?.image)
+/// A progress line on stderr, redrawn at most every 0.5 s; cleared when dropped.
+struct ProgressLine {
+    start: std::time::Instant,
+    last: std::time::Instant,
+    shown: bool,
+}
+
+impl ProgressLine {
+    fn new() -> ProgressLine {
+        let now = std::time::Instant::now();
+        ProgressLine {
+            start: now,
+            last: now,
+            shown: false,
+        }
+    }
+
+    fn tick(&mut self, p: bitloom_emu::session::Progress) {
+        use std::io::Write;
+        if self.last.elapsed() < std::time::Duration::from_millis(500) {
+            return;
+        }
+        self.last = std::time::Instant::now();
+        let secs = self.start.elapsed().as_secs_f64().max(1e-9);
+        let mut e = std::io::stderr().lock();
+        let _ = write!(
+            e,
+            "\r\x1b[2K  {} instructions, {} cycles, {:.1} MIPS, {:.1} s",
+            p.instret,
+            p.cycle,
+            p.instret as f64 / secs / 1e6,
+            secs
+        );
+        let _ = e.flush();
+        self.shown = true;
+    }
+}
+
+impl Drop for ProgressLine {
+    fn drop(&mut self) {
+        use std::io::Write;
+        if self.shown {
+            let mut e = std::io::stderr().lock();
+            let _ = write!(e, "\r\x1b[2K");
+            let _ = e.flush();
+        }
     }
 }
 
@@ -235,12 +283,12 @@ fn real_main() -> Result<u8, Fail> {
         } => {
             let hwc = load_hw(hw.as_deref())?;
             let img = load_program(&input)?;
-            let mut m = bitloom_emu::machine::Machine::new(&hwc, &img)
+            let mopts = bitloom_emu::session::MachineOptions {
+                timing: !no_timing,
+                checked,
+            };
+            let mut m = bitloom_emu::session::new_machine(&hwc, &img, &mopts)
                 .map_err(|e| Fail(format!("error: {}: {e}", input.display()), 1))?;
-            if !no_timing {
-                m.timing = Some(bitloom_emu::timing::Timing::new(&hwc));
-            }
-            m.checked = checked;
             let trace_w: Option<Box<dyn std::io::Write>> = match &trace {
                 Some(p) => Some(Box::new(std::io::BufWriter::new(
                     std::fs::File::create(p)
@@ -253,10 +301,16 @@ fn real_main() -> Result<u8, Fail> {
                 max_cycles,
                 trace: trace_w,
                 timeline: timeline.is_some(),
-                progress: std::io::stderr().is_terminal(),
+                progress: None,
             };
+            let line = std::rc::Rc::new(std::cell::RefCell::new(ProgressLine::new()));
+            if std::io::stderr().is_terminal() {
+                let l = line.clone();
+                opts.progress = Some(Box::new(move |p| l.borrow_mut().tick(p)));
+            }
             let report = bitloom_emu::run::run(&mut m, &mut opts);
             drop(opts);
+            drop(line);
             if let Some(p) = &stats_json {
                 write_file(p, report.stats.to_json().as_bytes())?;
             }

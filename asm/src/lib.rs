@@ -16,6 +16,7 @@ pub mod diag;
 mod fastparse;
 pub mod gen;
 pub mod lexer;
+pub mod load;
 pub mod pseudo;
 pub mod source;
 

@@ -15,7 +15,9 @@ pub mod work;
 
 pub use loader::LoadError;
 pub use machine::{Lut, Machine, Step, Storage, Tile};
+pub use session::{Breakpoints, Stop, StopReason, Stops};
 pub use trap::{Trap, TrapKind};
 pub mod run;
+pub mod session;
 pub mod stats;
 pub mod trace;

@@ -166,6 +166,40 @@ impl Op {
 /// Every class in `Class as usize` order (the index of [`Machine::class_counts`]).
 pub const CLASSES: [Class; 12] = Class::ALL;
 
+/// Why [`Machine::run_until`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FastStop {
+    /// The instruction budget ran out.
+    Budget,
+    /// `halt` retired with this exit code.
+    Halted(u32),
+    /// About to execute a breakpoint address.
+    Breakpoint(u32),
+}
+
+/// Breakpoints of one machine's text as a bitmap over predecoded words (one test per
+/// instruction in the fast loop) plus a list of addresses outside the text.
+#[derive(Clone, Debug)]
+pub struct BreakMap {
+    bits: Vec<u64>,
+    words: usize,
+    other: Vec<u32>,
+}
+
+impl BreakMap {
+    #[inline(always)]
+    fn hit(&self, idx: usize, pc: u32) -> bool {
+        if idx < self.words {
+            self.bits[idx / 64] & (1 << (idx % 64)) != 0
+        } else {
+            !self.other.is_empty() && self.other.contains(&pc)
+        }
+    }
+}
+
+/// The semantics of one accelerator instruction (`accel/*`).
+type AccelFn = fn(&mut Machine, u32, &Op, &mut Commit) -> Result<(), TrapKind>;
+
 pub(crate) enum Next {
     Pc(u32),
     Halt(u32),
@@ -207,9 +241,11 @@ pub struct Machine {
     pub checked: bool,
     /// Exit code once `halt` has retired.
     pub exit: Option<u32>,
+    hw: Arc<HwConfig>,
     image: Arc<Image>,
     text_base: u32,
-    ops: Vec<Option<Op>>,
+    /// Predecoded text, shared between snapshots until a store into text re-decodes.
+    ops: Arc<[Option<Op>]>,
 }
 
 impl Machine {
@@ -238,12 +274,23 @@ impl Machine {
             timing: None,
             checked: false,
             exit: None,
+            hw: Arc::new(hw.clone()),
             image: Arc::new(image.clone()),
             text_base,
-            ops: vec![None; (text_bytes / 4) as usize],
+            ops: vec![None; (text_bytes / 4) as usize].into(),
         };
         m.redecode(text_base, text_bytes as u64);
         Ok(m)
+    }
+
+    /// The hardware configuration the machine was built for.
+    pub fn hw(&self) -> &HwConfig {
+        &self.hw
+    }
+
+    /// Turn the timing model on (a fresh model at cycle 0 for this machine's hardware).
+    pub fn enable_timing(&mut self) {
+        self.timing = Some(Timing::shared(self.hw.clone()));
     }
 
     /// The loaded program image.
@@ -262,9 +309,10 @@ impl Machine {
         }
         let first = ((lo - tb) / 4) as usize;
         let last = ((hi - tb).div_ceil(4)) as usize;
-        for i in first..last {
+        let ops = Arc::make_mut(&mut self.ops);
+        for (i, slot) in ops.iter_mut().enumerate().take(last).skip(first) {
             let word = self.dram.read_u32(self.text_base + 4 * i as u32);
-            self.ops[i] = Instr::decode(word).ok().map(|ins| Op::from_instr(&ins));
+            *slot = Instr::decode(word).ok().map(|ins| Op::from_instr(&ins));
         }
     }
 
@@ -517,13 +565,65 @@ impl Machine {
     /// Run up to `max_steps` instructions without building commit records. Returns
     /// `Some(exit_code)` when `halt` retires, `None` when the budget runs out.
     pub fn run_fast(&mut self, max_steps: u64) -> Result<Option<u32>, Trap> {
+        match self.run_inner::<false>(max_steps, None, true)? {
+            FastStop::Halted(code) => Ok(Some(code)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Like [`Machine::run_fast`], but stop before executing an address in `map` (built by
+    /// [`Machine::break_map`] for this machine). With `resume`, the first instruction is
+    /// executed even if it has a breakpoint (continuing from a breakpoint stop).
+    pub fn run_until(
+        &mut self,
+        max_steps: u64,
+        map: &BreakMap,
+        resume: bool,
+    ) -> Result<FastStop, Trap> {
+        self.run_inner::<true>(max_steps, Some(map), resume)
+    }
+
+    /// A breakpoint lookup structure for this machine's text: a bitmap over the predecoded
+    /// words plus a list for addresses outside them.
+    pub fn break_map(&self, bps: &crate::session::Breakpoints) -> BreakMap {
+        let mut bits = vec![0u64; self.ops.len().div_ceil(64)];
+        let mut other = Vec::new();
+        for pc in bps.iter() {
+            let idx = pc.wrapping_sub(self.text_base).rotate_right(2) as usize;
+            if idx < self.ops.len() {
+                bits[idx / 64] |= 1 << (idx % 64);
+            } else {
+                other.push(pc);
+            }
+        }
+        BreakMap {
+            bits,
+            words: self.ops.len(),
+            other,
+        }
+    }
+
+    #[inline(always)]
+    fn run_inner<const BP: bool>(
+        &mut self,
+        max_steps: u64,
+        map: Option<&BreakMap>,
+        resume: bool,
+    ) -> Result<FastStop, Trap> {
         if let Some(code) = self.exit {
             return Err(self.trap_at(self.pc, TrapKind::Halted { code }));
         }
         let mut sink = Commit::default();
-        for _ in 0..max_steps {
+        for n in 0..max_steps {
             let pc = self.pc;
             let idx = pc.wrapping_sub(self.text_base).rotate_right(2) as usize;
+            if BP && (n > 0 || !resume) {
+                if let Some(map) = map {
+                    if map.hit(idx, pc) {
+                        return Ok(FastStop::Breakpoint(pc));
+                    }
+                }
+            }
             let op = match self.ops.get(idx) {
                 Some(Some(op)) => *op,
                 _ => match self.fetch_slow(pc) {
@@ -531,20 +631,34 @@ impl Machine {
                     Err(k) => return Err(self.trap_at(pc, k)),
                 },
             };
+            let class = op.class;
             match self.exec::<false>(pc, op, &mut sink) {
                 Ok(Next::Pc(n)) => {
                     self.pc = n;
-                    self.retire(op.class);
+                    self.retire(class);
                 }
                 Ok(Next::Halt(code)) => {
                     self.exit = Some(code);
-                    self.retire(op.class);
-                    return Ok(Some(code));
+                    self.retire(class);
+                    return Ok(FastStop::Halted(code));
                 }
                 Err(k) => return Err(self.trap_at(pc, *k)),
             }
         }
-        Ok(None)
+        Ok(FastStop::Budget)
+    }
+
+    /// Run one accelerator instruction's semantics (kept out of line so the scalar fast
+    /// loop stays small).
+    #[inline(never)]
+    fn exec_accel(
+        &mut self,
+        pc: u32,
+        op: Op,
+        c: &mut Commit,
+        f: AccelFn,
+    ) -> Result<(), Box<TrapKind>> {
+        f(self, pc, &op, c).map_err(Box::new)
     }
 
     /// A scalar store of `size` bytes (`sb`/`sh`/`sw`).
@@ -604,7 +718,7 @@ impl Machine {
             ($i:expr, $v:expr) => {{
                 let v: u32 = $v;
                 let i = ($i & 31) as usize;
-                let old = self.regs[i];
+                let old = if T { self.regs[i] } else { 0 };
                 self.regs[i] = v;
                 self.regs[0] = 0;
                 if T && i != 0 {
@@ -629,8 +743,8 @@ impl Machine {
         }
         // Accelerator instructions (accel/*) hand their own work to the timing model.
         macro_rules! accel {
-            ($e:expr) => {{
-                $e.map_err(Box::new)?;
+            ($f:expr) => {{
+                self.exec_accel(pc, op, c, $f)?;
                 return Ok(Next::Pc(next));
             }};
         }
@@ -746,7 +860,7 @@ impl Machine {
             Opcode::Csrr => w!(f[0], self.read_csr(f[1])),
             Opcode::Cfg | Opcode::Cfgi => {
                 let v = if op.op == Opcode::Cfg { r!(f[1]) } else { imm };
-                let old = self.csrs[f[0] as usize];
+                let old = if T { self.csrs[f[0] as usize] } else { 0 };
                 self.write_csr(f[0], v)?;
                 if T {
                     c.csrs.push(CsrWrite {
@@ -777,19 +891,19 @@ impl Machine {
                 }
                 return Ok(Next::Pc(next));
             }
-            Opcode::Tdef => accel!(self.op_tdef(pc, &op, c)),
-            Opcode::Tzero => accel!(self.op_tzero(pc, &op, c)),
-            Opcode::Dchk => accel!(self.op_dchk(pc, &op, c)),
-            Opcode::LdRaw => accel!(self.op_ld_raw(pc, &op, c)),
-            Opcode::LdRle => accel!(self.op_ld_rle(pc, &op, c)),
-            Opcode::StRaw => accel!(self.op_st_raw(pc, &op, c)),
-            Opcode::StRle => accel!(self.op_st_rle(pc, &op, c)),
-            Opcode::SetLut => accel!(self.op_set_lut(pc, &op, c)),
-            Opcode::Bsmac => accel!(self.op_mac(pc, &op, false, c)),
-            Opcode::Vscale => accel!(self.op_mac(pc, &op, true, c)),
-            Opcode::Bias | Opcode::Bcorr => accel!(self.op_bias(pc, &op, c)),
-            Opcode::Relu => accel!(self.op_relu(pc, &op, c)),
-            Opcode::Rqnt => accel!(self.op_rqnt(pc, &op, c)),
+            Opcode::Tdef => accel!(Machine::op_tdef),
+            Opcode::Tzero => accel!(Machine::op_tzero),
+            Opcode::Dchk => accel!(Machine::op_dchk),
+            Opcode::LdRaw => accel!(Machine::op_ld_raw),
+            Opcode::LdRle => accel!(Machine::op_ld_rle),
+            Opcode::StRaw => accel!(Machine::op_st_raw),
+            Opcode::StRle => accel!(Machine::op_st_rle),
+            Opcode::SetLut => accel!(Machine::op_set_lut),
+            Opcode::Bsmac => accel!(Machine::op_bsmac),
+            Opcode::Vscale => accel!(Machine::op_vscale),
+            Opcode::Bias | Opcode::Bcorr => accel!(Machine::op_bias),
+            Opcode::Relu => accel!(Machine::op_relu),
+            Opcode::Rqnt => accel!(Machine::op_rqnt),
         }
         if let Some(t) = self.timing.as_mut() {
             t.account(

@@ -12,12 +12,16 @@
 //! Costs follow the mechanisms and are computed from the actual codes (see [`mac`]).
 
 pub mod mac;
+mod timeline;
 
 use bitloom_isa::table::def;
 use bitloom_isa::{Class, Opcode, OperandKind, Space};
 
+use std::sync::Arc;
+
 use crate::hw::HwConfig;
 use crate::work::{DmaWork, MacWork, Work};
+use timeline::Timeline;
 
 pub use mac::{eff_bits, MacCost};
 
@@ -164,7 +168,7 @@ impl Deps {
 /// Per-unit busy-until timing model.
 #[derive(Clone, Debug)]
 pub struct Timing {
-    hw: HwConfig,
+    hw: Arc<HwConfig>,
     now: u64,
     unit_free: [u64; 4],
     tile_ready: [u64; 16],
@@ -174,7 +178,7 @@ pub struct Timing {
     queued: [u64; 4],
     counters: Counters,
     last_mac: MacCost,
-    timeline: Option<Vec<TimelineEvent>>,
+    timeline: Option<Timeline>,
     timeline_limit: usize,
     timeline_dropped: u64,
     scratch: mac::MacScratch,
@@ -187,8 +191,13 @@ fn class_index(c: Class) -> usize {
 impl Timing {
     /// A model for the given hardware.
     pub fn new(hw: &HwConfig) -> Timing {
+        Timing::shared(Arc::new(hw.clone()))
+    }
+
+    /// A model sharing an existing hardware description (no copy).
+    pub fn shared(hw: Arc<HwConfig>) -> Timing {
         Timing {
-            hw: hw.clone(),
+            hw,
             now: 0,
             unit_free: [0; 4],
             tile_ready: [0; 16],
@@ -233,13 +242,31 @@ impl Timing {
     /// Start recording a timeline of at most `limit` events (later ones are counted as
     /// dropped).
     pub fn enable_timeline(&mut self, limit: usize) {
-        self.timeline = Some(Vec::new());
+        self.timeline = Some(Timeline::default());
         self.timeline_limit = limit;
     }
 
     /// The recorded timeline (empty when not enabled).
-    pub fn timeline(&self) -> &[TimelineEvent] {
-        self.timeline.as_deref().unwrap_or(&[])
+    pub fn timeline(&self) -> Vec<TimelineEvent> {
+        self.timeline
+            .as_ref()
+            .map(Timeline::to_vec)
+            .unwrap_or_default()
+    }
+
+    /// The last `n` recorded timeline events, oldest first.
+    pub fn timeline_tail(&self, n: usize) -> Vec<TimelineEvent> {
+        let Some(t) = self.timeline.as_ref() else {
+            return Vec::new();
+        };
+        let mut v: Vec<TimelineEvent> = t.iter().rev().take(n).cloned().collect();
+        v.reverse();
+        v
+    }
+
+    /// Whether a timeline is being recorded.
+    pub fn timeline_enabled(&self) -> bool {
+        self.timeline.is_some()
     }
 
     /// Events not recorded because the timeline was full.
@@ -250,7 +277,7 @@ impl Timing {
     /// Take the recorded timeline, leaving recording enabled with an empty buffer.
     pub fn take_timeline(&mut self) -> Vec<TimelineEvent> {
         match self.timeline.as_mut() {
-            Some(t) => std::mem::take(t),
+            Some(t) => std::mem::take(t).to_vec(),
             None => Vec::new(),
         }
     }
@@ -519,9 +546,7 @@ impl Timing {
         // Coalesce back-to-back scalar work into one event.
         if unit == Unit::Scalar && name == "scalar" {
             if let Some(last) = tl
-                .iter_mut()
-                .rev()
-                .find(|e| e.unit == Unit::Scalar)
+                .last_scalar_mut()
                 .filter(|e| e.name == "scalar" && e.start + e.dur == start)
             {
                 last.dur += dur;

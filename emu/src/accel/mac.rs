@@ -305,14 +305,15 @@ impl Machine {
         }
     }
 
-    #[inline(never)]
-    pub(crate) fn op_mac(
-        &mut self,
-        pc: u32,
-        op: &Op,
-        vector: bool,
-        c: &mut Commit,
-    ) -> Result<(), TrapKind> {
+    pub(crate) fn op_bsmac(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+        self.op_mac(pc, op, false, c)
+    }
+
+    pub(crate) fn op_vscale(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
+        self.op_mac(pc, op, true, c)
+    }
+
+    fn op_mac(&mut self, pc: u32, op: &Op, vector: bool, c: &mut Commit) -> Result<(), TrapKind> {
         let name = if vector { "vscale" } else { "bsmac" };
         let f = op.f;
         let (ic, iw, ia) = (f[0] & 15, f[1] & 15, f[2] & 15);

@@ -158,7 +158,9 @@ enum Shape {
 }
 
 /// Reusable buffers (kept in the timing model so each instruction allocates little).
-#[derive(Clone, Debug, Default)]
+/// Scratch buffers reused across MAC instructions (host speed only, no state): a clone
+/// starts empty, so machine snapshots do not copy them.
+#[derive(Debug, Default)]
 pub(crate) struct MacScratch {
     wnz: Vec<u64>,
     anz: Vec<u64>,
@@ -171,6 +173,12 @@ pub(crate) struct MacScratch {
     rowsum: Vec<u32>,
     milli: Vec<u64>,
     pe: Vec<u64>,
+}
+
+impl Clone for MacScratch {
+    fn clone(&self) -> MacScratch {
+        MacScratch::default()
+    }
 }
 
 /// Totals of a sweep.
