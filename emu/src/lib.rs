@@ -3,6 +3,7 @@
 
 mod accel;
 pub mod commit;
+mod compare;
 pub mod formats;
 pub mod hw;
 pub mod loader;
@@ -13,6 +14,7 @@ pub mod timing;
 pub mod trap;
 pub mod work;
 
+pub use compare::CompareOptions;
 pub use loader::LoadError;
 pub use machine::{Lut, Machine, Step, Storage, Tile};
 pub use session::{Breakpoints, Stop, StopReason, Stops};

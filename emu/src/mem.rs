@@ -191,3 +191,38 @@ impl PagedMem {
         }
     }
 }
+
+impl PagedMem {
+    /// Bytes of host memory a clone of this memory allocates (its page table; the pages
+    /// themselves are shared until written).
+    pub fn clone_bytes(&self) -> usize {
+        self.pages.len() * std::mem::size_of::<Option<Arc<Page>>>()
+    }
+
+    /// The first address at which `self` and `other` differ (untouched pages read as
+    /// zero), or `None` when equal. Memories of different sizes differ at their common
+    /// end.
+    pub fn first_difference(&self, other: &PagedMem) -> Option<u32> {
+        if self.size != other.size {
+            return Some(self.size.min(other.size));
+        }
+        let zero = [0u8; PAGE_SIZE];
+        for (i, (a, b)) in self.pages.iter().zip(&other.pages).enumerate() {
+            let (pa, pb): (&Page, &Page) = match (a, b) {
+                (None, None) => continue,
+                (Some(x), Some(y)) if Arc::ptr_eq(x, y) => continue,
+                (x, y) => (x.as_deref().unwrap_or(&zero), y.as_deref().unwrap_or(&zero)),
+            };
+            if let Some(off) = pa.iter().zip(pb.iter()).position(|(x, y)| x != y) {
+                return Some((i * PAGE_SIZE + off) as u32);
+            }
+        }
+        None
+    }
+}
+
+impl PartialEq for PagedMem {
+    fn eq(&self, other: &PagedMem) -> bool {
+        self.first_difference(other).is_none()
+    }
+}

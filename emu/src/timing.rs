@@ -264,6 +264,12 @@ impl Timing {
         v
     }
 
+    /// Host bytes a clone of this model allocates (the struct and the timeline's chunk
+    /// list; chunks are shared).
+    pub fn clone_bytes(&self) -> usize {
+        std::mem::size_of::<Timing>() + self.timeline.as_ref().map_or(0, |t| t.clone_bytes())
+    }
+
     /// Whether a timeline is being recorded.
     pub fn timeline_enabled(&self) -> bool {
         self.timeline.is_some()
@@ -323,11 +329,7 @@ impl Timing {
                     + p.elements.div_ceil(self.hw.post.elems_per_cycle as u64);
                 self.counters.post_elements += p.elements;
                 self.counters.spad_read[Space::Acc as usize] += 4 * p.elements;
-                if op == Opcode::Rqnt {
-                    self.counters.spad_written[Space::Asp as usize] += p.elements;
-                } else {
-                    self.counters.spad_written[Space::Acc as usize] += 4 * p.elements;
-                }
+                self.counters.spad_written[p.out_space as usize] += p.out_bytes;
                 self.issue(pc, op, class, Unit::Post, deps, dur, 0);
             }
         }

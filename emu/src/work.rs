@@ -72,6 +72,10 @@ pub struct MacWork<'a> {
 pub struct PostWork {
     /// Elements processed.
     pub elements: u64,
+    /// Scratchpad the result is written to (the output tile's).
+    pub out_space: Space,
+    /// Bytes written there (the output tile's packed size).
+    pub out_bytes: u64,
 }
 
 /// The unit-level work of one instruction.

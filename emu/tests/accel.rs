@@ -633,3 +633,55 @@ fn wide_tiles_use_blocked_kernels() {
         assert_eq!(run_case(&v).unwrap(), v.expected().unwrap());
     }
 }
+
+/// Regression: `rqnt` into a weight-scratchpad tile counts its bytes as weight-scratchpad
+/// writes (it used to count them as activation-scratchpad bytes), at the output tile's
+/// packed size.
+#[test]
+fn rqnt_counts_bytes_in_the_output_tiles_scratchpad() {
+    for (space, prec) in [(Space::Wsp, 8u32), (Space::Asp, 8), (Space::Wsp, 4)] {
+        let mut p = Prog::new();
+        let a = p.data(&[0u8; 4 * 6]);
+        let mu = p.data(&1i32.to_le_bytes().repeat(2));
+        let prec_csr = if space == Space::Wsp {
+            csr::WPREC
+        } else {
+            csr::APREC
+        };
+        p.cfgi(prec_csr, prec)
+            .tdef(0, Space::Acc, 0, 2, 3)
+            .ld_raw(0, a)
+            .tdef(1, Space::Acc, 64, 2, 1)
+            .ld_raw(1, mu)
+            .tdef(2, space, 0, 2, 3)
+            .i(Opcode::Rqnt, &[t(2), t(0), t(1)])
+            .halt(0);
+        let mut m = machine(&p);
+        m.enable_timing();
+        assert_eq!(m.run_fast(1000), Ok(Some(0)));
+        let c = m.timing.as_ref().unwrap().counters();
+        let written = (6 * prec as u64).div_ceil(8);
+        assert_eq!(c.spad_written[space as usize], written, "{space} {prec}");
+        let other = if space == Space::Wsp {
+            Space::Asp
+        } else {
+            Space::Wsp
+        };
+        assert_eq!(c.spad_written[other as usize], 0, "{space} {prec}");
+    }
+}
+
+/// Regression: `ld.rle` with `rs1` exactly at the end of DRAM is OutOfRange (docs/ISA.md
+/// §8), not CorruptRle; one byte before the end it is a truncated stream.
+#[test]
+fn ld_rle_at_end_of_dram_is_out_of_range() {
+    let end = hw().mem.dram_bytes;
+    let mut p = Prog::new();
+    p.tdef(1, Space::Wsp, 0, 4, 4).ld_rle(1, end).halt(0);
+    let e = run(&p, false).1.unwrap_err();
+    assert!(matches!(e.kind, TrapKind::OutOfRange { .. }), "{e:?}");
+    let mut p = Prog::new();
+    p.tdef(1, Space::Wsp, 0, 4, 4).ld_rle(1, end - 1).halt(0);
+    let e = run(&p, false).1.unwrap_err();
+    assert!(matches!(e.kind, TrapKind::CorruptRle { .. }), "{e:?}");
+}

@@ -581,7 +581,11 @@ fn overlap_and_dependencies() {
         0x100c,
         Opcode::Relu,
         &[4, 0, 0, 0, 0],
-        &Work::Post(PostWork { elements: 256 }),
+        &Work::Post(PostWork {
+            elements: 256,
+            out_space: Space::Acc,
+            out_bytes: 1024,
+        }),
     );
     let post = ev(&t, Unit::Post);
     assert_eq!(post.start, macv.start + macv.dur);
@@ -719,7 +723,11 @@ fn sample_timing() -> (HwConfig, Timing) {
         12,
         Opcode::Bias,
         &[4, 5, 0, 0, 0],
-        &Work::Post(PostWork { elements: 256 }),
+        &Work::Post(PostWork {
+            elements: 256,
+            out_space: Space::Acc,
+            out_bytes: 1024,
+        }),
     );
     t.account(
         16,

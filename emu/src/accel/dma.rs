@@ -47,7 +47,7 @@ impl Machine {
     /// Decode the RLE stream at `addr` for tile `t`. The stream is conceptually all of DRAM
     /// from `addr` on; only the prefix that decides the outcome is read.
     fn rle_fetch_decode(&self, t: &Tile, addr: u32) -> Result<(Vec<u8>, usize), TrapKind> {
-        if addr > self.dram.size() {
+        if addr >= self.dram.size() {
             return Err(self.oob("DMA read", addr, 4));
         }
         let avail = (self.dram.size() - addr) as u64;

@@ -34,6 +34,8 @@ impl Machine {
             op,
             &Work::Post(PostWork {
                 elements: t.elements(),
+                out_space: t.space,
+                out_bytes: t.bytes(),
             }),
         );
     }

@@ -45,6 +45,11 @@ impl Timeline {
         Arc::make_mut(c).get_mut(i % CHUNK)
     }
 
+    /// Host bytes a clone allocates (the chunk list).
+    pub(crate) fn clone_bytes(&self) -> usize {
+        self.chunks.len() * std::mem::size_of::<Arc<Vec<TimelineEvent>>>()
+    }
+
     /// All events in order.
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &TimelineEvent> {
         self.chunks.iter().flat_map(|c| c.iter())
