@@ -1,6 +1,9 @@
 //! Fast code → value decoding for the MAC array (docs/ISA.md §5), built once per operand
 //! per instruction as 256-entry tables, so the inner loops never look at formats.
 //!
+//! The tables are filled from `bitloom_isa::numfmt::FormatSpec`, the single definition of
+//! what a code means; this module only lays the answers out for the kernels.
+//!
 //! * [`ValueTable`]: for `int`, `uint`, `lut` and `cluster` codes, the element value (all fit
 //!   in 9 signed bits) plus which codes are legal (LUT length, cluster popcount) and which
 //!   are zero.
@@ -8,7 +11,7 @@
 //!   products are computed with shifts only (multiplier-free), plus the equivalent linear
 //!   multiplier where one exists (everything except base-√2 codes with `q = 1`).
 
-use bitloom_isa::numfmt::NumFmt;
+use bitloom_isa::numfmt::{FormatParams, FormatSpec, LogBase, Meaning, NumFmt};
 
 use crate::machine::{Lut, Tile};
 
@@ -33,46 +36,59 @@ pub enum BadCode {
 }
 
 impl ValueTable {
-    /// Build the table for a tile of format `fmt` (not `Log`) with precision `prec`.
+    /// Build the table for a tile of format `fmt` (not `Log`) with precision `prec`, LUT
+    /// `lut` (lut format) and cluster k `ck`.
+    ///
+    /// Combinations the ISA rejects (a precision outside the format's range, `ck` outside
+    /// 1..=8, a zero-point above 255) never reach a MAC: it traps **PrecisionRange** or
+    /// **FormatUnsupported** first, and the CSR ranges exclude the others. For them every
+    /// code below `2^prec` has value 0 and is legal, except that log codes are illegal (they
+    /// have no standalone value). That keeps `Machine::tile_values` of a 1-bit cluster tile
+    /// showing zeros, as before.
     pub fn new(tile: &Tile, lut: &Lut, ck: u32) -> ValueTable {
         let p = tile.prec.clamp(1, 8);
-        let n = 1usize << p;
-        let mut t = ValueTable {
+        let zp = u8::try_from(tile.zp);
+        let params = FormatParams {
+            zp: zp.unwrap_or(0),
+            lut: &lut.entries[..(lut.len as usize).min(256)],
+            ck,
+            logbase: LogBase::Two,
+        };
+        match FormatSpec::new(tile.fmt, p, params) {
+            Ok(spec) if zp.is_ok() || tile.fmt != NumFmt::Uint => ValueTable::from_spec(&spec),
+            _ => {
+                let mut t = ValueTable::empty();
+                if tile.fmt != NumFmt::Log {
+                    let n = 1usize << p;
+                    t.ok[..n].fill(true);
+                    t.zero[..n].fill(true);
+                }
+                t
+            }
+        }
+    }
+
+    /// The table of a format: legal codes with their values (log codes, which have no
+    /// standalone value, are all illegal here; see [`LogTable`]).
+    pub fn from_spec(spec: &FormatSpec) -> ValueTable {
+        let mut t = ValueTable::empty();
+        for c in spec.codes() {
+            if let Ok(Meaning::Value(v)) = spec.meaning(c as u32) {
+                let c = c as usize;
+                t.val[c] = v as i16;
+                t.ok[c] = true;
+                t.zero[c] = v == 0;
+            }
+        }
+        t
+    }
+
+    fn empty() -> ValueTable {
+        ValueTable {
             val: [0; 256],
             ok: [false; 256],
             zero: [false; 256],
-        };
-        for c in 0..n {
-            let (v, ok) = match tile.fmt {
-                NumFmt::Int => {
-                    let v = if c >> (p - 1) & 1 == 1 {
-                        c as i32 - n as i32
-                    } else {
-                        c as i32
-                    };
-                    (v, true)
-                }
-                NumFmt::Uint => (c as i32 - tile.zp as i32, true),
-                NumFmt::Lut => {
-                    if (c as u32) < lut.len {
-                        (lut.entries[c] as i32, true)
-                    } else {
-                        (0, false)
-                    }
-                }
-                NumFmt::Cluster => {
-                    let half = n >> 1;
-                    let m = (c & (half - 1)) as i32;
-                    let ok = (m as u32).count_ones() <= ck;
-                    (if c & half != 0 { -m } else { m }, ok)
-                }
-                NumFmt::Log => (0, false),
-            };
-            t.val[c] = v as i16;
-            t.ok[c] = ok;
-            t.zero[c] = ok && v == 0;
         }
-        t
     }
 
     /// First illegal code in `codes`: (element index, code, cause).
@@ -113,44 +129,50 @@ pub struct LogTable {
 }
 
 impl LogTable {
-    /// Build the recipe for `prec`-bit log codes (2..=5) and `logbase` (0: 2, 1: √2).
+    /// Build the recipe for `prec`-bit log codes (2..=5) and `logbase` (0: 2, else √2).
+    /// Other precisions never reach a MAC (it traps **PrecisionRange** first); their table
+    /// gives every product 0.
     pub fn new(prec: u32, logbase: u32) -> LogTable {
-        let p = prec.clamp(2, 8);
-        let n = 1usize << p;
-        let half_bit = n >> 1;
-        let mut t = LogTable {
+        let base = if logbase == 0 {
+            LogBase::Two
+        } else {
+            LogBase::Sqrt2
+        };
+        match FormatSpec::log(prec, base) {
+            Ok(spec) => LogTable::from_spec(&spec),
+            Err(_) => {
+                let mut t = LogTable::empty();
+                t.zero = [true; 256];
+                t
+            }
+        }
+    }
+
+    /// The recipe of a log format (codes beyond `2^prec`, and every code of a non-log
+    /// format, keep shift 0 and multiplier 0 and are not marked zero).
+    pub fn from_spec(spec: &FormatSpec) -> LogTable {
+        let mut t = LogTable::empty();
+        for c in spec.codes() {
+            if let Ok(Meaning::Log(term)) = spec.meaning(c as u32) {
+                let c = c as usize;
+                t.shift[c] = term.shift() as u8;
+                t.half[c] = term.half();
+                t.neg[c] = term.neg;
+                t.zero[c] = term.is_zero();
+                t.mult[c] = term.multiplier();
+            }
+        }
+        t
+    }
+
+    fn empty() -> LogTable {
+        LogTable {
             shift: [0; 256],
             half: [false; 256],
             neg: [false; 256],
             zero: [false; 256],
             mult: [Some(0); 256],
-        };
-        for c in 0..n {
-            let m = c & (half_bit - 1);
-            let neg = c & half_bit != 0;
-            t.neg[c] = neg;
-            if m == 0 {
-                t.zero[c] = true;
-                continue;
-            }
-            let q = (m - 1) as u32;
-            let sign = if neg { -1 } else { 1 };
-            if logbase == 0 {
-                t.shift[c] = q as u8;
-                t.mult[c] = Some(sign << q);
-            } else {
-                let h = q >> 1;
-                t.shift[c] = h as u8;
-                t.half[c] = q & 1 == 1;
-                t.mult[c] = match (q & 1 == 1, h) {
-                    (false, _) => Some(sign << h),
-                    // (x << h) + ((x << h) >> 1) = 3x·2^(h-1) exactly when h >= 1.
-                    (true, h) if h >= 1 => Some(sign * (3 << (h - 1))),
-                    (true, _) => None,
-                };
-            }
         }
-        t
     }
 
     /// Product of code `c` with activation value `x`, by shifts only.

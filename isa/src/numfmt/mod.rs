@@ -1,9 +1,38 @@
-//! Number formats of tile elements and the dense bit-packing of codes.
+//! Number formats of tile elements: what a code means, and the dense bit-packing of codes.
 //!
 //! A tile element is a *code* of `prec` bits (1..8); its format says what value the code
-//! stands for (docs/ISA.md "Number formats"). Accumulator tiles hold 32-bit integers.
+//! stands for (docs/ISA.md §5 "Number formats and products"). Accumulator tiles hold 32-bit
+//! integers.
+//!
+//! * [`NumFmt`]: the formats and their CSR encoding; [`LogBase`]: the `logbase` CSR.
+//! * [`FormatSpec`] (in `spec`): one format at one precision with its parameters (zero-point,
+//!   LUT contents, cluster k, log base): code → value ([`FormatSpec::decode`],
+//!   [`FormatSpec::meaning`], [`FormatSpec::real`], [`FormatSpec::product`]) and exact
+//!   value → code ([`FormatSpec::encode`]). This is the single definition: the emulator
+//!   builds its decoding tables from it.
+//! * `quant`: real value → nearest code ([`FormatSpec::quantize`]), with the rounding and
+//!   saturation rules of docs/ISA.md §5 "Quantisation".
+//! * [`pack`], [`unpack`]: dense LSB-first packing of codes (docs/ISA.md §4).
+//!
+//! ```
+//! use bitloom_isa::numfmt::{FormatSpec, LogBase};
+//!
+//! let w = FormatSpec::log(4, LogBase::Sqrt2)?;
+//! let c = w.quantize(2.7)?; // nearest real value: 3 = 1.5·2^1 (q = 3)
+//! assert_eq!((c, w.real(c as u32)?), (0b0100, 3.0));
+//! assert_eq!(w.product(c as u32, 5)?, 15); // (5 << 1) + ((5 << 1) >> 1)
+//! let a = FormatSpec::uint(8, 128)?;
+//! assert_eq!((a.encode(-1)?, a.decode(200)?), (127, 72));
+//! # Ok::<(), bitloom_isa::numfmt::FormatError>(())
+//! ```
 
 use std::fmt;
+use std::ops::RangeInclusive;
+
+mod quant;
+mod spec;
+
+pub use spec::{FormatError, FormatParams, FormatSpec, LogTerm, Meaning};
 
 /// Number format of a weight or activation code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -51,6 +80,52 @@ impl NumFmt {
         NumFmt::ALL
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(s))
+    }
+
+    /// Precisions (code widths in bits) the format allows: 1..=8, except `log` (2..=5) and
+    /// `cluster` (2..=8). Other precisions trap **PrecisionRange** in a MAC.
+    pub fn precisions(self) -> RangeInclusive<u32> {
+        match self {
+            NumFmt::Log => 2..=5,
+            NumFmt::Cluster => 2..=8,
+            NumFmt::Int | NumFmt::Uint | NumFmt::Lut => 1..=8,
+        }
+    }
+}
+
+/// Base of the `log` format (CSR `logbase`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LogBase {
+    /// Base 2: magnitude `2^q` (CSR value 0).
+    #[default]
+    Two = 0,
+    /// Base √2: magnitude `2^h` for even `q = 2h`, `1.5 · 2^h` for odd `q = 2h + 1` (the
+    /// multiplier-free approximation of √2^q; CSR value 1).
+    Sqrt2 = 1,
+}
+
+impl LogBase {
+    /// Base from its CSR value (0 or 1).
+    pub fn from_csr(v: u32) -> Option<LogBase> {
+        match v {
+            0 => Some(LogBase::Two),
+            1 => Some(LogBase::Sqrt2),
+            _ => None,
+        }
+    }
+
+    /// CSR value.
+    pub fn csr(self) -> u32 {
+        self as u32
+    }
+}
+
+impl fmt::Display for LogBase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LogBase::Two => "2",
+            LogBase::Sqrt2 => "sqrt2",
+        })
     }
 }
 
