@@ -1,1 +1,1 @@
-//! (crate being built; see docs/ARCHITECTURE.md)
+pub mod expr;
