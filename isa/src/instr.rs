@@ -105,24 +105,9 @@ impl Instr {
     /// Build an instruction from operands; checks arity and kinds but not ranges (see [`Instr::encode`]).
     pub fn new(op: Opcode, operands: &[Operand]) -> Result<Instr, EncodeError> {
         let d = def(op);
-        if operands.len() != d.operands.len() {
-            return Err(EncodeError::Arity {
-                mnemonic: d.mnemonic,
-                expected: d.operands.len(),
-                found: operands.len(),
-            });
-        }
+        check_operands(d, operands)?;
         let mut ops = [Operand::Imm(0); MAX_OPERANDS];
-        for (i, (spec, val)) in d.operands.iter().zip(operands).enumerate() {
-            if !kind_matches(spec.kind, val) {
-                return Err(EncodeError::Kind {
-                    mnemonic: d.mnemonic,
-                    index: i + 1,
-                    expected: spec.kind.describe(),
-                });
-            }
-            ops[i] = *val;
-        }
+        ops[..operands.len()].copy_from_slice(operands);
         Ok(Instr {
             op,
             ops,
@@ -141,11 +126,17 @@ impl Instr {
     }
 
     /// Encode to a 32-bit word, checking every field's range.
+    ///
+    /// Never panics: [`Instr::op`] is a public field, so an instruction built by
+    /// [`Instr::new`] for one opcode can have its opcode replaced by one whose operand list
+    /// differs; that is reported as [`EncodeError::Arity`] or [`EncodeError::Kind`], like the
+    /// same mistake in [`Instr::new`].
     pub fn encode(&self) -> Result<u32, EncodeError> {
         let d = self.def();
+        check_operands(d, self.operands())?;
         let mut w = self.op as u32;
-        for (spec, val) in d.operands.iter().zip(self.operands()) {
-            w |= encode_field(d, spec, val)?;
+        for (i, (spec, val)) in d.operands.iter().zip(self.operands()).enumerate() {
+            w |= encode_field(d, i, spec, val)?;
         }
         Ok(w)
     }
@@ -214,6 +205,31 @@ impl std::fmt::Display for Instr {
     }
 }
 
+/// The operand list has the table's arity and each operand the table's kind.
+fn check_operands(d: &InstrDef, operands: &[Operand]) -> Result<(), EncodeError> {
+    if operands.len() != d.operands.len() {
+        return Err(EncodeError::Arity {
+            mnemonic: d.mnemonic,
+            expected: d.operands.len(),
+            found: operands.len(),
+        });
+    }
+    for (i, (spec, val)) in d.operands.iter().zip(operands).enumerate() {
+        if !kind_matches(spec.kind, val) {
+            return Err(kind_error(d, i, spec.kind.describe()));
+        }
+    }
+    Ok(())
+}
+
+fn kind_error(d: &InstrDef, index: usize, expected: &'static str) -> EncodeError {
+    EncodeError::Kind {
+        mnemonic: d.mnemonic,
+        index: index + 1,
+        expected,
+    }
+}
+
 fn kind_matches(kind: OperandKind, val: &Operand) -> bool {
     matches!(
         (kind, val),
@@ -253,7 +269,14 @@ fn range_check(
     Ok(())
 }
 
-fn encode_field(d: &InstrDef, spec: &OperandSpec, val: &Operand) -> Result<u32, EncodeError> {
+/// Operand `index` (0-based) placed in its field. The kind was checked by `check_operands`;
+/// a mismatch would still be an error here, never a panic.
+fn encode_field(
+    d: &InstrDef,
+    index: usize,
+    spec: &OperandSpec,
+    val: &Operand,
+) -> Result<u32, EncodeError> {
     let k = spec.kind;
     let place = |v: u32| (v & mask(k.width())) << spec.lo;
     Ok(match *val {
@@ -287,14 +310,10 @@ fn encode_field(d: &InstrDef, spec: &OperandSpec, val: &Operand) -> Result<u32, 
         Operand::Mem { disp, base } => {
             range_check(d, k, "displacement", disp as i64)?;
             if base > 31 {
-                return Err(EncodeError::Kind {
-                    mnemonic: d.mnemonic,
-                    index: 0,
-                    expected: "a base register r0..r31",
-                });
+                return Err(kind_error(d, index, "a base register r0..r31"));
             }
             let OperandKind::Mem { base_lo, .. } = k else {
-                unreachable!("kind checked by Instr::new")
+                return Err(kind_error(d, index, k.describe()));
             };
             place(disp as u32) | ((base as u32) << base_lo)
         }
