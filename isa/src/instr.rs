@@ -196,6 +196,20 @@ impl Instr {
     }
 }
 
+/// Split a 32-bit constant into the `lui`/`addi` pair that builds it (docs/ISA.md §3):
+/// `hi = (v + 0x1000) >> 13`, `lo = v - (hi << 13)`, computed modulo 2^32.
+///
+/// `hi` is the 19-bit `lui` field (`0..=0x7ffff`) and `lo` the `addi` immediate
+/// (`-4096..=4095`, inside its signed 14-bit field), and for every `v`
+/// `((hi as u32) << 13).wrapping_add(lo as u32) == v`: `lui rd, hi` then `addi rd, rd, lo`
+/// leaves `v` in `rd`. A negative constant is passed as `v as u32`. This is the one
+/// definition behind the assembler's `li`/`la` and the test and benchmark program builders.
+pub const fn split_hi_lo(v: u32) -> (i32, i32) {
+    let hi = v.wrapping_add(0x1000) >> 13;
+    let lo = v.wrapping_sub(hi << 13) as i32;
+    (hi as i32, lo)
+}
+
 impl std::fmt::Display for Instr {
     /// Prints with PC-relative operands as raw offsets (`.+8`); use [`Instr::format`] with an
     /// address for targets.
