@@ -141,6 +141,46 @@ impl Instr {
         Ok(w)
     }
 
+    /// The tile registers this instruction reads and writes, as bit masks (bit `t` stands for
+    /// `t{t}`), from the operands' [`Role`](crate::operand::Role)s. A tile that is read and
+    /// written (`tacc` of `bsmac`) is in both.
+    pub fn tile_reads_writes(&self) -> (u16, u16) {
+        let (mut reads, mut writes) = (0u16, 0u16);
+        for (spec, val) in self.def().operands.iter().zip(self.operands()) {
+            if let Operand::Tile(t) = *val {
+                let bit = 1u16 << (t & 15);
+                if spec.role.reads() {
+                    reads |= bit;
+                }
+                if spec.role.writes() {
+                    writes |= bit;
+                }
+            }
+        }
+        (reads, writes)
+    }
+
+    /// The general registers this instruction reads and writes, as bit masks (bit `r` stands
+    /// for `r{r}`; `r0` is included when named, although writes to it are discarded), from
+    /// the operands' roles. The base register of a `disp(rs1)` operand is read.
+    pub fn gpr_reads_writes(&self) -> (u32, u32) {
+        let (mut reads, mut writes) = (0u32, 0u32);
+        for (spec, val) in self.def().operands.iter().zip(self.operands()) {
+            let r = match *val {
+                Operand::Gpr(r) | Operand::Mem { base: r, .. } => r,
+                _ => continue,
+            };
+            let bit = 1u32 << (r & 31);
+            if spec.role.reads() {
+                reads |= bit;
+            }
+            if spec.role.writes() {
+                writes |= bit;
+            }
+        }
+        (reads, writes)
+    }
+
     /// Decode a 32-bit word.
     pub fn decode(word: u32) -> Result<Instr, DecodeError> {
         let opcode = (word & 0xff) as u8;
