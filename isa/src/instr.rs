@@ -251,8 +251,9 @@ pub const fn split_hi_lo(v: u32) -> (i32, i32) {
 }
 
 impl std::fmt::Display for Instr {
-    /// Prints with PC-relative operands as raw offsets (`.+8`); use [`Instr::format`] with an
-    /// address for targets.
+    /// Prints as if the instruction were at address 0, so a PC-relative operand shows its
+    /// byte offset as an address (`0x8`; a negative offset wraps, `0xfffffff8`); use
+    /// [`Instr::format`] with the real address for targets.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let s = self.format(0, &|_| None);
         f.write_str(&s)

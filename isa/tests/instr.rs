@@ -201,3 +201,11 @@ proptest::proptest! {
         check_split(v);
     }
 }
+
+#[test]
+fn display_prints_pc_relative_operands_as_if_at_address_zero() {
+    let i = |off| Instr::new(Opcode::Jal, &[Operand::Gpr(1), Operand::PcRel(off)]).unwrap();
+    assert_eq!(i(8).to_string(), "jal r1, 0x8");
+    assert_eq!(i(-8).to_string(), "jal r1, 0xfffffff8");
+    assert_eq!(i(-8).format(0x1000, &|_| None), "jal r1, 0xff8");
+}
