@@ -116,8 +116,5 @@ impl Pseudo {
 /// Split a 32-bit value into `lui`/`addi` parts: `hi = (v + 0x1000) >> 13`,
 /// `lo = v - (hi << 13)`, with `hi` reduced to the 19-bit `lui` field.
 pub fn split_hi_lo(v: i64) -> (i32, i32) {
-    let v = v as i32 as i64;
-    let hi = (v + 0x1000) >> 13;
-    let lo = v - (hi << 13);
-    ((hi & 0x7ffff) as i32, lo as i32)
+    bitloom_isa::instr::split_hi_lo(v as u32)
 }

@@ -47,6 +47,17 @@ pub fn instructions_markdown() -> String {
             }
         }
         let _ = writeln!(s, "- encoding: `{enc}`");
+        if !d.operands.is_empty() {
+            let roles: Vec<String> = d
+                .operands
+                .iter()
+                .map(|o| match o.kind {
+                    OperandKind::Mem { .. } => format!("`disp(rs1)` {}", o.role),
+                    _ => format!("`{}` {}", o.name, o.role),
+                })
+                .collect();
+            let _ = writeln!(s, "- operands: {}", roles.join(", "));
+        }
         let _ = writeln!(s, "- semantics: `{}`\n", d.semantics);
     }
     s

@@ -105,24 +105,9 @@ impl Instr {
     /// Build an instruction from operands; checks arity and kinds but not ranges (see [`Instr::encode`]).
     pub fn new(op: Opcode, operands: &[Operand]) -> Result<Instr, EncodeError> {
         let d = def(op);
-        if operands.len() != d.operands.len() {
-            return Err(EncodeError::Arity {
-                mnemonic: d.mnemonic,
-                expected: d.operands.len(),
-                found: operands.len(),
-            });
-        }
+        check_operands(d, operands)?;
         let mut ops = [Operand::Imm(0); MAX_OPERANDS];
-        for (i, (spec, val)) in d.operands.iter().zip(operands).enumerate() {
-            if !kind_matches(spec.kind, val) {
-                return Err(EncodeError::Kind {
-                    mnemonic: d.mnemonic,
-                    index: i + 1,
-                    expected: spec.kind.describe(),
-                });
-            }
-            ops[i] = *val;
-        }
+        ops[..operands.len()].copy_from_slice(operands);
         Ok(Instr {
             op,
             ops,
@@ -141,13 +126,59 @@ impl Instr {
     }
 
     /// Encode to a 32-bit word, checking every field's range.
+    ///
+    /// Never panics: [`Instr::op`] is a public field, so an instruction built by
+    /// [`Instr::new`] for one opcode can have its opcode replaced by one whose operand list
+    /// differs; that is reported as [`EncodeError::Arity`] or [`EncodeError::Kind`], like the
+    /// same mistake in [`Instr::new`].
     pub fn encode(&self) -> Result<u32, EncodeError> {
         let d = self.def();
+        check_operands(d, self.operands())?;
         let mut w = self.op as u32;
-        for (spec, val) in d.operands.iter().zip(self.operands()) {
-            w |= encode_field(d, spec, val)?;
+        for (i, (spec, val)) in d.operands.iter().zip(self.operands()).enumerate() {
+            w |= encode_field(d, i, spec, val)?;
         }
         Ok(w)
+    }
+
+    /// The tile registers this instruction reads and writes, as bit masks (bit `t` stands for
+    /// `t{t}`), from the operands' [`Role`](crate::operand::Role)s. A tile that is read and
+    /// written (`tacc` of `bsmac`) is in both.
+    pub fn tile_reads_writes(&self) -> (u16, u16) {
+        let (mut reads, mut writes) = (0u16, 0u16);
+        for (spec, val) in self.def().operands.iter().zip(self.operands()) {
+            if let Operand::Tile(t) = *val {
+                let bit = 1u16 << (t & 15);
+                if spec.role.reads() {
+                    reads |= bit;
+                }
+                if spec.role.writes() {
+                    writes |= bit;
+                }
+            }
+        }
+        (reads, writes)
+    }
+
+    /// The general registers this instruction reads and writes, as bit masks (bit `r` stands
+    /// for `r{r}`; `r0` is included when named, although writes to it are discarded), from
+    /// the operands' roles. The base register of a `disp(rs1)` operand is read.
+    pub fn gpr_reads_writes(&self) -> (u32, u32) {
+        let (mut reads, mut writes) = (0u32, 0u32);
+        for (spec, val) in self.def().operands.iter().zip(self.operands()) {
+            let r = match *val {
+                Operand::Gpr(r) | Operand::Mem { base: r, .. } => r,
+                _ => continue,
+            };
+            let bit = 1u32 << (r & 31);
+            if spec.role.reads() {
+                reads |= bit;
+            }
+            if spec.role.writes() {
+                writes |= bit;
+            }
+        }
+        (reads, writes)
     }
 
     /// Decode a 32-bit word.
@@ -205,12 +236,52 @@ impl Instr {
     }
 }
 
+/// Split a 32-bit constant into the `lui`/`addi` pair that builds it (docs/ISA.md §3):
+/// `hi = (v + 0x1000) >> 13`, `lo = v - (hi << 13)`, computed modulo 2^32.
+///
+/// `hi` is the 19-bit `lui` field (`0..=0x7ffff`) and `lo` the `addi` immediate
+/// (`-4096..=4095`, inside its signed 14-bit field), and for every `v`
+/// `((hi as u32) << 13).wrapping_add(lo as u32) == v`: `lui rd, hi` then `addi rd, rd, lo`
+/// leaves `v` in `rd`. A negative constant is passed as `v as u32`. This is the one
+/// definition behind the assembler's `li`/`la` and the test and benchmark program builders.
+pub const fn split_hi_lo(v: u32) -> (i32, i32) {
+    let hi = v.wrapping_add(0x1000) >> 13;
+    let lo = v.wrapping_sub(hi << 13) as i32;
+    (hi as i32, lo)
+}
+
 impl std::fmt::Display for Instr {
-    /// Prints with PC-relative operands as raw offsets (`.+8`); use [`Instr::format`] with an
-    /// address for targets.
+    /// Prints as if the instruction were at address 0, so a PC-relative operand shows its
+    /// byte offset as an address (`0x8`; a negative offset wraps, `0xfffffff8`); use
+    /// [`Instr::format`] with the real address for targets.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let s = self.format(0, &|_| None);
         f.write_str(&s)
+    }
+}
+
+/// The operand list has the table's arity and each operand the table's kind.
+fn check_operands(d: &InstrDef, operands: &[Operand]) -> Result<(), EncodeError> {
+    if operands.len() != d.operands.len() {
+        return Err(EncodeError::Arity {
+            mnemonic: d.mnemonic,
+            expected: d.operands.len(),
+            found: operands.len(),
+        });
+    }
+    for (i, (spec, val)) in d.operands.iter().zip(operands).enumerate() {
+        if !kind_matches(spec.kind, val) {
+            return Err(kind_error(d, i, spec.kind.describe()));
+        }
+    }
+    Ok(())
+}
+
+fn kind_error(d: &InstrDef, index: usize, expected: &'static str) -> EncodeError {
+    EncodeError::Kind {
+        mnemonic: d.mnemonic,
+        index: index + 1,
+        expected,
     }
 }
 
@@ -253,7 +324,14 @@ fn range_check(
     Ok(())
 }
 
-fn encode_field(d: &InstrDef, spec: &OperandSpec, val: &Operand) -> Result<u32, EncodeError> {
+/// Operand `index` (0-based) placed in its field. The kind was checked by `check_operands`;
+/// a mismatch would still be an error here, never a panic.
+fn encode_field(
+    d: &InstrDef,
+    index: usize,
+    spec: &OperandSpec,
+    val: &Operand,
+) -> Result<u32, EncodeError> {
     let k = spec.kind;
     let place = |v: u32| (v & mask(k.width())) << spec.lo;
     Ok(match *val {
@@ -287,14 +365,10 @@ fn encode_field(d: &InstrDef, spec: &OperandSpec, val: &Operand) -> Result<u32, 
         Operand::Mem { disp, base } => {
             range_check(d, k, "displacement", disp as i64)?;
             if base > 31 {
-                return Err(EncodeError::Kind {
-                    mnemonic: d.mnemonic,
-                    index: 0,
-                    expected: "a base register r0..r31",
-                });
+                return Err(kind_error(d, index, "a base register r0..r31"));
             }
             let OperandKind::Mem { base_lo, .. } = k else {
-                unreachable!("kind checked by Instr::new")
+                return Err(kind_error(d, index, k.describe()));
             };
             place(disp as u32) | ((base as u32) << base_lo)
         }

@@ -16,7 +16,7 @@ pub mod rle;
 pub mod table;
 
 pub use instr::{DecodeError, EncodeError, Instr};
-pub use operand::{Operand, OperandKind, OperandSpec, Space};
+pub use operand::{Operand, OperandKind, OperandSpec, Role, Space};
 pub use table::{Class, InstrDef, Opcode, INSTRUCTIONS};
 
 /// ELF `e_machine` value of Loom objects (ASCII "LM", outside the registered range).

@@ -124,8 +124,57 @@ impl OperandKind {
     }
 }
 
-/// One operand of an instruction: its kind, the lowest bit of its field, and its name in the
-/// spec (`rd`, `rs1`, `tw`, ...).
+/// How an instruction uses one of its operands (like iced-x86's `OpAccess`): whether it reads
+/// the value the operand names, writes it, or both. Set per operand in the instruction table
+/// and checked against each row's semantics by `tests/roles.rs`.
+///
+/// - General registers: the register's value. A memory operand `disp(rs1)` is [`Role::Read`]:
+///   its base register is read (the memory it addresses is not an operand).
+/// - Tile registers: the tile's elements, or, for `tdef`, its definition. Reading a tile's
+///   shape, precision, format or zero-point does not count (every tile operand does that),
+///   and neither does updating its `nnz`/`storage` bookkeeping alone (`dchk` reads its tile).
+/// - Configuration registers and the `lut` number of `set.lut`: the register or table the
+///   field selects (`cfg`/`cfgi`/`set.lut` write it, `csrr` reads it).
+/// - Every other immediate, scratchpad, precision and branch target: [`Role::Read`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum Role {
+    /// Read, not written.
+    Read,
+    /// Written, not read.
+    Write,
+    /// Read, then written (an accumulator, a loop counter).
+    ReadWrite,
+}
+
+impl Role {
+    /// Whether the instruction reads the operand.
+    pub const fn reads(self) -> bool {
+        matches!(self, Role::Read | Role::ReadWrite)
+    }
+
+    /// Whether the instruction writes the operand.
+    pub const fn writes(self) -> bool {
+        matches!(self, Role::Write | Role::ReadWrite)
+    }
+
+    /// `read`, `write` or `read-write` (docs/ISA.md, `bitloom isa`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Role::Read => "read",
+            Role::Write => "write",
+            Role::ReadWrite => "read-write",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One operand of an instruction: its kind, the lowest bit of its field, its name in the
+/// spec (`rd`, `rs1`, `tw`, ...) and whether the instruction reads or writes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OperandSpec {
     /// Name used in the syntax line and the semantics of docs/ISA.md.
@@ -134,6 +183,8 @@ pub struct OperandSpec {
     pub kind: OperandKind,
     /// Lowest bit of the operand's field in the instruction word.
     pub lo: u8,
+    /// Whether the instruction reads, writes, or reads and writes the operand.
+    pub role: Role,
 }
 
 /// A decoded operand value. `PcRel` holds the *byte offset* from the instruction's own address.

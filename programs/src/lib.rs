@@ -3,6 +3,7 @@
 //! directly from the instruction table for benchmarks (`bitloom bench emu`, criterion).
 
 use bitloom_isa::image::{Image, LineTable, Section, SectionKind};
+use bitloom_isa::instr::split_hi_lo;
 use bitloom_isa::operand::{Operand as O, Space};
 use bitloom_isa::{csr, Instr, Opcode, TEXT_BASE};
 
@@ -32,10 +33,9 @@ fn ins(op: Opcode, ops: &[O]) -> u32 {
 }
 
 fn li(r: u8, v: u32) -> [u32; 2] {
-    let hi = v.wrapping_add(0x1000) >> 13;
-    let lo = v.wrapping_sub(hi << 13) as i32;
+    let (hi, lo) = split_hi_lo(v);
     [
-        ins(Opcode::Lui, &[O::Gpr(r), O::Imm(hi as i32)]),
+        ins(Opcode::Lui, &[O::Gpr(r), O::Imm(hi)]),
         ins(Opcode::Addi, &[O::Gpr(r), O::Gpr(r), O::Imm(lo)]),
     ]
 }

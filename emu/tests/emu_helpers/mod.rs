@@ -67,9 +67,8 @@ impl Prog {
 
     /// `li rd, v` as lui + addi (docs/ISA.md §3).
     pub fn li(&mut self, rd: u8, v: u32) -> &mut Prog {
-        let hi = v.wrapping_add(0x1000) >> 13;
-        let lo = v.wrapping_sub(hi << 13) as i32;
-        self.i(Opcode::Lui, &[r(rd), imm(hi as i32)]);
+        let (hi, lo) = bitloom_isa::instr::split_hi_lo(v);
+        self.i(Opcode::Lui, &[r(rd), imm(hi)]);
         self.i(Opcode::Addi, &[r(rd), r(rd), imm(lo)])
     }
 
