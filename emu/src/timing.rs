@@ -135,8 +135,8 @@ impl Deps {
     };
 
     /// Tile operands of `op` from its operand fields in assembly order (immediates and
-    /// PC-relative offsets excluded, as in the functional core's predecoded form): `td` and
-    /// `tout` are written, `tacc` read and written, every other tile operand read.
+    /// PC-relative offsets excluded, as in the functional core's predecoded form), read or
+    /// written as the instruction table's operand roles say.
     fn of(op: Opcode, fields: &[u8; 5]) -> Deps {
         let mut d = Deps {
             reads: 0,
@@ -148,13 +148,11 @@ impl Deps {
                 OperandKind::Imm { .. } | OperandKind::PcRel { .. } => continue,
                 OperandKind::Tile => {
                     let bit = 1u16 << (fields.get(fi).copied().unwrap_or(0) & 15);
-                    match spec.name {
-                        "td" | "tout" => d.writes |= bit,
-                        "tacc" => {
-                            d.reads |= bit;
-                            d.writes |= bit;
-                        }
-                        _ => d.reads |= bit,
+                    if spec.role.reads() {
+                        d.reads |= bit;
+                    }
+                    if spec.role.writes() {
+                        d.writes |= bit;
                     }
                 }
                 _ => {}
