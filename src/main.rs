@@ -2,6 +2,7 @@
 //! Loom ISA. Each subcommand is a thin layer over the library crates.
 
 mod bench;
+mod debug_cmd;
 
 /// mimalloc: the assembler allocates many small AST nodes; glibc malloc spent ~20 % of
 /// assembly time in its free-list maintenance (perf), mimalloc removes most of it.
@@ -80,6 +81,9 @@ enum Cmd {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Debug a program in a gdb-style REPL: breakpoints, watchpoints, tile/LUT/config views,
+    /// reverse execution (`-x FILE` / `--batch` for scripts).
+    Debug(debug_cmd::DebugArgs),
     /// Print the effective hardware configuration as TOML.
     Hw {
         /// Configuration file to load and validate (default: built-in defaults).
@@ -330,6 +334,11 @@ fn real_main() -> Result<u8, Fail> {
                 Outcome::Trap(t) => Err(Fail(t.render(m.image()), 2)),
                 Outcome::TraceError(e) => Err(Fail(format!("error: writing the trace: {e}"), 2)),
             }
+        }
+        Cmd::Debug(a) => {
+            let hwc = load_hw(a.hw.as_deref())?;
+            let img = load_program(&a.input)?;
+            debug_cmd::debug(a, img, &hwc).map_err(|e| Fail(e, 1))
         }
         Cmd::Hw { hw } => {
             let c = load_hw(hw.as_deref())?;

@@ -88,7 +88,11 @@ impl History {
         if let Some(lim) = self.limit {
             let keep_from = at.saturating_sub(lim);
             // Keep the latest checkpoint at or before keep_from so keep_from stays reachable.
-            let base = self.checkpoints.range(..=keep_from).next_back().map(|(k, _)| *k);
+            let base = self
+                .checkpoints
+                .range(..=keep_from)
+                .next_back()
+                .map(|(k, _)| *k);
             if let Some(base) = base {
                 self.checkpoints.retain(|k, _| *k >= base);
             }
@@ -128,6 +132,10 @@ impl History {
 
     /// Checkpoint positions strictly before `pos`, newest first.
     pub fn before(&self, pos: u64) -> Vec<u64> {
-        self.checkpoints.range(..pos).rev().map(|(k, _)| *k).collect()
+        self.checkpoints
+            .range(..pos)
+            .rev()
+            .map(|(k, _)| *k)
+            .collect()
     }
 }

@@ -169,8 +169,12 @@ pub struct Progress {
 #[derive(Default)]
 pub struct Stops<'a> {
     /// Stop before executing any of these addresses — except at the very first
-    /// instruction of the call, so a stopped session resumes past its breakpoint.
+    /// instruction of the call (unless `stop_at_first`), so a stopped session resumes
+    /// past its breakpoint.
     pub breakpoints: Option<&'a Breakpoints>,
+    /// Also stop at a breakpoint on the first instruction (a run continued from a point
+    /// that was not a breakpoint stop, e.g. the end of a previous chunk).
+    pub stop_at_first: bool,
     /// Stop after this many instructions retired in this call.
     pub max_steps: Option<u64>,
     /// Stop once the machine's cycle count passes this.
@@ -226,7 +230,7 @@ fn run_chunked(m: &mut Machine, stops: &mut Stops<'_>, start: u64) -> StopReason
         .breakpoints
         .filter(|b| !b.is_empty())
         .map(|b| m.break_map(b));
-    let mut first = true;
+    let mut first = !stops.stop_at_first;
     loop {
         if cancelled(stops) {
             return StopReason::Cancelled;
@@ -272,7 +276,7 @@ fn run_stepped(m: &mut Machine, stops: &mut Stops<'_>, start: u64) -> StopReason
                 return StopReason::StepLimit(lim);
             }
         }
-        if done > 0 {
+        if done > 0 || stops.stop_at_first {
             if let Some(b) = stops.breakpoints {
                 if b.contains(m.pc) {
                     return StopReason::Breakpoint(m.pc);

@@ -1,0 +1,85 @@
+//! `bitloom debug`: open the REPL debugger on a program (or run a command script with
+//! `-x`/`--batch`), on the session layer shared with `bitloom run`.
+
+use std::path::{Path, PathBuf};
+
+use bitloom_debugger::engine::Debugger;
+use bitloom_debugger::Session;
+use bitloom_emu::session::{new_machine, MachineOptions};
+
+/// Arguments of `bitloom debug`.
+#[derive(clap::Args)]
+pub struct DebugArgs {
+    /// Program: ELF file or assembly source.
+    pub input: PathBuf,
+    /// Hardware description (TOML); default: the built-in config.
+    #[arg(long)]
+    pub hw: Option<PathBuf>,
+    /// Functional only: no timing model.
+    #[arg(long)]
+    pub no_timing: bool,
+    /// Check every accelerator instruction against the reference implementation.
+    #[arg(long)]
+    pub checked: bool,
+    /// Execute the debugger commands in FILE first (repeatable).
+    #[arg(short = 'x', long = "command", value_name = "FILE")]
+    pub scripts: Vec<PathBuf>,
+    /// Execute a command first (repeatable), like gdb's -ex.
+    #[arg(long = "ex", value_name = "COMMAND")]
+    pub commands: Vec<String>,
+    /// Exit after the scripts and commands instead of starting the interactive prompt.
+    #[arg(long)]
+    pub batch: bool,
+    /// Keep the command history in this file (default: ~/.bitloom_history; `-` for none).
+    #[arg(long)]
+    pub history_file: Option<PathBuf>,
+}
+
+/// Run `bitloom debug`; returns the process exit status.
+pub fn debug(
+    a: DebugArgs,
+    image: bitloom_isa::image::Image,
+    hw: &bitloom_emu::hw::HwConfig,
+) -> Result<u8, String> {
+    let m = new_machine(
+        hw,
+        &image,
+        &MachineOptions {
+            timing: !a.no_timing,
+            checked: a.checked,
+        },
+    )
+    .map_err(|e| format!("error: {}: {e}", a.input.display()))?;
+    let dbg = Debugger::new(m, &a.input.display().to_string());
+    let mut s = Session::new(dbg, &a.input);
+    let batch = a.batch
+        || (!a.scripts.is_empty() || !a.commands.is_empty())
+            && !std::io::IsTerminal::is_terminal(&std::io::stdin());
+    if !a.batch {
+        print!("{}", s.banner());
+    }
+    for f in &a.scripts {
+        let text =
+            std::fs::read_to_string(f).map_err(|e| format!("error: {}: {e}", f.display()))?;
+        print!("{}", s.run_script(&text));
+        if s.quit {
+            return Ok(0);
+        }
+    }
+    for c in &a.commands {
+        print!("{}", s.execute(c));
+        if s.quit {
+            return Ok(0);
+        }
+    }
+    if batch {
+        return Ok(0);
+    }
+    let hist = match &a.history_file {
+        Some(p) if p == Path::new("-") => None,
+        Some(p) => Some(p.clone()),
+        None => std::env::var_os("HOME").map(|h| Path::new(&h).join(".bitloom_history")),
+    };
+    bitloom_debugger::repl::interactive(&mut s, hist.as_deref())?;
+    Ok(0)
+}
