@@ -171,6 +171,41 @@ fn run_to_halt(img: &Image, hw: &HwConfig, timing: bool) -> Result<(Duration, u6
     Ok((d, mach.instret, mach.cycle()))
 }
 
+/// The cost of a machine snapshot (a clone) half-way through the GEMM program, against a
+/// deep copy of the memory it has touched.
+fn snapshot_cost(img: &Image, hw: &HwConfig) -> Result<String, String> {
+    let mut full = Machine::new(hw, img).map_err(|e| e.to_string())?;
+    full.enable_timing();
+    full.run_fast(u64::MAX).map_err(|e| e.to_string())?;
+    let mut m = Machine::new(hw, img).map_err(|e| e.to_string())?;
+    m.enable_timing();
+    m.run_fast(full.instret / 2).map_err(|e| e.to_string())?;
+    let reps = 2000u32;
+    let t = Instant::now();
+    for _ in 0..reps {
+        black_box(m.clone());
+    }
+    let clone_us = t.elapsed().as_secs_f64() * 1e6 / reps as f64;
+    let touched: usize = bitloom_emu::commit::MemSpace::ALL
+        .iter()
+        .map(|s| m.mem(*s).touched_pages() * bitloom_emu::mem::PAGE_SIZE)
+        .sum();
+    let pages: Vec<u8> = vec![1; touched];
+    let t = Instant::now();
+    for _ in 0..200 {
+        black_box(pages.clone());
+    }
+    let copy_us = t.elapsed().as_secs_f64() * 1e6 / 200.0;
+    Ok(format!(
+        "snapshot after {} of {} instructions: {} bytes, {clone_us:.2} us per clone (a deep copy of the {} KiB of touched memory: {copy_us:.2} us, {:.1}x)\n",
+        m.instret,
+        full.instret,
+        m.clone_bytes(),
+        touched / 1024,
+        copy_us / clone_us.max(1e-9)
+    ))
+}
+
 /// Run `bench emu`.
 pub fn bench_emu(size: u32, scalar_iters: u32) -> Result<String, String> {
     let hw = HwConfig::default();
@@ -225,6 +260,7 @@ pub fn bench_emu(size: u32, scalar_iters: u32) -> Result<String, String> {
         rate(dt),
         dt.as_secs_f64() / dn.as_secs_f64()
     ));
+    out.push_str(&snapshot_cost(&img, &hw)?);
     reps = 3;
     let img = scalar_loop_image(scalar_iters);
     let mut ds = Vec::new();

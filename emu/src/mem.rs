@@ -2,8 +2,11 @@
 //!
 //! Memory is split into 4 KiB pages allocated on first write; reads of untouched pages
 //! return zero, so host memory use grows with what the program touches, not with the
-//! configured size. Pages are reference-counted and copied on write, so cloning a whole
-//! machine (the debugger's reverse-step snapshots) costs one pointer per page.
+//! configured size. The page table has two levels — a directory of chunks of 256 page
+//! pointers (1 MiB each) — and both chunks and pages are reference-counted and copied on
+//! write, so cloning a whole machine (the debugger's snapshots) copies one pointer per MiB
+//! of address space; the first write after a clone copies the one chunk and page it
+//! touches.
 //!
 //! Callers check ranges (`in_range`) before accessing; the accessors themselves never panic
 //! on an out-of-range address (reads give 0, writes are dropped), so a missed check cannot
@@ -19,20 +22,26 @@ const PAGE_MASK: u32 = (PAGE_SIZE as u32) - 1;
 
 type Page = [u8; PAGE_SIZE];
 
+/// Pages per directory chunk.
+const CHUNK_PAGES: usize = 256;
+type Chunk = [Option<Arc<Page>>; CHUNK_PAGES];
+
 /// A byte-addressed memory of a fixed size with lazily allocated pages.
 #[derive(Clone, Debug)]
 pub struct PagedMem {
     size: u32,
-    pages: Vec<Option<Arc<Page>>>,
+    npages: usize,
+    dir: Vec<Option<Arc<Chunk>>>,
 }
 
 impl PagedMem {
     /// An all-zero memory of `size` bytes (no pages allocated).
     pub fn new(size: u32) -> PagedMem {
-        let n = (size as usize).div_ceil(PAGE_SIZE);
+        let npages = (size as usize).div_ceil(PAGE_SIZE);
         PagedMem {
             size,
-            pages: vec![None; n],
+            npages,
+            dir: vec![None; npages.div_ceil(CHUNK_PAGES)],
         }
     }
 
@@ -49,19 +58,43 @@ impl PagedMem {
 
     /// Number of pages that have been written (host memory in use, in pages).
     pub fn touched_pages(&self) -> usize {
-        self.pages.iter().filter(|p| p.is_some()).count()
+        self.dir
+            .iter()
+            .flatten()
+            .map(|c| c.iter().filter(|p| p.is_some()).count())
+            .sum()
+    }
+
+    /// The page with index `idx`, if allocated.
+    #[inline]
+    fn page_at(&self, idx: usize) -> Option<&Page> {
+        self.dir
+            .get(idx / CHUNK_PAGES)?
+            .as_deref()?
+            .get(idx % CHUNK_PAGES)?
+            .as_deref()
+    }
+
+    /// Whether page `idx` exists in the memory but has never been written.
+    fn untouched(&self, idx: usize) -> bool {
+        idx < self.npages && self.page_at(idx).is_none()
     }
 
     #[inline]
     fn page(&self, addr: u32) -> Option<&Page> {
-        self.pages
-            .get((addr >> PAGE_BITS) as usize)
-            .and_then(|p| p.as_deref())
+        self.page_at((addr >> PAGE_BITS) as usize)
     }
 
     #[inline]
     fn page_mut(&mut self, addr: u32) -> Option<&mut Page> {
-        let slot = self.pages.get_mut((addr >> PAGE_BITS) as usize)?;
+        let idx = (addr >> PAGE_BITS) as usize;
+        if idx >= self.npages {
+            return None;
+        }
+        let chunk = self.dir.get_mut(idx / CHUNK_PAGES)?;
+        let chunk =
+            Arc::make_mut(chunk.get_or_insert_with(|| Arc::new([const { None }; CHUNK_PAGES])));
+        let slot = &mut chunk[idx % CHUNK_PAGES];
         let arc = slot.get_or_insert_with(|| Arc::new([0u8; PAGE_SIZE]));
         Some(Arc::make_mut(arc))
     }
@@ -133,11 +166,7 @@ impl PagedMem {
             let off = (a as usize) & (PAGE_SIZE - 1);
             let n = (PAGE_SIZE - off).min(out.len() - done);
             let dst = &mut out[done..done + n];
-            match self
-                .pages
-                .get((a >> PAGE_BITS) as usize)
-                .and_then(|p| p.as_deref())
-            {
+            match self.page_at((a >> PAGE_BITS) as usize) {
                 Some(p) => dst.copy_from_slice(&p[off..off + n]),
                 None => dst.fill(0),
             }
@@ -162,8 +191,7 @@ impl PagedMem {
             let n = (PAGE_SIZE - off).min(data.len() - done);
             let src = &data[done..done + n];
             let idx = (a >> PAGE_BITS) as usize;
-            let untouched = matches!(self.pages.get(idx), Some(None));
-            if !(untouched && src.iter().all(|&b| b == 0)) {
+            if !(self.untouched(idx) && src.iter().all(|&b| b == 0)) {
                 if let Some(p) = self.page_mut(a as u32) {
                     p[off..off + n].copy_from_slice(src);
                 }
@@ -181,8 +209,7 @@ impl PagedMem {
             let off = (a as usize) & (PAGE_SIZE - 1);
             let n = ((PAGE_SIZE - off) as u64).min(end - a) as usize;
             let idx = (a >> PAGE_BITS) as usize;
-            let untouched = matches!(self.pages.get(idx), Some(None));
-            if !(untouched && byte == 0) {
+            if !(self.untouched(idx) && byte == 0) {
                 if let Some(p) = self.page_mut(a as u32) {
                     p[off..off + n].fill(byte);
                 }
@@ -196,7 +223,7 @@ impl PagedMem {
     /// Bytes of host memory a clone of this memory allocates (its page table; the pages
     /// themselves are shared until written).
     pub fn clone_bytes(&self) -> usize {
-        self.pages.len() * std::mem::size_of::<Option<Arc<Page>>>()
+        self.dir.len() * std::mem::size_of::<Option<Arc<Chunk>>>()
     }
 
     /// The first address at which `self` and `other` differ (untouched pages read as
@@ -207,11 +234,18 @@ impl PagedMem {
             return Some(self.size.min(other.size));
         }
         let zero = [0u8; PAGE_SIZE];
-        for (i, (a, b)) in self.pages.iter().zip(&other.pages).enumerate() {
-            let (pa, pb): (&Page, &Page) = match (a, b) {
+        for i in 0..self.npages {
+            let (ca, cb) = (&self.dir[i / CHUNK_PAGES], &other.dir[i / CHUNK_PAGES]);
+            if let (Some(x), Some(y)) = (ca, cb) {
+                if Arc::ptr_eq(x, y) {
+                    continue;
+                }
+            }
+            let (pa, pb) = (self.page_at(i), other.page_at(i));
+            let (pa, pb): (&Page, &Page) = match (pa, pb) {
                 (None, None) => continue,
-                (Some(x), Some(y)) if Arc::ptr_eq(x, y) => continue,
-                (x, y) => (x.as_deref().unwrap_or(&zero), y.as_deref().unwrap_or(&zero)),
+                (Some(x), Some(y)) if std::ptr::eq(x, y) => continue,
+                (x, y) => (x.unwrap_or(&zero), y.unwrap_or(&zero)),
             };
             if let Some(off) = pa.iter().zip(pb.iter()).position(|(x, y)| x != y) {
                 return Some((i * PAGE_SIZE + off) as u32);
