@@ -442,15 +442,7 @@ pub fn timeline(m: &Machine, n: usize) -> String {
 pub fn disassemble(m: &Machine, addr: u32, count: u32) -> String {
     let mut s = String::new();
     let img = m.image().clone();
-    let symbol = move |a: u32| {
-        img.symbolize(a).map(|(s, off)| {
-            if off == 0 {
-                s.name.clone()
-            } else {
-                format!("{}+0x{off:x}", s.name)
-            }
-        })
-    };
+    let symbol = move |a: u32| img.label(a);
     for k in 0..count {
         let a = addr.wrapping_add(4 * k);
         let Ok(b) = m.read_dram(a, 4) else {

@@ -102,15 +102,7 @@ pub fn run(machine: &mut Machine, opts: &mut RunOptions) -> RunReport {
         match opts.trace.as_mut() {
             Some(w) => {
                 let image = machine.image().clone();
-                let symbol = move |a: u32| {
-                    image.symbolize(a).map(|(s, off)| {
-                        if off == 0 {
-                            s.name.clone()
-                        } else {
-                            format!("{}+0x{off:x}", s.name)
-                        }
-                    })
-                };
+                let symbol = move |a: u32| image.label(a);
                 let mut on_step = |m: &Machine, step: &crate::Step| {
                     let r = trace::write_commit(
                         w.as_mut(),

@@ -128,4 +128,15 @@ impl Image {
             .max_by_key(|s| (s.value, s.global))
             .map(|s| (s, addr - s.value))
     }
+
+    /// [`Image::symbolize`] as text: `main` or `main+0x8`.
+    pub fn label(&self, addr: u32) -> Option<String> {
+        self.symbolize(addr).map(|(s, off)| {
+            if off == 0 {
+                s.name.clone()
+            } else {
+                format!("{}+0x{off:x}", s.name)
+            }
+        })
+    }
 }
