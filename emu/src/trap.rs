@@ -201,11 +201,14 @@ impl Trap {
             Some(row) => {
                 let file = image.lines.file_name(row);
                 s.push_str(&format!("  --> {}:{}:{}\n", file, row.line, row.col));
-                let text = std::fs::read_to_string(file).ok().and_then(|t| {
-                    t.lines()
-                        .nth((row.line as usize).saturating_sub(1))
-                        .map(str::to_string)
-                });
+                let text =
+                    match bitloom_isa::srcfile::source_line(std::path::Path::new(file), row.line) {
+                        Ok(t) => t,
+                        Err(e) => {
+                            s.push_str(&format!("  (source line unavailable: {e})\n"));
+                            None
+                        }
+                    };
                 if let Some(line) = text {
                     let num = row.line.to_string();
                     let pad = " ".repeat(num.len());

@@ -190,7 +190,7 @@ impl Sources<'_> {
                 Some(d) if p.is_relative() => d.join(p),
                 _ => p.to_path_buf(),
             };
-            let s = std::fs::read_to_string(path).ok()?;
+            let s = crate::srcfile::read_source(&path).ok()?;
             Some(s.lines().map(str::to_string).collect())
         });
         let idx = usize::try_from(line).ok()?.checked_sub(1)?;

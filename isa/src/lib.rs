@@ -13,6 +13,7 @@ pub mod instr;
 pub mod numfmt;
 pub mod operand;
 pub mod rle;
+pub mod srcfile;
 pub mod table;
 
 pub use instr::{DecodeError, EncodeError, Instr};

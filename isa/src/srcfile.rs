@@ -1,0 +1,129 @@
+//! Reading the source files a line table names, safely. An ELF's line table is input like
+//! any other: it may name `/dev/zero`, a FIFO, a huge file or a file that is not source.
+//! Tools that show source lines (trap messages, `objdump -S`, the debugger) read through
+//! [`read_source`], which opens only regular files of at most [`MAX_SOURCE_BYTES`] with a
+//! source-like extension, holding valid UTF-8, and reports why a file is unavailable.
+
+use std::io::Read;
+use std::path::Path;
+
+/// Largest source file read for display (bytes).
+pub const MAX_SOURCE_BYTES: u64 = 64 << 20;
+
+/// Extensions accepted as Loom source (assembly and include files).
+pub const SOURCE_EXTENSIONS: &[&str] = &["s", "S", "asm", "inc", "i", "loom", "h"];
+
+/// Why a source file is not shown.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SourceUnavailable {
+    /// It does not exist or cannot be read.
+    #[error("{0}: cannot be read: {1}")]
+    Io(String, String),
+    /// Not a regular file (device, FIFO, directory).
+    #[error("{0}: not a regular file")]
+    NotAFile(String),
+    /// Larger than the cap.
+    #[error("{0}: larger than {MAX_SOURCE_BYTES} bytes")]
+    TooLarge(String),
+    /// Its name does not look like a source file.
+    #[error("{0}: not a source file name (extensions: .s .S .asm .inc .i .loom .h)")]
+    NotSource(String),
+    /// Not UTF-8 text.
+    #[error("{0}: not UTF-8 text")]
+    NotText(String),
+}
+
+/// Read a source file for display, within the limits above.
+pub fn read_source(path: &Path) -> Result<String, SourceUnavailable> {
+    let name = path.display().to_string();
+    let ext_ok = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| SOURCE_EXTENSIONS.contains(&e));
+    if !ext_ok {
+        return Err(SourceUnavailable::NotSource(name));
+    }
+    let md =
+        std::fs::metadata(path).map_err(|e| SourceUnavailable::Io(name.clone(), e.to_string()))?;
+    if !md.is_file() {
+        return Err(SourceUnavailable::NotAFile(name));
+    }
+    if md.len() > MAX_SOURCE_BYTES {
+        return Err(SourceUnavailable::TooLarge(name));
+    }
+    let f = std::fs::File::open(path)
+        .map_err(|e| SourceUnavailable::Io(name.clone(), e.to_string()))?;
+    let mut buf = Vec::new();
+    // The file may grow between the check and the read: never read past the cap.
+    f.take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| SourceUnavailable::Io(name.clone(), e.to_string()))?;
+    if buf.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(SourceUnavailable::TooLarge(name));
+    }
+    String::from_utf8(buf).map_err(|_| SourceUnavailable::NotText(name))
+}
+
+/// Line `line` (1-based) of a source file, or why it is unavailable.
+pub fn source_line(path: &Path, line: u32) -> Result<Option<String>, SourceUnavailable> {
+    let text = read_source(path)?;
+    Ok(text
+        .lines()
+        .nth((line as usize).saturating_sub(1))
+        .map(str::to_string))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_devices_fifos_big_and_foreign_files() {
+        assert!(matches!(
+            read_source(Path::new("/dev/zero")),
+            Err(SourceUnavailable::NotSource(_))
+        ));
+        let dir = std::env::temp_dir().join(format!("bitloom-srcfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A device behind a source-like name (symlink) is not a regular file.
+        let link = dir.join("zero.s");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+        assert!(matches!(
+            read_source(&link),
+            Err(SourceUnavailable::NotAFile(_))
+        ));
+        // A directory with a source-like name.
+        let d = dir.join("dir.s");
+        std::fs::create_dir_all(&d).unwrap();
+        assert!(matches!(
+            read_source(&d),
+            Err(SourceUnavailable::NotAFile(_))
+        ));
+        // Too large (sparse file, no disk used).
+        let big = dir.join("big.s");
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(MAX_SOURCE_BYTES + 1).unwrap();
+        assert!(matches!(
+            read_source(&big),
+            Err(SourceUnavailable::TooLarge(_))
+        ));
+        // Not text.
+        let bin = dir.join("bin.s");
+        std::fs::write(&bin, [0xff, 0xfe, 0x00]).unwrap();
+        assert!(matches!(
+            read_source(&bin),
+            Err(SourceUnavailable::NotText(_))
+        ));
+        // A good one.
+        let ok = dir.join("ok.s");
+        std::fs::write(&ok, "a\nb\n").unwrap();
+        assert_eq!(source_line(&ok, 2).unwrap().as_deref(), Some("b"));
+        assert_eq!(source_line(&ok, 9).unwrap(), None);
+        assert!(matches!(
+            read_source(Path::new("/etc/passwd")),
+            Err(SourceUnavailable::NotSource(_))
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
