@@ -1,0 +1,276 @@
+//! Pass 2: encode every instruction and data item left by pass 1 into the section buffers,
+//! including the expansion of pseudo-instructions, and collect the line table.
+
+use bitloom_isa::image::LineRow;
+use bitloom_isa::{Opcode, Operand, OperandKind};
+
+use crate::ast::{Arg, Expr, Stmt};
+use crate::diag::Diagnostic;
+use crate::lexer::{gpr as parse_gpr, tile as parse_tile};
+use crate::pseudo::{split_hi_lo, Pseudo};
+use crate::source::Span;
+
+use super::{Asm, At, ItemKind, Mn};
+
+impl<'o> Asm<'o> {
+    pub(crate) fn pass2(&mut self) {
+        self.layout();
+        let items = std::mem::take(&mut self.items);
+        let mut line_rows = std::mem::take(&mut self.early_rows);
+        for (r, &sec) in line_rows.iter_mut().zip(&self.early_secs) {
+            r.addr = r.addr.wrapping_add(self.section_base(sec) as u32);
+        }
+        self.early_secs = Vec::new();
+        line_rows.reserve((self.stats.instructions as usize).saturating_sub(line_rows.len()));
+        for it in &items {
+            let Some(Stmt::Op { name, args }) = &self.parsed[it.line as usize].stmt else {
+                continue;
+            };
+            match it.kind {
+                ItemKind::Instr(mn, words) => {
+                    let pc = self.section_base(it.at.sec) as u32 + it.at.off;
+                    match self.encode(mn, *name, args, it.at, pc, words) {
+                        Ok(ws) => {
+                            for (k, w) in ws.iter().take(words as usize).enumerate() {
+                                self.write(it.at.sec, it.at.off + 4 * k as u32, &w.to_le_bytes());
+                                line_rows.push(LineRow {
+                                    addr: pc + 4 * k as u32,
+                                    file: it.loc.0,
+                                    line: it.loc.1,
+                                    col: it.loc.2,
+                                });
+                            }
+                        }
+                        Err(ds) => {
+                            for d in ds {
+                                self.error(d, it.exp);
+                            }
+                        }
+                    }
+                }
+                ItemKind::Data(k) => match self.data(k, args, it.at) {
+                    Ok(out) => self.write(it.at.sec, it.at.off, &out),
+                    Err(ds) => {
+                        for d in ds {
+                            self.error(d, it.exp);
+                        }
+                    }
+                },
+            }
+        }
+        // Every instruction word has its own address, so an unstable sort gives the same
+        // order (without a merge buffer).
+        line_rows.sort_unstable_by_key(|r| r.addr);
+        self.items = items;
+        self.line_rows = line_rows;
+    }
+
+    pub(super) fn write(&mut self, sec: u8, off: u32, bytes: &[u8]) {
+        if let Some(s) = self.secs.get_mut(sec as usize) {
+            if let Some(dst) = s.data.get_mut(off as usize..off as usize + bytes.len()) {
+                dst.copy_from_slice(bytes);
+            }
+        }
+    }
+
+    pub(super) fn encode(
+        &self,
+        mn: Mn,
+        name: Span,
+        args: &[Arg],
+        at: At,
+        pc: u32,
+        words: u8,
+    ) -> Result<[u32; 2], Vec<Diagnostic>> {
+        match mn {
+            Mn::Real(d) => {
+                let (ops, n) = self.operands(d, d.mnemonic, name, args, at, pc)?;
+                Ok([self.finish(d.opcode, &ops[..n], name)?, 0])
+            }
+            Mn::Pseudo(p) => self.pseudo(p, name, args, at, pc, words),
+        }
+    }
+
+    pub(super) fn finish(
+        &self,
+        op: Opcode,
+        ops: &[Operand],
+        name: Span,
+    ) -> Result<u32, Vec<Diagnostic>> {
+        let w = bitloom_isa::Instr::new(op, ops)
+            .and_then(|i| i.encode())
+            .map_err(|e| vec![Diagnostic::error(name, e.to_string()).label("cannot encode")])?;
+        if let (Opcode::Cfgi, [Operand::Csr(c), Operand::Imm(v)]) = (op, ops) {
+            self.check_cfgi(*c, *v, name);
+        }
+        Ok(w)
+    }
+
+    /// `cfgi` with a constant the CSR cannot hold traps at run time: say so now.
+    fn check_cfgi(&self, num: u8, v: i32, name: Span) {
+        let Some(c) = bitloom_isa::csr::by_num(num) else {
+            return;
+        };
+        let why = if c.access == bitloom_isa::csr::Access::ReadOnly {
+            format!("`{}` is read-only", c.name)
+        } else if (v as u32) < c.range.0 || (v as u32) > c.range.1 {
+            format!("`{}` accepts {}..={}", c.name, c.range.0, c.range.1)
+        } else {
+            return;
+        };
+        let d = Diagnostic::warning(
+            name,
+            format!("`cfgi {}, {v}` will trap when executed", c.name),
+        )
+        .label(why)
+        .note("the CsrWrite trap stops the program at this instruction");
+        self.encode_warnings.borrow_mut().push(d);
+    }
+
+    fn pseudo(
+        &self,
+        p: Pseudo,
+        name: Span,
+        args: &[Arg],
+        at: At,
+        pc: u32,
+        words: u8,
+    ) -> Result<[u32; 2], Vec<Diagnostic>> {
+        let (mn, syntax) = (p.row().0, p.row().2);
+        if args.len() != p.arity() {
+            return Err(self.arity_err(mn, syntax, name, args, p.arity()));
+        }
+        let gpr = |i: usize| {
+            self.operand(
+                OperandKind::Gpr,
+                ["rd", "rs", "rs2"][i.min(2)],
+                i + 1,
+                mn,
+                &args[i],
+                at,
+                pc,
+            )
+        };
+        let rel = |i: usize, bits: u8| {
+            self.operand(
+                OperandKind::PcRel { bits },
+                "target",
+                i + 1,
+                mn,
+                &args[i],
+                at,
+                pc,
+            )
+        };
+        let one = |op: Opcode,
+                   ops: Vec<Result<Operand, Diagnostic>>|
+         -> Result<[u32; 2], Vec<Diagnostic>> {
+            let mut v = Vec::new();
+            let mut errs = Vec::new();
+            for o in ops {
+                match o {
+                    Ok(o) => v.push(o),
+                    Err(e) => errs.push(e),
+                }
+            }
+            if !errs.is_empty() {
+                return Err(errs);
+            }
+            Ok([self.finish(op, &v, name)?, 0])
+        };
+        let r = |n: u8| Ok(Operand::Gpr(n));
+        match p {
+            Pseudo::Nop => one(Opcode::Addi, vec![r(0), r(0), Ok(Operand::Imm(0))]),
+            Pseudo::Mv => one(Opcode::Addi, vec![gpr(0), gpr(1), Ok(Operand::Imm(0))]),
+            Pseudo::Not => one(Opcode::Xori, vec![gpr(0), gpr(1), Ok(Operand::Imm(-1))]),
+            Pseudo::Neg => one(Opcode::Sub, vec![gpr(0), r(0), gpr(1)]),
+            Pseudo::J => one(Opcode::Jal, vec![r(0), rel(0, 19)]),
+            Pseudo::Call => one(Opcode::Jal, vec![r(1), rel(0, 19)]),
+            Pseudo::Ret => one(
+                Opcode::Jalr,
+                vec![r(0), Ok(Operand::Mem { disp: 0, base: 1 })],
+            ),
+            Pseudo::Beqz => one(Opcode::Beq, vec![gpr(0), r(0), rel(1, 14)]),
+            Pseudo::Bnez => one(Opcode::Bne, vec![gpr(0), r(0), rel(1, 14)]),
+            Pseudo::Bgt => one(Opcode::Blt, vec![gpr(1), gpr(0), rel(2, 14)]),
+            Pseudo::Ble => one(Opcode::Bge, vec![gpr(1), gpr(0), rel(2, 14)]),
+            Pseudo::Bgtu => one(Opcode::Bltu, vec![gpr(1), gpr(0), rel(2, 14)]),
+            Pseudo::Bleu => one(Opcode::Bgeu, vec![gpr(1), gpr(0), rel(2, 14)]),
+            Pseudo::Li | Pseudo::La => {
+                let rd = gpr(0);
+                let v = match &args[1] {
+                    Arg::Expr(e) => {
+                        if let (Pseudo::Li, Expr::Ident(sp)) = (p, e) {
+                            let t = self.text(*sp);
+                            if !self.syms.contains_key(t)
+                                && (parse_gpr(t).is_some() || parse_tile(t).is_some())
+                            {
+                                return Err(vec![self
+                                    .kind_err(
+                                        &args[1],
+                                        2,
+                                        "imm",
+                                        mn,
+                                        OperandKind::Imm {
+                                            bits: 32,
+                                            signed: true,
+                                        },
+                                    )
+                                    .help("to copy a register use `mv rd, rs`")]);
+                            }
+                        }
+                        self.value(e, at).and_then(|v| {
+                            if (i32::MIN as i64..=u32::MAX as i64).contains(&v) {
+                                Ok(v)
+                            } else {
+                                Err(Diagnostic::error(
+                                    e.span(),
+                                    format!("immediate {v} out of range for `{mn}`"),
+                                )
+                                .label(format!("must be {}..={}", i32::MIN, u32::MAX))
+                                .note("`li` loads a 32-bit value"))
+                            }
+                        })
+                    }
+                    a => Err(self.kind_err(
+                        a,
+                        2,
+                        if p == Pseudo::Li { "imm" } else { "sym" },
+                        mn,
+                        OperandKind::Imm {
+                            bits: 32,
+                            signed: true,
+                        },
+                    )),
+                };
+                let (rd, v) = match (rd, v) {
+                    (Ok(rd), Ok(v)) => (rd, v),
+                    (a, b) => return Err(a.err().into_iter().chain(b.err()).collect()),
+                };
+                let Operand::Gpr(rdn) = rd else {
+                    return Err(vec![]);
+                };
+                if words == 1 {
+                    // Pass 1 found a 14-bit constant.
+                    return Ok([
+                        self.finish(
+                            Opcode::Addi,
+                            &[rd, Operand::Gpr(0), Operand::Imm(v as i32)],
+                            name,
+                        )?,
+                        0,
+                    ]);
+                }
+                let (hi, lo) = split_hi_lo(v);
+                Ok([
+                    self.finish(Opcode::Lui, &[rd, Operand::Imm(hi)], name)?,
+                    self.finish(
+                        Opcode::Addi,
+                        &[rd, Operand::Gpr(rdn), Operand::Imm(lo)],
+                        name,
+                    )?,
+                ])
+            }
+        }
+    }
+}
