@@ -61,6 +61,11 @@ impl<'o> Asm<'o> {
                 self.warnings.push(d);
             }
         }
+        self.data_item(kind, size, at, name, idx, exp);
+    }
+
+    /// Reserve `size` bytes for a data item at `at` (the current offset) that pass 2 fills.
+    fn data_item(&mut self, kind: DataKind, size: u64, at: At, name: Span, idx: u32, exp: u32) {
         let loc = self.loc(name, exp);
         if self.grow(size, name, exp) {
             self.items.push(Item {
@@ -74,14 +79,10 @@ impl<'o> Asm<'o> {
     }
 
     pub(super) fn fill(&mut self, name: Span, args: &[Arg], idx: u32, exp: u32) {
-        let sp = stmt_span(name, args);
-        let exprs: Vec<&Expr> = args
-            .iter()
-            .filter_map(|a| if let Arg::Expr(e) = a { Some(e) } else { None })
-            .collect();
+        let exprs: Vec<&Expr> = expr_args(args).collect();
         if exprs.len() != args.len() || args.is_empty() || args.len() > 3 {
             self.bad_arg(
-                sp,
+                stmt_span(name, args),
                 "`.fill` takes `COUNT[, SIZE[, VALUE]]`",
                 "malformed arguments",
                 exp,
@@ -131,59 +132,126 @@ impl<'o> Asm<'o> {
             self.grow((cnt * size) as u64, name, exp);
             return;
         }
+        let kind = DataKind::Fill {
+            n: cnt as u32,
+            size: size as u8,
+        };
         let at = self.at();
-        let loc = self.loc(name, exp);
-        if self.grow((cnt * size) as u64, name, exp) {
-            self.items.push(Item {
-                kind: ItemKind::Data(DataKind::Fill {
-                    n: cnt as u32,
-                    size: size as u8,
-                }),
-                line: idx,
-                at,
+        self.data_item(kind, (cnt * size) as u64, at, name, idx, exp);
+    }
+
+    /// `.tile PREC, v, ...` (`tile`) or `.scales BITS, v, ...`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn packed_codes(
+        &mut self,
+        l: &str,
+        tile: bool,
+        n: &str,
+        name: Span,
+        args: &[Arg],
+        idx: u32,
+        exp: u32,
+    ) {
+        let sp = stmt_span(name, args);
+        let what = if tile { "precision" } else { "scale width" };
+        let Some((Arg::Expr(p), vals)) = args.split_first() else {
+            self.bad_arg(
+                sp,
+                format!("`{l}` needs a {what} (1..8) followed by values"),
+                "missing arguments",
                 exp,
-                loc,
-            });
+            );
+            return;
+        };
+        let Some(prec) = self.const1(p, exp, what) else {
+            return;
+        };
+        if !self.width_ok(prec, p.span(), what, "invalid width", exp) {
+            return;
         }
+        if vals.is_empty() {
+            self.bad_arg(
+                sp,
+                format!("`{l}` needs at least one value after the {what}"),
+                "no values",
+                exp,
+            );
+            return;
+        }
+        let size = numfmt::packed_len(vals.len(), prec as u32) as u64;
+        let kind = if tile {
+            DataKind::Tile(prec as u8)
+        } else {
+            DataKind::Scales(prec as u8)
+        };
+        self.data_values(n, name, args, idx, exp, kind, size, 1);
+    }
+
+    /// `.lut v, ...`.
+    pub(super) fn lut(&mut self, n: &str, name: Span, args: &[Arg], idx: u32, exp: u32) {
+        let k = args.len();
+        if !(2..=256).contains(&k) || !k.is_power_of_two() {
+            let d = Diagnostic::error(
+                stmt_span(name, args),
+                format!(
+                    "`.lut` needs a power-of-two number of entries between 2 and 256, found {k}"
+                ),
+            )
+            .label(format!(
+                "{k} {} here",
+                if k == 1 { "entry" } else { "entries" }
+            ))
+            .help(format!(
+                "a LUT for b-bit codes has 2^b entries; pad to {}",
+                k.max(2).next_power_of_two().min(256)
+            ));
+            self.error(d, exp);
+            return;
+        }
+        self.data_values(n, name, args, idx, exp, DataKind::Lut, k as u64, 0);
+    }
+
+    /// Is `v` a field width of 1..8 bits? Reports `{what} must be 1..8 bits` if not.
+    fn width_ok(&mut self, v: i64, sp: Span, what: &str, label: &str, exp: u32) -> bool {
+        if (1..=8).contains(&v) {
+            return true;
+        }
+        self.bad_arg(
+            sp,
+            format!("{what} must be 1..8 bits, found {v}"),
+            label,
+            exp,
+        );
+        false
     }
 
     pub(super) fn rle(&mut self, name: Span, args: &[Arg], exp: u32) {
-        let sp = stmt_span(name, args);
-        if args.len() < 3 || args.iter().any(|a| !matches!(a, Arg::Expr(_))) {
+        let exprs: Vec<&Expr> = expr_args(args).collect();
+        if args.len() < 3 || exprs.len() != args.len() {
             self.bad_arg(
-                sp,
+                stmt_span(name, args),
                 "`.rle` takes `PREC, RUNBITS, v, ...`",
                 "malformed arguments",
                 exp,
             );
             return;
         }
-        let ex = |a: &Arg| match a {
-            Arg::Expr(e) => e.clone(),
-            _ => Expr::Num(0, a.span()),
-        };
-        let Some(prec) = self.const1(&ex(&args[0]), exp, "precision") else {
+        let Some(prec) = self.const1(exprs[0], exp, "precision") else {
             return;
         };
-        if !(1..=8).contains(&prec) {
-            self.bad_arg(
-                args[0].span(),
-                format!("precision must be 1..8 bits, found {prec}"),
-                "invalid precision",
-                exp,
-            );
+        if !self.width_ok(prec, exprs[0].span(), "precision", "invalid precision", exp) {
             return;
         }
-        let Some(run) = self.const1(&ex(&args[1]), exp, "run-length width") else {
+        let Some(run) = self.const1(exprs[1], exp, "run-length width") else {
             return;
         };
-        if !(1..=8).contains(&run) {
-            self.bad_arg(
-                args[1].span(),
-                format!("run-length field width must be 1..8 bits, found {run}"),
-                "invalid width",
-                exp,
-            );
+        if !self.width_ok(
+            run,
+            exprs[1].span(),
+            "run-length field width",
+            "invalid width",
+            exp,
+        ) {
             return;
         }
         if self.secs[self.cur].kind == SectionKind::Bss {
@@ -192,12 +260,12 @@ impl<'o> Asm<'o> {
         }
         let mut codes = Vec::with_capacity(args.len() - 2);
         let mut ok = true;
-        for a in &args[2..] {
-            let Some(v) = self.const1(&ex(a), exp, "`.rle` value") else {
+        for e in &exprs[2..] {
+            let Some(v) = self.const1(e, exp, "`.rle` value") else {
                 ok = false;
                 continue;
             };
-            match self.code(v, prec as u32, a.span(), "precision", true) {
+            match self.code(v, prec as u32, e.span(), "precision", true) {
                 Ok(c) => codes.push(c),
                 Err(d) => {
                     self.error(d, exp);
@@ -246,16 +314,10 @@ impl<'o> Asm<'o> {
     ) -> Result<Vec<u8>, Vec<Diagnostic>> {
         let mut errs = Vec::new();
         let mut out: Vec<u8> = Vec::new();
-        let exprs = args
-            .iter()
-            .filter_map(|a| if let Arg::Expr(e) = a { Some(e) } else { None });
+        let exprs = expr_args(args);
         match k {
             DataKind::Int(size) => {
-                let (lo, hi) = match size {
-                    1 => (-128i64, 255i64),
-                    2 => (-32768, 65535),
-                    _ => (i32::MIN as i64, u32::MAX as i64),
-                };
+                let (lo, hi) = int_range(size);
                 for e in exprs {
                     match self.value(e, at) {
                         Ok(v) if v < lo || v > hi => errs.push(
@@ -281,11 +343,7 @@ impl<'o> Asm<'o> {
                     },
                     _ => 0,
                 };
-                let (lo, hi) = match size {
-                    1 => (-128i64, 255i64),
-                    2 => (-32768, 65535),
-                    _ => (i32::MIN as i64, u32::MAX as i64),
-                };
+                let (lo, hi) = int_range(size);
                 if v < lo || v > hi {
                     let sp = args.get(2).map(Arg::span).unwrap_or_default();
                     return Err(vec![Diagnostic::error(
@@ -323,9 +381,10 @@ impl<'o> Asm<'o> {
                 out = numfmt::pack(&codes, p as u32);
             }
             DataKind::Lut => {
+                let (lo, hi) = int_range(1);
                 for e in exprs {
                     match self.value(e, at) {
-                        Ok(v) if !(-128..=255).contains(&v) => errs.push(
+                        Ok(v) if !(lo..=hi).contains(&v) => errs.push(
                             Diagnostic::error(
                                 e.span(),
                                 format!("LUT entry {v} does not fit in a byte"),
@@ -345,5 +404,20 @@ impl<'o> Asm<'o> {
             return Err(errs);
         }
         Ok(out)
+    }
+}
+
+/// The arguments that are expressions.
+fn expr_args(args: &[Arg]) -> impl Iterator<Item = &Expr> {
+    args.iter()
+        .filter_map(|a| if let Arg::Expr(e) = a { Some(e) } else { None })
+}
+
+/// Values a `size`-byte integer accepts, signed or unsigned.
+fn int_range(size: u8) -> (i64, i64) {
+    match size {
+        1 => (-128, 255),
+        2 => (-32768, 65535),
+        _ => (i32::MIN as i64, u32::MAX as i64),
     }
 }

@@ -1,18 +1,21 @@
-//! Directives in pass 1: the dispatch on the directive table, and the directives that are
-//! not data (sections, symbols, alignment, strings, includes). Data directives are in
-//! `data.rs`.
+//! Directives in pass 1: the dispatch on the directive table (`crate::directive`), and the
+//! directives that are not data: sections, symbols, space, alignment, strings, includes. Data
+//! directives are in `data.rs`.
 
 use bitloom_isa::image::SectionKind;
-use bitloom_isa::{numfmt, Opcode, Operand};
 
 use crate::ast::{Arg, Expr};
 use crate::diag::Diagnostic;
-use crate::lexer::{self};
+use crate::directive::{self, Kind};
+use crate::lexer;
+use crate::pseudo::Pseudo;
 use crate::source::Span;
 
-use super::{stmt_span, suggest, Asm, DataKind, Sec, DIRECTIVES, MAX_SECTION};
+use super::{stmt_span, suggest, Asm, DataKind, Sec, MAX_SECTION};
 
 impl<'o> Asm<'o> {
+    /// Process directive `n` (the name as written). Returns `false` for `.include`, whose
+    /// bytes come from other lines (see [`Asm::statement`]).
     pub(super) fn directive(
         &mut self,
         src: u32,
@@ -22,10 +25,15 @@ impl<'o> Asm<'o> {
         idx: u32,
         exp: u32,
     ) -> bool {
-        let l = n.to_ascii_lowercase();
+        let Some(dir) = directive::lookup(n) else {
+            self.unknown_directive(n, name, exp);
+            return true;
+        };
+        // The name in lower case, for messages.
+        let l = dir.name;
         let sp = stmt_span(name, args);
-        match l.as_str() {
-            ".text" | ".data" | ".rodata" | ".bss" => {
+        match dir.kind {
+            Kind::Section(kind) => {
                 if let Some(a) = args.first() {
                     self.bad_arg(
                         a.span(),
@@ -34,37 +42,13 @@ impl<'o> Asm<'o> {
                         exp,
                     );
                 }
-                self.switch_section(&l);
+                self.switch_section(l, kind);
             }
-            ".section" => self.section_directive(name, args, exp),
-            ".global" | ".globl" => {
-                if args.is_empty() {
-                    self.bad_arg(
-                        sp,
-                        format!("`{l}` needs at least one symbol name"),
-                        "no symbol given",
-                        exp,
-                    );
-                }
-                for a in args {
-                    match a {
-                        Arg::Expr(Expr::Ident(s)) => {
-                            let t = self.text(*s).to_string();
-                            let id = self.sym_id(&t);
-                            self.symtab[id as usize].global.get_or_insert(*s);
-                        }
-                        _ => self.bad_arg(
-                            a.span(),
-                            format!("`{l}` expects symbol names"),
-                            "not a symbol name",
-                            exp,
-                        ),
-                    }
-                }
-            }
-            ".equ" | ".set" => match args {
+            Kind::NamedSection => self.section_directive(name, args, exp),
+            Kind::Global => self.global(l, sp, args, exp),
+            Kind::Equ | Kind::Set => match args {
                 [Arg::Expr(Expr::Ident(s)), Arg::Expr(e)] => {
-                    if l == ".set" {
+                    if dir.kind == Kind::Set {
                         self.set_symbol(*s, e, exp);
                     } else {
                         self.equ(*s, idx, exp);
@@ -77,161 +61,26 @@ impl<'o> Asm<'o> {
                     exp,
                 ),
             },
-            ".byte" | ".half" | ".hword" | ".short" | ".word" | ".long" | ".int" => {
-                let size = match l.as_str() {
-                    ".byte" => 1,
-                    ".half" | ".hword" | ".short" => 2,
-                    _ => 4,
-                };
-                self.data_values(
-                    n,
-                    name,
-                    args,
-                    idx,
-                    exp,
-                    DataKind::Int(size),
-                    size as u64 * args.len() as u64,
-                    0,
-                );
+            Kind::Int(size) => self.data_values(
+                n,
+                name,
+                args,
+                idx,
+                exp,
+                DataKind::Int(size),
+                size as u64 * args.len() as u64,
+                0,
+            ),
+            Kind::Fill => self.fill(name, args, idx, exp),
+            Kind::Zero => self.zero(l, name, args, exp),
+            Kind::Align { pow2 } => self.align(l, pow2, name, args, exp),
+            Kind::Ascii { nul } => self.ascii(l, nul, name, args, exp),
+            Kind::Tile | Kind::Scales => {
+                self.packed_codes(l, dir.kind == Kind::Tile, n, name, args, idx, exp)
             }
-            ".fill" => self.fill(name, args, idx, exp),
-            ".zero" | ".space" | ".skip" => {
-                let (cnt, fill) = match args {
-                    [Arg::Expr(c)] => (self.const1(c, exp, "size"), Some(0)),
-                    [Arg::Expr(c), Arg::Expr(f)] => (
-                        self.const1(c, exp, "size"),
-                        self.const1(f, exp, "fill value"),
-                    ),
-                    _ => {
-                        self.bad_arg(
-                            sp,
-                            format!("`{l}` takes a size and an optional fill byte"),
-                            "malformed arguments",
-                            exp,
-                        );
-                        return true;
-                    }
-                };
-                let (Some(cnt), Some(fill)) = (cnt, fill) else {
-                    return true;
-                };
-                if !(0..=MAX_SECTION as i64).contains(&cnt) {
-                    self.bad_arg(
-                        args[0].span(),
-                        format!("`{l}` size must be 0..={MAX_SECTION}, found {cnt}"),
-                        "invalid size",
-                        exp,
-                    );
-                    return true;
-                }
-                if !(-128..=255).contains(&fill) {
-                    self.bad_arg(
-                        args[1].span(),
-                        format!("fill value {fill} does not fit in a byte (-128..=255)"),
-                        "out of range",
-                        exp,
-                    );
-                    return true;
-                }
-                if fill != 0 && self.secs[self.cur].kind == SectionKind::Bss {
-                    self.bss_data(name, exp);
-                    return true;
-                }
-                let bytes = vec![fill as u8; cnt as usize];
-                self.emit_bytes(&bytes, name, exp);
-            }
-            ".align" | ".balign" | ".p2align" => self.align(&l, name, args, exp),
-            ".ascii" | ".asciz" | ".string" => {
-                if args.is_empty() {
-                    self.bad_arg(
-                        sp,
-                        format!("`{l}` needs at least one string"),
-                        "no string given",
-                        exp,
-                    );
-                }
-                if self.secs[self.cur].kind == SectionKind::Bss {
-                    self.bss_data(name, exp);
-                    return true;
-                }
-                let mut bytes = Vec::new();
-                for a in args {
-                    match a {
-                        Arg::Str(s) => {
-                            let t = self.text(*s);
-                            let body = t.get(1..t.len().saturating_sub(1)).unwrap_or("");
-                            let _ = lexer::unescape(body, &mut bytes);
-                            if l != ".ascii" {
-                                bytes.push(0);
-                            }
-                        }
-                        _ => self.bad_arg(
-                            a.span(),
-                            format!("`{l}` expects string literals"),
-                            "not a string",
-                            exp,
-                        ),
-                    }
-                }
-                self.emit_bytes(&bytes, name, exp);
-            }
-            ".tile" | ".scales" => {
-                let what = if l == ".tile" {
-                    "precision"
-                } else {
-                    "scale width"
-                };
-                let Some((Arg::Expr(p), vals)) = args.split_first() else {
-                    self.bad_arg(
-                        sp,
-                        format!("`{l}` needs a {what} (1..8) followed by values"),
-                        "missing arguments",
-                        exp,
-                    );
-                    return true;
-                };
-                let Some(prec) = self.const1(p, exp, what) else {
-                    return true;
-                };
-                if !(1..=8).contains(&prec) {
-                    self.bad_arg(
-                        p.span(),
-                        format!("{what} must be 1..8 bits, found {prec}"),
-                        "invalid width",
-                        exp,
-                    );
-                    return true;
-                }
-                if vals.is_empty() {
-                    self.bad_arg(
-                        sp,
-                        format!("`{l}` needs at least one value after the {what}"),
-                        "no values",
-                        exp,
-                    );
-                    return true;
-                }
-                let size = numfmt::packed_len(vals.len(), prec as u32) as u64;
-                let kind = if l == ".tile" {
-                    DataKind::Tile(prec as u8)
-                } else {
-                    DataKind::Scales(prec as u8)
-                };
-                self.data_values(n, name, args, idx, exp, kind, size, 1);
-            }
-            ".lut" => {
-                let k = args.len();
-                if !(2..=256).contains(&k) || !k.is_power_of_two() {
-                    let d = Diagnostic::error(sp, format!("`.lut` needs a power-of-two number of entries between 2 and 256, found {k}"))
-                        .label(format!("{k} {} here", if k == 1 { "entry" } else { "entries" }))
-                        .help(format!("a LUT for b-bit codes has 2^b entries; pad to {}", k.max(2).next_power_of_two().min(256)));
-                    self.error(d, exp);
-                    return true;
-                }
-                self.data_values(n, name, args, idx, exp, DataKind::Lut, k as u64, 0);
-            }
-            ".rle" => self.rle(name, args, exp),
-            ".include" => {
+            Kind::Lut => self.lut(n, name, args, idx, exp),
+            Kind::Rle => self.rle(name, args, exp),
+            Kind::Include => {
                 match args {
                     [Arg::Str(s)] => self.include(src, *s, sp, exp),
                     _ => self.bad_arg(
@@ -243,18 +92,21 @@ impl<'o> Asm<'o> {
                 }
                 return false;
             }
-            _ => {
-                let mut d = Diagnostic::error(name, format!("unknown directive `{n}`"))
-                    .label("not a directive");
-                if let Some(s) = suggest(n, DIRECTIVES.iter().copied()) {
-                    d = d.help(format!("did you mean `{s}`?"));
-                } else {
-                    d = d.note("see docs/ASSEMBLY.md for the list of directives");
-                }
-                self.error(d, exp);
-            }
+            // Never reached: the line driver takes block keywords before lines are parsed.
+            Kind::Block(_) => self.unknown_directive(n, name, exp),
         }
         true
+    }
+
+    fn unknown_directive(&mut self, n: &str, name: Span, exp: u32) {
+        let mut d =
+            Diagnostic::error(name, format!("unknown directive `{n}`")).label("not a directive");
+        if let Some(s) = suggest(n, directive::names()) {
+            d = d.help(format!("did you mean `{s}`?"));
+        } else {
+            d = d.note("see docs/ASSEMBLY.md for the list of directives");
+        }
+        self.error(d, exp);
     }
 
     pub(super) fn bss_data(&mut self, name: Span, exp: u32) {
@@ -264,8 +116,91 @@ impl<'o> Asm<'o> {
         self.error(d, exp);
     }
 
-    fn align(&mut self, l: &str, name: Span, args: &[Arg], exp: u32) {
-        let sp = stmt_span(name, args);
+    /// Is `f` a fill byte (-128..=255)? Reports it if not.
+    fn fill_byte_ok(&mut self, f: i64, sp: Span, exp: u32) -> bool {
+        if (-128..=255).contains(&f) {
+            return true;
+        }
+        self.bad_arg(
+            sp,
+            format!("fill value {f} does not fit in a byte (-128..=255)"),
+            "out of range",
+            exp,
+        );
+        false
+    }
+
+    /// `.global`/`.globl NAME, ...`.
+    fn global(&mut self, l: &str, sp: Span, args: &[Arg], exp: u32) {
+        if args.is_empty() {
+            self.bad_arg(
+                sp,
+                format!("`{l}` needs at least one symbol name"),
+                "no symbol given",
+                exp,
+            );
+        }
+        for a in args {
+            match a {
+                Arg::Expr(Expr::Ident(s)) => {
+                    let t = self.text(*s).to_string();
+                    let id = self.sym_id(&t);
+                    self.symtab[id as usize].global.get_or_insert(*s);
+                }
+                _ => self.bad_arg(
+                    a.span(),
+                    format!("`{l}` expects symbol names"),
+                    "not a symbol name",
+                    exp,
+                ),
+            }
+        }
+    }
+
+    /// `.zero`/`.space`/`.skip SIZE[, FILL]`.
+    fn zero(&mut self, l: &str, name: Span, args: &[Arg], exp: u32) {
+        let (cnt, fill) = match args {
+            [Arg::Expr(c)] => (self.const1(c, exp, "size"), Some(0)),
+            [Arg::Expr(c), Arg::Expr(f)] => (
+                self.const1(c, exp, "size"),
+                self.const1(f, exp, "fill value"),
+            ),
+            _ => {
+                self.bad_arg(
+                    stmt_span(name, args),
+                    format!("`{l}` takes a size and an optional fill byte"),
+                    "malformed arguments",
+                    exp,
+                );
+                return;
+            }
+        };
+        let (Some(cnt), Some(fill)) = (cnt, fill) else {
+            return;
+        };
+        if !(0..=MAX_SECTION as i64).contains(&cnt) {
+            self.bad_arg(
+                args[0].span(),
+                format!("`{l}` size must be 0..={MAX_SECTION}, found {cnt}"),
+                "invalid size",
+                exp,
+            );
+            return;
+        }
+        // 0 (also the default when no fill is given) always fits.
+        if fill != 0 && !self.fill_byte_ok(fill, args[1].span(), exp) {
+            return;
+        }
+        if fill != 0 && self.secs[self.cur].kind == SectionKind::Bss {
+            self.bss_data(name, exp);
+            return;
+        }
+        let bytes = vec![fill as u8; cnt as usize];
+        self.emit_bytes(&bytes, name, exp);
+    }
+
+    /// `.align`/`.balign N[, FILL]` or `.p2align K[, FILL]` (`pow2`).
+    fn align(&mut self, l: &str, pow2: bool, name: Span, args: &[Arg], exp: u32) {
         let (a, fill) = match args {
             [Arg::Expr(a)] => (self.const1(a, exp, "alignment"), None),
             [Arg::Expr(a), Arg::Expr(f)] => (
@@ -274,7 +209,7 @@ impl<'o> Asm<'o> {
             ),
             _ => {
                 self.bad_arg(
-                    sp,
+                    stmt_span(name, args),
                     format!("`{l}` takes an alignment and an optional fill byte"),
                     "malformed arguments",
                     exp,
@@ -285,11 +220,11 @@ impl<'o> Asm<'o> {
         let Some(a) = a else {
             return;
         };
-        let bytes = if l == ".p2align" {
+        let bytes = if pow2 {
             if !(0..=16).contains(&a) {
                 self.bad_arg(
                     args[0].span(),
-                    format!("`.p2align` exponent must be 0..=16, found {a}"),
+                    format!("`{l}` exponent must be 0..=16, found {a}"),
                     "invalid alignment",
                     exp,
                 );
@@ -309,13 +244,7 @@ impl<'o> Asm<'o> {
             a
         };
         if let Some(f) = fill {
-            if !(-128..=255).contains(&f) {
-                self.bad_arg(
-                    args[1].span(),
-                    format!("fill value {f} does not fit in a byte (-128..=255)"),
-                    "out of range",
-                    exp,
-                );
+            if !self.fill_byte_ok(f, args[1].span(), exp) {
                 return;
             }
         }
@@ -331,12 +260,9 @@ impl<'o> Asm<'o> {
         }
         let mut v = vec![fill.unwrap_or(0) as u8; pad as usize];
         if fill.is_none() && sec.kind == SectionKind::Text && sec.size % 4 == 0 {
-            let nop = bitloom_isa::Instr::new(
-                Opcode::Addi,
-                &[Operand::Gpr(0), Operand::Gpr(0), Operand::Imm(0)],
-            )
-            .and_then(|i| i.encode())
-            .unwrap_or(0);
+            let nop = self
+                .pseudo(Pseudo::Nop, name, &[], self.at(), 0, 1)
+                .map_or(0, |w| w[0]);
             for w in v.chunks_exact_mut(4) {
                 w.copy_from_slice(&nop.to_le_bytes());
             }
@@ -344,13 +270,42 @@ impl<'o> Asm<'o> {
         self.emit_bytes(&v, name, exp);
     }
 
-    fn switch_section(&mut self, name: &str) {
-        let kind = match name {
-            n if n.starts_with(".text") => SectionKind::Text,
-            n if n.starts_with(".rodata") => SectionKind::Rodata,
-            n if n.starts_with(".data") => SectionKind::Data,
-            _ => SectionKind::Bss,
-        };
+    /// `.ascii` or (`nul`) `.asciz`/`.string` `"s", ...`.
+    fn ascii(&mut self, l: &str, nul: bool, name: Span, args: &[Arg], exp: u32) {
+        if args.is_empty() {
+            self.bad_arg(
+                stmt_span(name, args),
+                format!("`{l}` needs at least one string"),
+                "no string given",
+                exp,
+            );
+        }
+        if self.secs[self.cur].kind == SectionKind::Bss {
+            self.bss_data(name, exp);
+            return;
+        }
+        let mut bytes = Vec::new();
+        for a in args {
+            match a {
+                Arg::Str(s) => {
+                    let _ = lexer::unescape(self.str_body(*s), &mut bytes);
+                    if nul {
+                        bytes.push(0);
+                    }
+                }
+                _ => self.bad_arg(
+                    a.span(),
+                    format!("`{l}` expects string literals"),
+                    "not a string",
+                    exp,
+                ),
+            }
+        }
+        self.emit_bytes(&bytes, name, exp);
+    }
+
+    /// Make the section called `name` (of `kind`) current, creating it if needed.
+    fn switch_section(&mut self, name: &str, kind: SectionKind) {
         self.cur = match self.secs.iter().position(|s| s.name == name) {
             Some(i) => i,
             None => {
@@ -371,15 +326,11 @@ impl<'o> Asm<'o> {
         };
     }
 
+    /// `.section NAME` (a name or a string).
     fn section_directive(&mut self, name: Span, args: &[Arg], exp: u32) {
         let sname = match args.first() {
             Some(Arg::Expr(Expr::Ident(s))) => self.text(*s).to_string(),
-            Some(Arg::Str(s)) => {
-                let t = self.text(*s);
-                t.get(1..t.len().saturating_sub(1))
-                    .unwrap_or("")
-                    .to_string()
-            }
+            Some(Arg::Str(s)) => self.str_body(*s).to_string(),
             _ => {
                 self.bad_arg(
                     stmt_span(name, args),
@@ -390,16 +341,13 @@ impl<'o> Asm<'o> {
                 return;
             }
         };
-        let ok = [".text", ".rodata", ".data", ".bss"]
-            .iter()
-            .any(|p| sname == *p || sname.starts_with(&format!("{p}.")));
-        if !ok {
+        let Some(kind) = directive::section_kind(&sname) else {
             let d = Diagnostic::error(args[0].span(), format!("unknown section `{sname}`"))
                 .label("section kind cannot be inferred from this name")
                 .help("section names must be `.text`, `.rodata`, `.data` or `.bss`, optionally followed by `.suffix` (e.g. `.rodata.luts`)");
             self.error(d, exp);
             return;
-        }
+        };
         if self.secs.len() >= 250 && !self.secs.iter().any(|s| s.name == sname) {
             self.bad_arg(
                 args[0].span(),
@@ -409,6 +357,6 @@ impl<'o> Asm<'o> {
             );
             return;
         }
-        self.switch_section(&sname);
+        self.switch_section(&sname, kind);
     }
 }

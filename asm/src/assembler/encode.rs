@@ -127,7 +127,7 @@ impl<'o> Asm<'o> {
         self.encode_warnings.borrow_mut().push(d);
     }
 
-    fn pseudo(
+    pub(super) fn pseudo(
         &self,
         p: Pseudo,
         name: Span,

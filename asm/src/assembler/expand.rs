@@ -5,12 +5,11 @@ use std::path::Path;
 
 use crate::ast::{Arg, Stmt};
 use crate::diag::Diagnostic;
+use crate::directive::{self, Block};
 use crate::lexer::{self, RawTok, RawToken};
 use crate::source::{Origin, Segment, Span};
 
-use super::{
-    lower_eq, plural, stmt_span, Asm, Block, Expansion, Macro, DIRECTIVES, MAX_NEST, MAX_REPT,
-};
+use super::{plural, stmt_span, Asm, Expansion, Macro, MAX_NEST, MAX_REPT};
 
 impl<'o> Asm<'o> {
     pub(super) fn macro_key(&self, n: &str) -> Option<Box<str>> {
@@ -22,13 +21,7 @@ impl<'o> Asm<'o> {
     }
 
     pub(super) fn define_macro(&mut self, src: u32, li: u32, to: u32, kw: Span, exp: u32) -> u32 {
-        let Some(end) = self.find_end(
-            src,
-            li,
-            to,
-            |b| matches!(b, Block::Macro),
-            |b| matches!(b, Block::Endm),
-        ) else {
+        let Some(end) = self.find_end(src, li, to, Block::Macro, Block::Endm) else {
             let d = Diagnostic::error(kw, "unterminated macro definition")
                 .label("this `.macro` has no matching `.endm`")
                 .help("add `.endm` after the macro body");
@@ -94,7 +87,7 @@ impl<'o> Asm<'o> {
             self.error(d, exp);
             return end + 1;
         }
-        if DIRECTIVES.iter().any(|d| lower_eq(d, &name)) || name.starts_with('.') {
+        if directive::lookup(&name).is_some() || name.starts_with('.') {
             let d = Diagnostic::error(name_sp, format!("`{name}` cannot be a macro name"))
                 .label("directives cannot be redefined");
             self.error(d, exp);
@@ -224,13 +217,7 @@ impl<'o> Asm<'o> {
     }
 
     pub(super) fn rept(&mut self, src: u32, li: u32, to: u32, kw: Span, exp: u32) -> u32 {
-        let Some(end) = self.find_end(
-            src,
-            li,
-            to,
-            |b| matches!(b, Block::Rept),
-            |b| matches!(b, Block::Endr),
-        ) else {
+        let Some(end) = self.find_end(src, li, to, Block::Rept, Block::Endr) else {
             let d = Diagnostic::error(kw, "unterminated `.rept`")
                 .label("this `.rept` has no matching `.endr`")
                 .help("add `.endr` after the repeated lines");
@@ -306,12 +293,8 @@ impl<'o> Asm<'o> {
     }
 
     pub(super) fn include(&mut self, src: u32, s: Span, sp: Span, exp: u32) {
-        let t = self.text(s);
         let mut bytes = Vec::new();
-        let _ = lexer::unescape(
-            t.get(1..t.len().saturating_sub(1)).unwrap_or(""),
-            &mut bytes,
-        );
+        let _ = lexer::unescape(self.str_body(s), &mut bytes);
         let rel = String::from_utf8_lossy(&bytes).into_owned();
         // Directory of the including file (for expansions: of the macro's file).
         let mut s0 = src;

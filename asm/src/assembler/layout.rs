@@ -8,12 +8,11 @@ use bitloom_isa::{OperandKind, INSTRUCTIONS};
 
 use crate::ast::{Arg, Stmt};
 use crate::diag::Diagnostic;
+use crate::directive;
 use crate::pseudo::{Pseudo, PSEUDOS};
 use crate::source::Span;
 
-use super::{
-    stmt_span, suggest, Asm, At, Item, ItemKind, Mn, SymDef, Val, DIRECTIVES, MAX_SECTION, NONE,
-};
+use super::{stmt_span, suggest, Asm, At, Item, ItemKind, Mn, SymDef, Val, MAX_SECTION, NONE};
 
 impl<'o> Asm<'o> {
     pub(super) fn at(&self) -> At {
@@ -91,7 +90,7 @@ impl<'o> Asm<'o> {
                         .chain(self.macros.keys().map(|k| &**k));
                     if let Some(s) = suggest(n, cands) {
                         d = d.help(format!("did you mean `{s}`?"));
-                    } else if let Some(s) = suggest(&format!(".{n}"), DIRECTIVES.iter().copied()) {
+                    } else if let Some(s) = suggest(&format!(".{n}"), directive::names()) {
                         d = d.help(format!("directives start with a dot: did you mean `{s}`?"));
                     }
                     self.error(d, exp);

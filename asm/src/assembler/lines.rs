@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use crate::diag::Diagnostic;
+use crate::directive::{self, Block, Kind};
 use crate::lexer::{self, LineToks, RawTok, RawToken};
 use crate::source::{Origin, Source, Span};
 
-use super::{lower_eq, Asm, Block, Row, NONE};
+use super::{Asm, Row, NONE};
 
 impl<'o> Asm<'o> {
     pub(super) fn add_source(
@@ -274,18 +275,10 @@ impl<'o> Asm<'o> {
             start: t.start,
             end: t.end,
         };
-        let b = if lower_eq(s, ".macro") {
-            Block::Macro
-        } else if lower_eq(s, ".endm") {
-            Block::Endm
-        } else if lower_eq(s, ".rept") {
-            Block::Rept
-        } else if lower_eq(s, ".endr") {
-            Block::Endr
-        } else {
-            return None;
-        };
-        Some((b, sp))
+        match directive::lookup(s)?.kind {
+            Kind::Block(b) => Some((b, sp)),
+            _ => None,
+        }
     }
 
     /// Find the line closing the block opened at `li`, honouring nesting.
@@ -294,15 +287,15 @@ impl<'o> Asm<'o> {
         src: u32,
         li: u32,
         to: u32,
-        open: fn(Block) -> bool,
-        close: fn(Block) -> bool,
+        open: Block,
+        close: Block,
     ) -> Option<u32> {
         let mut depth = 1;
         for j in li + 1..to {
             if let Some((b, _)) = self.block_kw(src, j) {
-                if open(b) {
+                if b == open {
                     depth += 1;
-                } else if close(b) {
+                } else if b == close {
                     depth -= 1;
                     if depth == 0 {
                         return Some(j);

@@ -88,14 +88,6 @@ const MAX_REPT: i64 = 10_000_000;
 /// Largest size of one section (bytes).
 const MAX_SECTION: u64 = 256 << 20;
 
-/// Directives the assembler knows (for "did you mean" suggestions).
-const DIRECTIVES: &[&str] = &[
-    ".text", ".data", ".rodata", ".bss", ".section", ".global", ".globl", ".equ", ".set", ".byte",
-    ".half", ".hword", ".short", ".word", ".long", ".int", ".fill", ".zero", ".space", ".skip",
-    ".align", ".balign", ".p2align", ".ascii", ".asciz", ".string", ".tile", ".rle", ".lut",
-    ".scales", ".include", ".macro", ".endm", ".rept", ".endr",
-];
-
 /// Where a statement is: section, offset and its sequence number (for `1f`/`1b`, `.set`).
 #[derive(Clone, Copy, Debug)]
 struct At {
@@ -216,14 +208,6 @@ struct Expansion {
     loc: (u32, u32, u32),
 }
 
-#[derive(Clone, Copy)]
-enum Block {
-    Macro,
-    Endm,
-    Rept,
-    Endr,
-}
-
 struct Row {
     src: u32,
     line: u32,
@@ -284,10 +268,6 @@ pub(crate) struct Asm<'o> {
     early_secs: Vec<u8>,
     /// The statement just processed needs nothing from its parsed line any more.
     line_done: bool,
-}
-
-pub(super) fn lower_eq(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b)
 }
 
 /// The closest candidate to `name` within a small edit distance.
@@ -403,6 +383,12 @@ impl<'o> Asm<'o> {
                 .push(format!("inside {} more macro expansions", hidden));
         }
         d
+    }
+
+    /// The contents of the string literal at `s` (without the quotes, escapes not decoded).
+    pub(super) fn str_body(&self, s: Span) -> &str {
+        let t = self.text(s);
+        t.get(1..t.len().saturating_sub(1)).unwrap_or("")
     }
 
     pub(super) fn bad_arg(&mut self, sp: Span, msg: impl Into<String>, label: &str, exp: u32) {
