@@ -2,12 +2,13 @@
 //! including the expansion of pseudo-instructions, and collect the line table.
 
 use bitloom_isa::image::LineRow;
+use bitloom_isa::table::def;
 use bitloom_isa::{Opcode, Operand, OperandKind};
 
 use crate::ast::{Arg, Expr, Stmt};
 use crate::diag::Diagnostic;
 use crate::lexer::{gpr as parse_gpr, tile as parse_tile};
-use crate::pseudo::{split_hi_lo, Pseudo};
+use crate::pseudo::{split_hi_lo, Part, Pseudo};
 use crate::source::Span;
 
 use super::{Asm, At, ItemKind, Mn};
@@ -140,137 +141,106 @@ impl<'o> Asm<'o> {
         if args.len() != p.arity() {
             return Err(self.arity_err(mn, syntax, name, args, p.arity()));
         }
-        let gpr = |i: usize| {
-            self.operand(
-                OperandKind::Gpr,
-                ["rd", "rs", "rs2"][i.min(2)],
-                i + 1,
-                mn,
-                &args[i],
-                at,
-                pc,
-            )
+        let Some((op, parts)) = p.expansion() else {
+            return self.li_la(p, name, args, at, pc, words);
         };
-        let rel = |i: usize, bits: u8| {
-            self.operand(
-                OperandKind::PcRel { bits },
-                "target",
-                i + 1,
-                mn,
-                &args[i],
-                at,
-                pc,
-            )
-        };
-        let one = |op: Opcode,
-                   ops: Vec<Result<Operand, Diagnostic>>|
-         -> Result<[u32; 2], Vec<Diagnostic>> {
-            let mut v = Vec::new();
-            let mut errs = Vec::new();
-            for o in ops {
-                match o {
-                    Ok(o) => v.push(o),
-                    Err(e) => errs.push(e),
+        // Operands come in the instruction's order and are read as its operand kinds; they
+        // are named in messages by their place in the pseudo-instruction.
+        let mut ops = Vec::with_capacity(parts.len());
+        let mut errs = Vec::new();
+        for (spec, part) in def(op).operands.iter().zip(parts) {
+            let o = match *part {
+                Part::Fixed(o) => Ok(o),
+                Part::Arg(i) => {
+                    let opname = match spec.kind {
+                        OperandKind::PcRel { .. } => "target",
+                        _ => ["rd", "rs", "rs2"][i.min(2)],
+                    };
+                    self.operand(spec.kind, opname, i + 1, mn, &args[i], at, pc)
                 }
-            }
-            if !errs.is_empty() {
-                return Err(errs);
-            }
-            Ok([self.finish(op, &v, name)?, 0])
-        };
-        let r = |n: u8| Ok(Operand::Gpr(n));
-        match p {
-            Pseudo::Nop => one(Opcode::Addi, vec![r(0), r(0), Ok(Operand::Imm(0))]),
-            Pseudo::Mv => one(Opcode::Addi, vec![gpr(0), gpr(1), Ok(Operand::Imm(0))]),
-            Pseudo::Not => one(Opcode::Xori, vec![gpr(0), gpr(1), Ok(Operand::Imm(-1))]),
-            Pseudo::Neg => one(Opcode::Sub, vec![gpr(0), r(0), gpr(1)]),
-            Pseudo::J => one(Opcode::Jal, vec![r(0), rel(0, 19)]),
-            Pseudo::Call => one(Opcode::Jal, vec![r(1), rel(0, 19)]),
-            Pseudo::Ret => one(
-                Opcode::Jalr,
-                vec![r(0), Ok(Operand::Mem { disp: 0, base: 1 })],
-            ),
-            Pseudo::Beqz => one(Opcode::Beq, vec![gpr(0), r(0), rel(1, 14)]),
-            Pseudo::Bnez => one(Opcode::Bne, vec![gpr(0), r(0), rel(1, 14)]),
-            Pseudo::Bgt => one(Opcode::Blt, vec![gpr(1), gpr(0), rel(2, 14)]),
-            Pseudo::Ble => one(Opcode::Bge, vec![gpr(1), gpr(0), rel(2, 14)]),
-            Pseudo::Bgtu => one(Opcode::Bltu, vec![gpr(1), gpr(0), rel(2, 14)]),
-            Pseudo::Bleu => one(Opcode::Bgeu, vec![gpr(1), gpr(0), rel(2, 14)]),
-            Pseudo::Li | Pseudo::La => {
-                let rd = gpr(0);
-                let v = match &args[1] {
-                    Arg::Expr(e) => {
-                        if let (Pseudo::Li, Expr::Ident(sp)) = (p, e) {
-                            let t = self.text(*sp);
-                            if !self.syms.contains_key(t)
-                                && (parse_gpr(t).is_some() || parse_tile(t).is_some())
-                            {
-                                return Err(vec![self
-                                    .kind_err(
-                                        &args[1],
-                                        2,
-                                        "imm",
-                                        mn,
-                                        OperandKind::Imm {
-                                            bits: 32,
-                                            signed: true,
-                                        },
-                                    )
-                                    .help("to copy a register use `mv rd, rs`")]);
-                            }
-                        }
-                        self.value(e, at).and_then(|v| {
-                            if (i32::MIN as i64..=u32::MAX as i64).contains(&v) {
-                                Ok(v)
-                            } else {
-                                Err(Diagnostic::error(
-                                    e.span(),
-                                    format!("immediate {v} out of range for `{mn}`"),
-                                )
-                                .label(format!("must be {}..={}", i32::MIN, u32::MAX))
-                                .note("`li` loads a 32-bit value"))
-                            }
-                        })
-                    }
-                    a => Err(self.kind_err(
-                        a,
-                        2,
-                        if p == Pseudo::Li { "imm" } else { "sym" },
-                        mn,
-                        OperandKind::Imm {
-                            bits: 32,
-                            signed: true,
-                        },
-                    )),
-                };
-                let (rd, v) = match (rd, v) {
-                    (Ok(rd), Ok(v)) => (rd, v),
-                    (a, b) => return Err(a.err().into_iter().chain(b.err()).collect()),
-                };
-                let Operand::Gpr(rdn) = rd else {
-                    return Err(vec![]);
-                };
-                if words == 1 {
-                    // Pass 1 found a 14-bit constant.
-                    return Ok([
-                        self.finish(
-                            Opcode::Addi,
-                            &[rd, Operand::Gpr(0), Operand::Imm(v as i32)],
-                            name,
-                        )?,
-                        0,
-                    ]);
-                }
-                let (hi, lo) = split_hi_lo(v);
-                Ok([
-                    self.finish(Opcode::Lui, &[rd, Operand::Imm(hi)], name)?,
-                    self.finish(
-                        Opcode::Addi,
-                        &[rd, Operand::Gpr(rdn), Operand::Imm(lo)],
-                        name,
-                    )?,
-                ])
+            };
+            match o {
+                Ok(o) => ops.push(o),
+                Err(e) => errs.push(e),
             }
         }
+        if !errs.is_empty() {
+            return Err(errs);
+        }
+        Ok([self.finish(op, &ops, name)?, 0])
+    }
+
+    /// `li rd, imm` (one `addi` if pass 1 sized it as one word, else `lui` + `addi`) and
+    /// `la rd, sym` (always `lui` + `addi`).
+    fn li_la(
+        &self,
+        p: Pseudo,
+        name: Span,
+        args: &[Arg],
+        at: At,
+        pc: u32,
+        words: u8,
+    ) -> Result<[u32; 2], Vec<Diagnostic>> {
+        let mn = p.row().0;
+        // What `li`'s value operand is, for "must be an immediate" messages.
+        const VALUE: OperandKind = OperandKind::Imm {
+            bits: 32,
+            signed: true,
+        };
+        let rd = self.operand(OperandKind::Gpr, "rd", 1, mn, &args[0], at, pc);
+        let v = match &args[1] {
+            Arg::Expr(e) => {
+                if let (Pseudo::Li, Expr::Ident(sp)) = (p, e) {
+                    let t = self.text(*sp);
+                    if !self.syms.contains_key(t)
+                        && (parse_gpr(t).is_some() || parse_tile(t).is_some())
+                    {
+                        return Err(vec![self
+                            .kind_err(&args[1], 2, "imm", mn, VALUE)
+                            .help("to copy a register use `mv rd, rs`")]);
+                    }
+                }
+                self.value(e, at).and_then(|v| {
+                    if (i32::MIN as i64..=u32::MAX as i64).contains(&v) {
+                        Ok(v)
+                    } else {
+                        Err(Diagnostic::error(
+                            e.span(),
+                            format!("immediate {v} out of range for `{mn}`"),
+                        )
+                        .label(format!("must be {}..={}", i32::MIN, u32::MAX))
+                        .note("`li` loads a 32-bit value"))
+                    }
+                })
+            }
+            a => Err(self.kind_err(a, 2, if p == Pseudo::Li { "imm" } else { "sym" }, mn, VALUE)),
+        };
+        let (rd, v) = match (rd, v) {
+            (Ok(rd), Ok(v)) => (rd, v),
+            (a, b) => return Err(a.err().into_iter().chain(b.err()).collect()),
+        };
+        let Operand::Gpr(rdn) = rd else {
+            return Err(vec![]);
+        };
+        if words == 1 {
+            // Pass 1 found a constant in `addi`'s range (`li_short_range`).
+            return Ok([
+                self.finish(
+                    Opcode::Addi,
+                    &[rd, Operand::Gpr(0), Operand::Imm(v as i32)],
+                    name,
+                )?,
+                0,
+            ]);
+        }
+        let (hi, lo) = split_hi_lo(v);
+        Ok([
+            self.finish(Opcode::Lui, &[rd, Operand::Imm(hi)], name)?,
+            self.finish(
+                Opcode::Addi,
+                &[rd, Operand::Gpr(rdn), Operand::Imm(lo)],
+                name,
+            )?,
+        ])
     }
 }

@@ -4,12 +4,13 @@
 //! resolves `.equ` values.
 
 use bitloom_isa::image::{LineRow, SectionKind};
-use bitloom_isa::{OperandKind, INSTRUCTIONS};
+use bitloom_isa::table::def;
+use bitloom_isa::{InstrDef, OperandKind, INSTRUCTIONS};
 
 use crate::ast::{Arg, Stmt};
 use crate::diag::Diagnostic;
 use crate::directive;
-use crate::pseudo::{Pseudo, PSEUDOS};
+use crate::pseudo::{li_short_range, Pseudo, PSEUDOS};
 use crate::source::Span;
 
 use super::{stmt_span, suggest, Asm, At, Item, ItemKind, Mn, SymDef, Val, MAX_SECTION, NONE};
@@ -124,9 +125,10 @@ impl<'o> Asm<'o> {
             Mn::Pseudo(Pseudo::La) => 2,
             Mn::Pseudo(Pseudo::Li) => {
                 let at = self.at();
+                let (lo, hi) = li_short_range();
                 match self.line_args(idx).get(1) {
                     Some(Arg::Expr(e)) => match self.eval(e, at, false, 0) {
-                        Ok(Val { v, sec: None }) if (-8192..=8191).contains(&v) => 1,
+                        Ok(Val { v, sec: None }) if (lo..=hi).contains(&v) => 1,
                         _ => 2,
                     },
                     _ => 1,
@@ -178,15 +180,18 @@ impl<'o> Asm<'o> {
         at: At,
         words: u8,
     ) -> Option<[u32; 2]> {
-        let ok = match mn {
-            Mn::Real(d) => !d
-                .operands
+        // Branch and jump targets need the pc; `la` (a symbol's address) is left to pass 2.
+        let has_target = |d: &InstrDef| {
+            d.operands
                 .iter()
-                .any(|o| matches!(o.kind, OperandKind::PcRel { .. })),
-            Mn::Pseudo(p) => matches!(
-                p,
-                Pseudo::Nop | Pseudo::Mv | Pseudo::Not | Pseudo::Neg | Pseudo::Ret | Pseudo::Li
-            ),
+                .any(|o| matches!(o.kind, OperandKind::PcRel { .. }))
+        };
+        let ok = match mn {
+            Mn::Real(d) => !has_target(d),
+            Mn::Pseudo(p) => match p.expansion() {
+                Some((op, _)) => !has_target(def(op)),
+                None => p == Pseudo::Li,
+            },
         };
         if !ok {
             return None;

@@ -7,6 +7,7 @@ use bitloom_isa::{csr, InstrDef, Operand, OperandKind, Space};
 use crate::ast::{Arg, Expr};
 use crate::diag::Diagnostic;
 use crate::lexer::{gpr as parse_gpr, tile as parse_tile};
+use crate::pseudo::jump_target_kind;
 use crate::source::Span;
 
 use super::{plural, suggest, Asm, At};
@@ -404,7 +405,7 @@ impl<'o> Asm<'o> {
             .label(format!(
                 "offset {off} bytes, reachable range is {lo}..={hi}"
             ))
-            .help(if kind.width() < 19 {
+            .help(if kind.width() < jump_target_kind().width() {
                 "invert the condition and branch over a `j` to the target (`j` reaches ±1 MiB)"
             } else {
                 "load the address with `la` and jump with `jalr`"
