@@ -144,13 +144,7 @@ impl<'o> Asm<'o> {
                 let b = self.eval(&ab.1, at, final_, depth)?;
                 match (op, a.sec, b.sec) {
                     (_, None, None) => {}
-                    (BinOp::Add, Some(s), None) => {
-                        return Ok(Val {
-                            v: a.v.wrapping_add(b.v),
-                            sec: Some(s),
-                        })
-                    }
-                    (BinOp::Add, None, Some(s)) => {
+                    (BinOp::Add, Some(s), None) | (BinOp::Add, None, Some(s)) => {
                         return Ok(Val {
                             v: a.v.wrapping_add(b.v),
                             sec: Some(s),

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::ast::{Arg, Stmt};
+use crate::ast::Arg;
 use crate::diag::Diagnostic;
 use crate::directive::{self, Block};
 use crate::lexer::{self, RawTok, RawToken};
@@ -32,11 +32,7 @@ impl<'o> Asm<'o> {
         let toks: Vec<RawToken> = self.line_tokens(src, li).to_vec();
         let k = toks.iter().position(|t| t.start == kw.start).unwrap_or(0);
         let rest = &toks[k + 1..];
-        let tspan = |t: &RawToken| Span {
-            src,
-            start: t.start,
-            end: t.end,
-        };
+        let tspan = |t: &RawToken| t.span(src);
         let Some(name_tok) = rest.first().filter(|t| t.kind == Some(RawTok::Ident)) else {
             let d = Diagnostic::error(
                 rest.first().map(tspan).unwrap_or(kw),
@@ -131,18 +127,21 @@ impl<'o> Asm<'o> {
         let (msrc, body, has_bs, mspan) = (m.src, m.body, m.has_backslash, m.span);
         let mname = m.name.clone();
         let params = m.params.clone();
-        if args.len() > params.len() {
-            let extra = args[params.len()].span().to(args[args.len() - 1].span());
-            let d = Diagnostic::error(
-                extra,
+        let arity_err = |sp: Span, label: String| {
+            Diagnostic::error(
+                sp,
                 format!(
                     "macro `{mname}` takes {}, found {}",
                     plural(params.len(), "argument"),
                     args.len()
                 ),
             )
-            .label("unexpected argument")
-            .with(mspan, "macro defined here");
+            .label(label)
+            .with(mspan, "macro defined here")
+        };
+        if args.len() > params.len() {
+            let extra = args[params.len()].span().to(args[args.len() - 1].span());
+            let d = arity_err(extra, "unexpected argument".into());
             self.error(d, exp);
             return;
         }
@@ -152,16 +151,7 @@ impl<'o> Asm<'o> {
                 (Some(a), _) => values.push(self.text(a.span()).to_string()),
                 (None, Some(d)) => values.push(d.clone()),
                 (None, None) => {
-                    let d = Diagnostic::error(
-                        site,
-                        format!(
-                            "macro `{mname}` takes {}, found {}",
-                            plural(params.len(), "argument"),
-                            args.len()
-                        ),
-                    )
-                    .label(format!("missing a value for `\\{p}`"))
-                    .with(mspan, "macro defined here");
+                    let d = arity_err(site, format!("missing a value for `\\{p}`"));
                     self.error(d, exp);
                     return;
                 }
@@ -234,10 +224,7 @@ impl<'o> Asm<'o> {
         for l in &line.labels {
             self.define_label(l, exp);
         }
-        let args: &[Arg] = match &line.stmt {
-            Some(Stmt::Op { args, .. }) => args,
-            _ => &[],
-        };
+        let args = line.args();
         let n = match args {
             [Arg::Expr(e)] => match self.const1(e, exp, "`.rept` count") {
                 Some(n) => n,

@@ -54,11 +54,7 @@ impl<'o> Asm<'o> {
             // statements and `.include` reads a new buffer), so the line can be moved out
             // while it is processed.
             let line = std::mem::take(&mut self.parsed[idx as usize]);
-            let args: &[Arg] = match &line.stmt {
-                Some(Stmt::Op { args, .. }) => args,
-                _ => &[],
-            };
-            let r = self.directive(src, n, name, args, idx, exp);
+            let r = self.directive(src, n, name, line.args(), idx, exp);
             self.parsed[idx as usize] = line;
             r
         } else {

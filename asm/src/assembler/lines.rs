@@ -270,11 +270,7 @@ impl<'o> Asm<'o> {
         if !s.starts_with('.') {
             return None;
         }
-        let sp = Span {
-            src,
-            start: t.start,
-            end: t.end,
-        };
+        let sp = t.span(src);
         match directive::lookup(s)?.kind {
             Kind::Block(b) => Some((b, sp)),
             _ => None,

@@ -224,10 +224,7 @@ impl<'o> Asm<'o> {
                         return Ok(Operand::Csr(c.num));
                     }
                     if !self.syms.contains_key(t) {
-                        if parse_gpr(t).is_some()
-                            || parse_tile(t).is_some()
-                            || Space::from_name(t).is_some()
-                        {
+                        if self.reserved_name(t).is_some() {
                             return Err(self.kind_err(a, idx, opname, mnemonic, kind));
                         }
                         let mut d =
@@ -360,11 +357,7 @@ impl<'o> Asm<'o> {
                 if let Expr::Ident(sp) = e {
                     let t = self.text(*sp);
                     // Cheap name checks first: most identifiers here are labels.
-                    if (parse_gpr(t).is_some()
-                        || parse_tile(t).is_some()
-                        || Space::from_name(t).is_some())
-                        && !self.syms.contains_key(t)
-                    {
+                    if self.reserved_name(t).is_some() && !self.syms.contains_key(t) {
                         return Err(self.kind_err(a, idx, opname, mnemonic, kind));
                     }
                 }

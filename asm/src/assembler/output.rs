@@ -6,7 +6,7 @@ use bitloom_isa::image::{Image, LineTable, Section, SectionKind, Symbol, SymbolK
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::{ListingRow, Output};
 
-use super::{is_local_name, suggest, Asm, Row, SymDef, Val, NONE};
+use super::{is_local_name, Asm, Row, SymDef, Val, NONE};
 
 impl<'o> Asm<'o> {
     pub(crate) fn finish_output(mut self) -> Result<Output, Diagnostics> {
@@ -16,13 +16,7 @@ impl<'o> Asm<'o> {
                 let mut d =
                     Diagnostic::error(g, format!("global symbol `{}` is never defined", s.name))
                         .label("declared global here");
-                if let Some(c) = suggest(
-                    &s.name,
-                    self.symtab
-                        .iter()
-                        .filter(|x| !matches!(x.def, SymDef::Undef))
-                        .map(|x| &*x.name),
-                ) {
+                if let Some(c) = self.suggest_symbol(&s.name) {
                     d = d.help(format!("did you mean `{c}`?"));
                 }
                 self.diags.push(d);

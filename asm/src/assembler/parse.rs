@@ -1,10 +1,10 @@
 //! Parsing one line: the fast path, the lexical and nesting checks, the lalrpop grammar, the
 //! per-line parse cache, and the lexer and parser errors turned into diagnostics.
 
-use crate::ast::{Arg, Line, Stmt};
+use crate::ast::{Arg, Line};
 use crate::diag::Diagnostic;
 use crate::fastparse;
-use crate::lexer::{self, LexError, RawTok, RawToken, Tok};
+use crate::lexer::{self, LexError, LineToks, RawTok, RawToken, Tok};
 use crate::source::Span;
 
 use super::{Asm, FAILED, MAX_OPERATORS, MAX_PARENS, NONE};
@@ -12,18 +12,16 @@ use super::{Asm, FAILED, MAX_OPERATORS, MAX_PARENS, NONE};
 impl<'o> Asm<'o> {
     /// Parse a line (cached). Reports lexical and syntax errors; `None` if it had any.
     pub(super) fn parse_line(&mut self, src: u32, li: u32, exp: u32) -> Option<u32> {
-        let cached = self.parsed_idx[src as usize][li as usize];
-        if cached == FAILED {
-            return None;
-        }
-        if cached != NONE {
-            return Some(cached);
-        }
-        let toks = self.line_tokens(src, li);
+        // A line with a cached parse (or a cached failure) needs no tokens.
+        let toks = if self.parsed_idx[src as usize][li as usize] == NONE {
+            self.line_tokens(src, li)
+        } else {
+            LineToks::new()
+        };
         self.parse_line_toks(src, li, exp, &toks)
     }
 
-    /// [`Asm::parse_line`] with the line's tokens already lexed.
+    /// [`Asm::parse_line`] with the line's tokens already lexed (any tokens if it is cached).
     pub(super) fn parse_line_toks(
         &mut self,
         src: u32,
@@ -52,11 +50,7 @@ impl<'o> Asm<'o> {
         let mut parens = 0u32;
         let mut ops = 0u32;
         for t in toks {
-            let sp = Span {
-                src,
-                start: t.start,
-                end: t.end,
-            };
+            let sp = t.span(src);
             match t.kind {
                 Some(
                     RawTok::Number
@@ -135,10 +129,7 @@ impl<'o> Asm<'o> {
 
     /// Arguments of parsed line `idx` (empty unless it is an operation).
     pub(super) fn line_args(&self, idx: u32) -> &[Arg] {
-        match &self.parsed[idx as usize].stmt {
-            Some(Stmt::Op { args, .. }) => args,
-            _ => &[],
-        }
+        self.parsed[idx as usize].args()
     }
 }
 

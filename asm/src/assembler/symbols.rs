@@ -23,10 +23,7 @@ impl<'o> Asm<'o> {
             }
             Label::Named(sp) => {
                 let name = self.text(*sp).to_string();
-                if let Some(reason) = self.reserved_name(&name) {
-                    let d = Diagnostic::error(*sp, format!("`{name}` cannot be used as a label"))
-                        .label(reason);
-                    self.error(d, exp);
+                if !self.name_ok(*sp, &name, "label", exp) {
                     return;
                 }
                 let id = self.sym_id(&name);
@@ -58,8 +55,18 @@ impl<'o> Asm<'o> {
         }
     }
 
+    /// Can `name` (at `sp`) be a symbol? Reports why not ("cannot be used as a {what}").
+    fn name_ok(&mut self, sp: Span, name: &str, what: &str, exp: u32) -> bool {
+        let Some(reason) = self.reserved_name(name) else {
+            return true;
+        };
+        let d = Diagnostic::error(sp, format!("`{name}` cannot be used as a {what}")).label(reason);
+        self.error(d, exp);
+        false
+    }
+
     /// Why `name` cannot be a symbol (registers, keywords), if it cannot.
-    fn reserved_name(&self, name: &str) -> Option<&'static str> {
+    pub(super) fn reserved_name(&self, name: &str) -> Option<&'static str> {
         if parse_gpr(name).is_some() {
             Some("this is a general register name")
         } else if parse_tile(name).is_some() {
@@ -88,10 +95,7 @@ impl<'o> Asm<'o> {
 
     pub(super) fn set_symbol(&mut self, name: Span, expr: &Expr, exp: u32) {
         let n = self.text(name).to_string();
-        if let Some(reason) = self.reserved_name(&n) {
-            let d =
-                Diagnostic::error(name, format!("`{n}` cannot be used as a symbol")).label(reason);
-            self.error(d, exp);
+        if !self.name_ok(name, &n, "symbol", exp) {
             return;
         }
         let at = self.at();
@@ -144,10 +148,7 @@ impl<'o> Asm<'o> {
 
     pub(super) fn equ(&mut self, name: Span, idx: u32, exp: u32) {
         let n = self.text(name).to_string();
-        if let Some(reason) = self.reserved_name(&n) {
-            let d =
-                Diagnostic::error(name, format!("`{n}` cannot be used as a symbol")).label(reason);
-            self.error(d, exp);
+        if !self.name_ok(name, &n, "symbol", exp) {
             return;
         }
         let at = self.at();
@@ -178,15 +179,20 @@ impl<'o> Asm<'o> {
             ));
         } else if csr::by_name(s).is_some() {
             d = d.note(format!("`{s}` is a configuration register; CSR names are only valid as `csrr`/`cfg`/`cfgi` operands"));
-        } else if let Some(c) = suggest(
-            s,
+        } else if let Some(c) = self.suggest_symbol(s) {
+            d = d.help(format!("did you mean `{c}`?"));
+        }
+        d
+    }
+
+    /// The defined symbol whose name is closest to `name`, if one is close.
+    pub(super) fn suggest_symbol(&self, name: &str) -> Option<&str> {
+        suggest(
+            name,
             self.symtab
                 .iter()
                 .filter(|x| !matches!(x.def, SymDef::Undef))
                 .map(|x| &*x.name),
-        ) {
-            d = d.help(format!("did you mean `{c}`?"));
-        }
-        d
+        )
     }
 }
