@@ -66,14 +66,6 @@ impl<'o> Asm<'o> {
         self.line_rows = line_rows;
     }
 
-    pub(super) fn write(&mut self, sec: u8, off: u32, bytes: &[u8]) {
-        if let Some(s) = self.secs.get_mut(sec as usize) {
-            if let Some(dst) = s.data.get_mut(off as usize..off as usize + bytes.len()) {
-                dst.copy_from_slice(bytes);
-            }
-        }
-    }
-
     pub(super) fn encode(
         &self,
         mn: Mn,

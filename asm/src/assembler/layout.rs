@@ -219,6 +219,15 @@ impl<'o> Asm<'o> {
         true
     }
 
+    /// Overwrite bytes at `off` in section `sec` (space reserved by [`Asm::grow`]).
+    pub(super) fn write(&mut self, sec: u8, off: u32, bytes: &[u8]) {
+        if let Some(s) = self.secs.get_mut(sec as usize) {
+            if let Some(dst) = s.data.get_mut(off as usize..off as usize + bytes.len()) {
+                dst.copy_from_slice(bytes);
+            }
+        }
+    }
+
     pub(super) fn emit_bytes(&mut self, bytes: &[u8], sp: Span, exp: u32) {
         if self.grow(bytes.len() as u64, sp, exp) {
             let sec = &mut self.secs[self.cur];
