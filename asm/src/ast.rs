@@ -125,3 +125,13 @@ pub struct Line {
     /// The statement, if any.
     pub stmt: Option<Stmt>,
 }
+
+impl Line {
+    /// The arguments of the statement (empty unless it is an operation).
+    pub fn args(&self) -> &[Arg] {
+        match &self.stmt {
+            Some(Stmt::Op { args, .. }) => args,
+            _ => &[],
+        }
+    }
+}

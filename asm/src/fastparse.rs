@@ -11,11 +11,7 @@ use crate::source::Span;
 /// numbers, `-`, `,`, `:` and `(`/`)` in the shapes above, so a line it accepts has no
 /// lexical errors and stays within the nesting and operator limits.
 pub fn parse(src: u32, text: &str, toks: &[RawToken]) -> Option<Line> {
-    let sp = |t: &RawToken| Span {
-        src,
-        start: t.start,
-        end: t.end,
-    };
+    let sp = |t: &RawToken| t.span(src);
     let kind = |i: usize| toks.get(i).and_then(|t| t.kind);
     let mut i = 0;
     let mut labels = Vec::new();
@@ -71,11 +67,7 @@ pub fn parse(src: u32, text: &str, toks: &[RawToken]) -> Option<Line> {
 /// An atom: identifier, number/local reference, or `-number`.
 fn atom(src: u32, text: &str, toks: &[RawToken], i: usize) -> Option<(Expr, usize)> {
     let t = toks.get(i)?;
-    let sp = Span {
-        src,
-        start: t.start,
-        end: t.end,
-    };
+    let sp = t.span(src);
     match t.kind? {
         RawTok::Ident => Some((Expr::Ident(sp), i + 1)),
         RawTok::Number => {
@@ -122,11 +114,7 @@ fn operand(src: u32, text: &str, toks: &[RawToken], i: usize) -> Option<(Arg, us
         // `(reg)`
         if kind(i + 1) == Some(RawTok::Ident) && kind(i + 2) == Some(RawTok::RParen) {
             let (l, r) = (&toks[i + 1], &toks[i + 2]);
-            let inner = Expr::Ident(Span {
-                src,
-                start: l.start,
-                end: l.end,
-            });
+            let inner = Expr::Ident(l.span(src));
             let sp = Span {
                 src,
                 start: toks[i].start,
@@ -139,12 +127,7 @@ fn operand(src: u32, text: &str, toks: &[RawToken], i: usize) -> Option<(Arg, us
     let (e, next) = atom(src, text, toks, i)?;
     if kind(next) == Some(RawTok::LParen) {
         if kind(next + 1) == Some(RawTok::Ident) && kind(next + 2) == Some(RawTok::RParen) {
-            let b = &toks[next + 1];
-            let base = Expr::Ident(Span {
-                src,
-                start: b.start,
-                end: b.end,
-            });
+            let base = Expr::Ident(toks[next + 1].span(src));
             let sp = Span {
                 src,
                 start: e.span().start,

@@ -3,6 +3,8 @@
 
 use logos::Logos;
 
+use crate::source::Span;
+
 /// Raw token kinds produced by logos. Values are extracted later from the source slice.
 #[derive(Logos, Clone, Copy, Debug, PartialEq, Eq)]
 #[logos(skip r"[ \t\r\f]+")]
@@ -80,6 +82,17 @@ pub struct RawToken {
     pub start: u32,
     /// End byte offset (exclusive).
     pub end: u32,
+}
+
+impl RawToken {
+    /// The token's span in buffer `src`.
+    pub fn span(&self, src: u32) -> Span {
+        Span {
+            src,
+            start: self.start,
+            end: self.end,
+        }
+    }
 }
 
 /// One physical source line: its token range and byte range.

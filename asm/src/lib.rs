@@ -13,6 +13,7 @@
 mod assembler;
 pub mod ast;
 pub mod diag;
+mod directive;
 mod fastparse;
 pub mod gen;
 pub mod lexer;

@@ -1,0 +1,448 @@
+//! Expansion: macro definitions and invocations (with parameter substitution), `.rept`
+//! blocks and `.include` files. Each runs its lines through the line driver again.
+
+use std::path::Path;
+
+use crate::ast::Arg;
+use crate::diag::Diagnostic;
+use crate::directive::{self, Block};
+use crate::lexer::{self, RawTok, RawToken};
+use crate::source::{Origin, Segment, Span};
+
+use super::{plural, stmt_span, Asm, Expansion, Macro, MAX_NEST, MAX_REPT};
+
+impl<'o> Asm<'o> {
+    pub(super) fn macro_key(&self, n: &str) -> Option<Box<str>> {
+        if self.macros.contains_key(n) {
+            return Some(n.into());
+        }
+        let l = n.to_ascii_lowercase();
+        self.macros.contains_key(l.as_str()).then(|| l.into())
+    }
+
+    pub(super) fn define_macro(&mut self, src: u32, li: u32, to: u32, kw: Span, exp: u32) -> u32 {
+        let Some(end) = self.find_end(src, li, to, Block::Macro, Block::Endm) else {
+            let d = Diagnostic::error(kw, "unterminated macro definition")
+                .label("this `.macro` has no matching `.endm`")
+                .help("add `.endm` after the macro body");
+            self.error(d, exp);
+            return to;
+        };
+        // Hand-parse `.macro name [p1[=default]] [,] p2 ...` from raw tokens.
+        let toks: Vec<RawToken> = self.line_tokens(src, li).to_vec();
+        let k = toks.iter().position(|t| t.start == kw.start).unwrap_or(0);
+        let rest = &toks[k + 1..];
+        let tspan = |t: &RawToken| t.span(src);
+        let Some(name_tok) = rest.first().filter(|t| t.kind == Some(RawTok::Ident)) else {
+            let d = Diagnostic::error(
+                rest.first().map(tspan).unwrap_or(kw),
+                "expected a macro name after `.macro`",
+            )
+            .label("macro name missing");
+            self.error(d, exp);
+            return end + 1;
+        };
+        let name = self.tok_text(src, name_tok).to_string();
+        let name_sp = tspan(name_tok);
+        let mut params: Vec<(Box<str>, Option<String>)> = Vec::new();
+        let mut j = 1;
+        let mut bad = None;
+        while j < rest.len() {
+            let t = &rest[j];
+            match t.kind {
+                Some(RawTok::Comma) => j += 1,
+                Some(RawTok::Ident) if !self.tok_text(src, t).starts_with('.') => {
+                    let p = self.tok_text(src, t).to_string();
+                    j += 1;
+                    let mut def = None;
+                    if rest.get(j).and_then(|t| t.kind) == Some(RawTok::Eq) {
+                        if let Some(v) = rest.get(j + 1).filter(|t| t.kind != Some(RawTok::Comma)) {
+                            def = Some(self.tok_text(src, v).to_string());
+                            j += 2;
+                        } else {
+                            bad = Some(tspan(&rest[j]));
+                            break;
+                        }
+                    }
+                    if params.iter().any(|(q, _)| **q == *p) {
+                        bad = Some(tspan(t));
+                        break;
+                    }
+                    params.push((p.into(), def));
+                }
+                _ => {
+                    bad = Some(tspan(t));
+                    break;
+                }
+            }
+        }
+        if let Some(sp) = bad {
+            let d = Diagnostic::error(sp, "invalid macro parameter list")
+                .label("expected a parameter name (optionally `name=default`)")
+                .help("write `.macro name p1, p2` and use the parameters as `\\p1`, `\\p2`");
+            self.error(d, exp);
+            return end + 1;
+        }
+        if directive::lookup(&name).is_some() || name.starts_with('.') {
+            let d = Diagnostic::error(name_sp, format!("`{name}` cannot be a macro name"))
+                .label("directives cannot be redefined");
+            self.error(d, exp);
+            return end + 1;
+        }
+        let body = {
+            let start = self.line_range(src, li + 1).map(|l| l.0).unwrap_or(0);
+            let end_b = self.line_range(src, end).map(|l| l.0).unwrap_or(start);
+            (start, end_b.max(start))
+        };
+        let has_backslash = self.sm.sources[src as usize]
+            .text
+            .get(body.0 as usize..body.1 as usize)
+            .is_some_and(|t| t.contains('\\'));
+        if let Some(m) = self.macros.get(name.as_str()) {
+            let d = Diagnostic::error(name_sp, format!("macro `{name}` is already defined"))
+                .label("redefined here")
+                .with(m.span, "first defined here");
+            self.error(d, exp);
+            return end + 1;
+        }
+        self.macros.insert(
+            name.clone().into(),
+            Macro {
+                name: name.into(),
+                params,
+                src,
+                body: (li + 1, end),
+                has_backslash,
+                span: name_sp,
+            },
+        );
+        let _ = body;
+        end + 1
+    }
+
+    pub(super) fn invoke_macro(&mut self, key: &str, site: Span, args: &[Arg], exp: u32) {
+        let Some(m) = self.macros.get(key) else {
+            return;
+        };
+        let (msrc, body, has_bs, mspan) = (m.src, m.body, m.has_backslash, m.span);
+        let mname = m.name.clone();
+        let params = m.params.clone();
+        let arity_err = |sp: Span, label: String| {
+            Diagnostic::error(
+                sp,
+                format!(
+                    "macro `{mname}` takes {}, found {}",
+                    plural(params.len(), "argument"),
+                    args.len()
+                ),
+            )
+            .label(label)
+            .with(mspan, "macro defined here")
+        };
+        if args.len() > params.len() {
+            let extra = args[params.len()].span().to(args[args.len() - 1].span());
+            let d = arity_err(extra, "unexpected argument".into());
+            self.error(d, exp);
+            return;
+        }
+        let mut values: Vec<String> = Vec::with_capacity(params.len());
+        for (i, (p, def)) in params.iter().enumerate() {
+            match (args.get(i), def) {
+                (Some(a), _) => values.push(self.text(a.span()).to_string()),
+                (None, Some(d)) => values.push(d.clone()),
+                (None, None) => {
+                    let d = arity_err(site, format!("missing a value for `\\{p}`"));
+                    self.error(d, exp);
+                    return;
+                }
+            }
+        }
+        if self.macro_depth >= MAX_NEST {
+            let d = Diagnostic::error(site, format!("macro expansion nested more than {MAX_NEST} levels deep"))
+                .label(format!("expanding `{mname}` here"))
+                .note("a macro that invokes itself needs a condition that stops the recursion; Loom assembly has none, so recursion never ends");
+            self.error(d, exp);
+            return;
+        }
+        self.stats.macro_expansions += 1;
+        let loc = self.loc(site, exp);
+        self.expansions.push(Expansion {
+            name: mname.clone(),
+            site,
+            parent: exp,
+            loc,
+        });
+        let eid = (self.expansions.len() - 1) as u32;
+        let counter = self.macro_counter;
+        self.macro_counter += 1;
+        self.macro_depth += 1;
+        if !has_bs {
+            self.run(msrc, body.0, body.1, eid);
+        } else {
+            let start = self.line_range(msrc, body.0).map(|l| l.0).unwrap_or(0);
+            let end = if body.1 > body.0 {
+                self.line_range(msrc, body.1 - 1)
+                    .map(|l| l.1)
+                    .unwrap_or(start)
+            } else {
+                start
+            };
+            let text = self.sm.sources[msrc as usize].text.clone();
+            let body_text = text.get(start as usize..end as usize).unwrap_or("");
+            let (out, segments) = substitute(body_text, start, &params, &values, counter);
+            let name = format!("<macro {mname}>");
+            let src = self.add_source(
+                name,
+                out.into(),
+                Origin::Expansion {
+                    def: msrc,
+                    segments,
+                },
+                None,
+            );
+            let n = self.nlines[src as usize];
+            self.run(src, 0, n, eid);
+        }
+        self.macro_depth -= 1;
+    }
+
+    pub(super) fn rept(&mut self, src: u32, li: u32, to: u32, kw: Span, exp: u32) -> u32 {
+        let Some(end) = self.find_end(src, li, to, Block::Rept, Block::Endr) else {
+            let d = Diagnostic::error(kw, "unterminated `.rept`")
+                .label("this `.rept` has no matching `.endr`")
+                .help("add `.endr` after the repeated lines");
+            self.error(d, exp);
+            return to;
+        };
+        self.stats.lines += 1;
+        self.rept_lines.insert((src, li));
+        let Some(idx) = self.parse_line(src, li, exp) else {
+            return end + 1;
+        };
+        let line = self.parsed[idx as usize].clone();
+        self.seq += 1;
+        for l in &line.labels {
+            self.define_label(l, exp);
+        }
+        let args = line.args();
+        let n = match args {
+            [Arg::Expr(e)] => match self.const1(e, exp, "`.rept` count") {
+                Some(n) => n,
+                None => return end + 1,
+            },
+            _ => {
+                let d = Diagnostic::error(
+                    stmt_span(kw, args),
+                    "`.rept` takes one argument, the repeat count",
+                )
+                .label(format!("found {}", plural(args.len(), "argument")));
+                self.error(d, exp);
+                return end + 1;
+            }
+        };
+        let esp = args[0].span();
+        if n < 0 {
+            let d = Diagnostic::error(
+                esp,
+                format!("`.rept` count must not be negative, found {n}"),
+            )
+            .label("negative repeat count");
+            self.error(d, exp);
+            return end + 1;
+        }
+        if n > MAX_REPT {
+            let d = Diagnostic::error(
+                esp,
+                format!("`.rept` count {n} is too large (at most {MAX_REPT})"),
+            )
+            .label("repeat count");
+            self.error(d, exp);
+            return end + 1;
+        }
+        if self.rept_depth >= MAX_NEST {
+            let d = Diagnostic::error(
+                kw,
+                format!("`.rept` nested more than {MAX_NEST} levels deep"),
+            )
+            .label("too deep");
+            self.error(d, exp);
+            return end + 1;
+        }
+        self.rept_depth += 1;
+        for _ in 0..n {
+            self.run(src, li + 1, end, exp);
+            if self.budget_reported {
+                break;
+            }
+        }
+        self.rept_depth -= 1;
+        end + 1
+    }
+
+    pub(super) fn include(&mut self, src: u32, s: Span, sp: Span, exp: u32) {
+        let mut bytes = Vec::new();
+        let _ = lexer::unescape(self.str_body(s), &mut bytes);
+        let rel = String::from_utf8_lossy(&bytes).into_owned();
+        // Directory of the including file (for expansions: of the macro's file).
+        let mut s0 = src;
+        for _ in 0..256 {
+            match self.sm.sources.get(s0 as usize).map(|x| &x.origin) {
+                Some(Origin::Expansion { def, .. }) => s0 = *def,
+                _ => break,
+            }
+        }
+        let base_dir = self.paths[s0 as usize]
+            .as_ref()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        let mut tried = vec![base_dir.join(&rel)];
+        for d in &self.opts.include_dirs {
+            tried.push(d.join(&rel));
+        }
+        let Some(path) = tried.iter().find(|p| p.is_file()).cloned() else {
+            let mut d = Diagnostic::error(s, format!("include file not found: `{rel}`"))
+                .label("no such file");
+            let list: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+            d = d.note(format!("looked for: {}", list.join(", ")));
+            d = d.help("include paths are relative to the including file");
+            self.error(d, exp);
+            return;
+        };
+        let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if let Some(pos) = self.include_stack.iter().position(|(p, _)| *p == canon) {
+            let mut chain: Vec<String> = self.include_stack[pos..]
+                .iter()
+                .map(|(p, _)| {
+                    p.file_name()
+                        .map(|f| f.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                })
+                .collect();
+            chain.push(
+                canon
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            );
+            let mut d = Diagnostic::error(
+                s,
+                format!("include cycle: `{rel}` is already being included"),
+            )
+            .label("this would include it again");
+            for (_, site) in self.include_stack[pos + 1..].iter() {
+                d = d.with(*site, "included from here");
+            }
+            d = d.note(format!("cycle: {}", chain.join(" -> ")));
+            self.error(d, exp);
+            return;
+        }
+        if self.include_stack.len() >= MAX_NEST {
+            let d = Diagnostic::error(
+                sp,
+                format!("includes nested more than {MAX_NEST} levels deep"),
+            )
+            .label("too deep");
+            self.error(d, exp);
+            return;
+        }
+        let text = match std::fs::read(&path) {
+            Ok(b) => match String::from_utf8(b) {
+                Ok(t) => t,
+                Err(e) => {
+                    let d =
+                        Diagnostic::error(s, format!("`{}` is not valid UTF-8", path.display()))
+                            .label(format!(
+                                "invalid byte at offset {}",
+                                e.utf8_error().valid_up_to()
+                            ));
+                    self.error(d, exp);
+                    return;
+                }
+            },
+            Err(e) => {
+                let d = Diagnostic::error(s, format!("cannot read `{}`: {e}", path.display()))
+                    .label("included here");
+                self.error(d, exp);
+                return;
+            }
+        };
+        let name = path.display().to_string();
+        let nsrc = self.add_source(name, text.into(), Origin::File, Some(path));
+        self.include_stack.push((canon, s));
+        let n = self.nlines[nsrc as usize];
+        self.run(nsrc, 0, n, exp);
+        self.include_stack.pop();
+    }
+}
+
+/// Substitute macro parameters in `body` (which starts at byte `base` of its buffer).
+fn substitute(
+    body: &str,
+    base: u32,
+    params: &[(Box<str>, Option<String>)],
+    values: &[String],
+    counter: u32,
+) -> (String, Vec<Segment>) {
+    let mut out = String::with_capacity(body.len() + 16);
+    let mut segs = Vec::new();
+    let b = body.as_bytes();
+    let mut i = 0;
+    let mut lit_start = 0;
+    let flush = |out: &mut String, segs: &mut Vec<Segment>, from: usize, to: usize| {
+        if to > from {
+            segs.push(Segment {
+                exp: out.len() as u32,
+                len: (to - from) as u32,
+                orig: base + from as u32,
+                orig_len: (to - from) as u32,
+                verbatim: true,
+            });
+            out.push_str(&body[from..to]);
+        }
+    };
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let (rep, end): (Option<String>, usize) = if b.get(i + 1) == Some(&b'@') {
+            (Some(counter.to_string()), i + 2)
+        } else if b.get(i + 1) == Some(&b'(') && b.get(i + 2) == Some(&b')') {
+            (Some(String::new()), i + 3)
+        } else {
+            let mut j = i + 1;
+            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                j += 1;
+            }
+            let id = &body[i + 1..j];
+            match params.iter().position(|(p, _)| **p == *id) {
+                Some(k) if j > i + 1 => (values.get(k).cloned(), j),
+                _ => (None, j.max(i + 1)),
+            }
+        };
+        if let Some(r) = rep {
+            flush(&mut out, &mut segs, lit_start, start);
+            segs.push(Segment {
+                exp: out.len() as u32,
+                len: r.len() as u32,
+                orig: base + start as u32,
+                orig_len: (end - start) as u32,
+                verbatim: false,
+            });
+            out.push_str(&r);
+            lit_start = end;
+        }
+        i = end;
+    }
+    flush(&mut out, &mut segs, lit_start, b.len());
+    out.push('\n');
+    segs.push(Segment {
+        exp: out.len() as u32 - 1,
+        len: 1,
+        orig: base + b.len() as u32,
+        orig_len: 1,
+        verbatim: true,
+    });
+    (out, segs)
+}

@@ -1,0 +1,304 @@
+//! The line driver of pass 1: source buffers and their lines, the loop that feeds every line
+//! (of a file, an include, a macro body or a `.rept` body) to the statement handlers, the
+//! scan for block keywords (`.macro`/`.endm`/`.rept`/`.endr`) and line-table locations.
+
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use crate::diag::Diagnostic;
+use crate::directive::{self, Block, Kind};
+use crate::lexer::{self, LineToks, RawTok, RawToken};
+use crate::source::{Origin, Source, Span};
+
+use super::{Asm, Row, NONE};
+
+impl<'o> Asm<'o> {
+    pub(super) fn add_source(
+        &mut self,
+        name: String,
+        text: Rc<str>,
+        origin: Origin,
+        path: Option<PathBuf>,
+    ) -> u32 {
+        let is_file = matches!(origin, Origin::File);
+        let source = Source::new(name.clone(), text, origin);
+        // Lines are delimited by newlines; a final line without one counts too.
+        let n = if source.text.is_empty() || source.text.ends_with('\n') {
+            source.line_starts.len() - 1
+        } else {
+            source.line_starts.len()
+        };
+        let id = self.sm.add(source);
+        self.nlines.push(n as u32);
+        self.parsed_idx.push(vec![NONE; n]);
+        self.paths.push(path);
+        if is_file {
+            let fi = match self.files.iter().position(|f| *f == name) {
+                Some(i) => i as u32,
+                None => {
+                    self.files.push(name);
+                    (self.files.len() - 1) as u32
+                }
+            };
+            self.file_idx.push(fi);
+        } else {
+            self.file_idx.push(NONE);
+        }
+        id
+    }
+
+    /// Line-table location of a span in the context of an expansion.
+    pub(super) fn loc(&self, sp: Span, exp: u32) -> (u32, u32, u32) {
+        if exp != NONE {
+            if let Some(e) = self.expansions.get(exp as usize) {
+                return e.loc;
+            }
+        }
+        let (csrc, cli) = self.cur_line;
+        let fi = self.file_idx.get(sp.src as usize).copied().unwrap_or(NONE);
+        if sp.src == csrc && fi != NONE {
+            if let Some((lstart, lend)) = self.line_range(csrc, cli) {
+                if (lstart..=lend).contains(&sp.start) {
+                    let t = self.sm.sources[csrc as usize]
+                        .text
+                        .get(lstart as usize..sp.start as usize)
+                        .unwrap_or("");
+                    let col = if t.is_ascii() {
+                        t.len()
+                    } else {
+                        t.chars().count()
+                    };
+                    return (fi, cli + 1, col as u32 + 1);
+                }
+            }
+        }
+        let sp = self.sm.to_file(sp);
+        let fi = self.file_idx.get(sp.src as usize).copied().unwrap_or(0);
+        let (l, c) = self
+            .sm
+            .sources
+            .get(sp.src as usize)
+            .map(|s| s.line_col(sp.start))
+            .unwrap_or((0, 0));
+        (if fi == NONE { 0 } else { fi }, l, c)
+    }
+
+    /// Assemble the root buffer.
+    pub(crate) fn run_root(&mut self, name: String, text: Rc<str>, path: Option<PathBuf>) {
+        if let Some(p) = &path {
+            if let Ok(c) = std::fs::canonicalize(p) {
+                self.include_stack.push((c, Span::default()));
+            }
+        }
+        let src = self.add_source(name, text, Origin::File, path);
+        let n = self.nlines[src as usize];
+        // Most instructions are encoded in pass 1 and need neither an item nor a kept line.
+        self.items.reserve(n as usize / 4);
+        self.parsed.reserve(n as usize / 4);
+        self.early_rows.reserve(n as usize);
+        self.early_secs.reserve(n as usize);
+        // Labels are a fraction of the lines; sizing the table up front avoids rehashing.
+        self.syms.reserve(n as usize / 16);
+        self.run(src, 0, n, NONE);
+    }
+
+    pub(super) fn run(&mut self, src: u32, from: u32, to: u32, exp: u32) {
+        let mut i = from;
+        while i < to {
+            let li = i;
+            i += 1;
+            self.statements += 1;
+            if self.statements > self.opts.max_lines {
+                if !self.budget_reported {
+                    self.budget_reported = true;
+                    let sp = self.line_span(src, li);
+                    let d = Diagnostic::error(
+                        sp,
+                        format!(
+                            "too many lines: the program expands to more than {} lines",
+                            self.opts.max_lines
+                        ),
+                    )
+                    .label("expansion limit reached here")
+                    .note("a `.rept` count or a recursive macro is probably larger than intended");
+                    self.error(d, exp);
+                }
+                return;
+            }
+            if src == 0 && exp == NONE {
+                self.root_line = li;
+            }
+            self.cur_line = (src, li);
+            // A line with a cached parse is not a block keyword (those are never parsed),
+            // except `.rept`, whose parse holds its count; skip lexing it again.
+            let cached = self.parsed_idx[src as usize][li as usize];
+            let toks = if cached == NONE
+                || (!self.rept_lines.is_empty() && self.rept_lines.contains(&(src, li)))
+            {
+                self.line_tokens(src, li)
+            } else {
+                LineToks::new()
+            };
+            if let Some((b, sp)) = self.block_kw_of(src, &toks) {
+                match b {
+                    Block::Macro => {
+                        i = self.define_macro(src, li, to, sp, exp);
+                        continue;
+                    }
+                    Block::Rept => {
+                        i = self.rept(src, li, to, sp, exp);
+                        continue;
+                    }
+                    Block::Endm | Block::Endr => {
+                        let (w, o) = if matches!(b, Block::Endm) {
+                            ("`.endm`", "`.macro`")
+                        } else {
+                            ("`.endr`", "`.rept`")
+                        };
+                        let d = Diagnostic::error(sp, format!("{w} without a matching {o}"))
+                            .label("nothing to close here");
+                        self.error(d, exp);
+                        continue;
+                    }
+                }
+            }
+            self.stats.lines += 1;
+            let row = self.rows.len();
+            if self.opts.listing {
+                self.rows.push(Row {
+                    src,
+                    line: li,
+                    root_line: self.root_line,
+                    sec: self.cur as u8,
+                    off: self.secs[self.cur].size as u32,
+                    len: 0,
+                });
+            }
+            let Some(idx) = self.parse_line_toks(src, li, exp, &toks) else {
+                continue;
+            };
+            let (sec0, off0) = (self.cur, self.secs[self.cur].size);
+            let plain = self.statement(src, idx, exp);
+            if std::mem::take(&mut self.line_done)
+                && self.rept_depth == 0
+                && self.macro_depth == 0
+                && idx != 0
+                && idx as usize + 1 == self.parsed.len()
+            {
+                // Labels only, or encoded in pass 1, and not part of a repeated body: drop
+                // the parsed line (it would be parsed again if it were ever revisited).
+                self.parsed.pop();
+                self.parsed_idx[src as usize][li as usize] = NONE;
+            }
+            if self.opts.listing && plain {
+                if let Some(r) = self.rows.get_mut(row) {
+                    let sec = &self.secs[self.cur];
+                    if self.cur == sec0 {
+                        r.off = off0 as u32;
+                        r.len = (sec.size - off0) as u32;
+                    } else {
+                        r.sec = self.cur as u8;
+                        r.off = sec.size as u32;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Byte range of line `li` of buffer `src`, without its newline.
+    pub(super) fn line_range(&self, src: u32, li: u32) -> Option<(u32, u32)> {
+        if li >= *self.nlines.get(src as usize)? {
+            return None;
+        }
+        let s = self.sm.sources.get(src as usize)?;
+        let start = *s.line_starts.get(li as usize)?;
+        let end = match s.line_starts.get(li as usize + 1) {
+            Some(&next) => next - 1,
+            None => s.text.len() as u32,
+        };
+        Some((start, end))
+    }
+
+    pub(super) fn line_span(&self, src: u32, li: u32) -> Span {
+        match self.line_range(src, li) {
+            Some((start, end)) => Span { src, start, end },
+            None => Span {
+                src,
+                start: 0,
+                end: 0,
+            },
+        }
+    }
+
+    /// Lex line `li` of buffer `src`.
+    pub(super) fn line_tokens(&self, src: u32, li: u32) -> LineToks {
+        match self.line_range(src, li) {
+            Some((start, end)) => lexer::lex_line(&self.sm.sources[src as usize].text, start, end),
+            None => LineToks::new(),
+        }
+    }
+
+    pub(super) fn tok_text(&self, src: u32, t: &RawToken) -> &str {
+        self.sm.sources[src as usize]
+            .text
+            .get(t.start as usize..t.end as usize)
+            .unwrap_or("")
+    }
+
+    /// Is this line a block keyword (`.macro`, `.endm`, `.rept`, `.endr`), after any labels?
+    fn block_kw(&self, src: u32, li: u32) -> Option<(Block, Span)> {
+        self.block_kw_of(src, &self.line_tokens(src, li))
+    }
+
+    /// [`Asm::block_kw`] on a line's tokens.
+    fn block_kw_of(&self, src: u32, toks: &[RawToken]) -> Option<(Block, Span)> {
+        let mut k = 0;
+        while k + 1 < toks.len()
+            && matches!(
+                toks[k].kind,
+                Some(RawTok::Ident | RawTok::Number | RawTok::Param)
+            )
+            && toks[k + 1].kind == Some(RawTok::Colon)
+        {
+            k += 2;
+        }
+        let t = toks.get(k)?;
+        if t.kind != Some(RawTok::Ident) {
+            return None;
+        }
+        let s = self.tok_text(src, t);
+        if !s.starts_with('.') {
+            return None;
+        }
+        let sp = t.span(src);
+        match directive::lookup(s)?.kind {
+            Kind::Block(b) => Some((b, sp)),
+            _ => None,
+        }
+    }
+
+    /// Find the line closing the block opened at `li`, honouring nesting.
+    pub(super) fn find_end(
+        &self,
+        src: u32,
+        li: u32,
+        to: u32,
+        open: Block,
+        close: Block,
+    ) -> Option<u32> {
+        let mut depth = 1;
+        for j in li + 1..to {
+            if let Some((b, _)) = self.block_kw(src, j) {
+                if b == open {
+                    depth += 1;
+                } else if b == close {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(j);
+                    }
+                }
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,406 @@
+//! The two-pass assembler. Pass 1 reads lines (expanding includes, macros and `.rept`),
+//! defines symbols, fixes every statement's size and keeps the parsed lines; pass 2 evaluates
+//! operands against the final symbol table and encodes into the section buffers.
+//!
+//! This file holds the state of one run ([`Asm`]) and the types it is made of; each
+//! submodule adds one concern to it:
+//!
+//! - `lines`: the line driver (buffers, lines, block keywords, line-table locations);
+//! - `parse`: one line to an `ast::Line` (fast path, grammar, syntax diagnostics);
+//! - `expand`: macros, `.rept`, `.include`;
+//! - `layout`: pass-1 statements (labels, instructions, sizes) and section layout;
+//! - `symbols`: labels, `.equ`, `.set`;
+//! - `eval`: expression evaluation;
+//! - `directives`: directive dispatch and the non-data directives;
+//! - `data`: data directives, both passes;
+//! - `encode`: pass 2 and pseudo-instruction expansion;
+//! - `operands`: operands by the instruction table's kinds, with their diagnostics;
+//! - `output`: the image, the diagnostics and the listing.
+
+// Operand and expression errors are returned as `Result<_, Diagnostic>`; they are the cold
+// path and boxing every diagnostic would only add allocations.
+#![allow(clippy::result_large_err)]
+
+mod data;
+mod directives;
+mod encode;
+mod eval;
+mod expand;
+mod layout;
+mod lines;
+mod operands;
+mod output;
+mod parse;
+mod symbols;
+
+use std::collections::HashMap as StdHashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::path::PathBuf;
+
+use bitloom_isa::image::{LineRow, SectionKind};
+use bitloom_isa::{InstrDef, INSTRUCTIONS};
+
+use crate::ast::{Arg, Line};
+use crate::diag::Diagnostic;
+use crate::grammar::LineParser;
+use crate::pseudo::{Pseudo, PSEUDOS};
+use crate::source::{SourceMap, Span};
+use crate::{Options, Stats};
+
+/// FNV-1a: symbol and mnemonic tables are hashed on every line; SipHash is needlessly slow
+/// for short keys and HashDoS is not a concern for an assembler.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
+
+const NONE: u32 = u32::MAX;
+const FAILED: u32 = u32::MAX - 1;
+/// Deepest macro/include nesting.
+const MAX_NEST: usize = 64;
+/// Deepest chain of `.equ` symbols referring to each other.
+const MAX_SYM_DEPTH: u32 = 64;
+/// Most parenthesis levels in one line.
+const MAX_PARENS: u32 = 64;
+/// Most operators in one argument.
+const MAX_OPERATORS: u32 = 512;
+/// Largest `.rept` count.
+const MAX_REPT: i64 = 10_000_000;
+/// Largest size of one section (bytes).
+const MAX_SECTION: u64 = 256 << 20;
+
+/// Where a statement is: section, offset and its sequence number (for `1f`/`1b`, `.set`).
+#[derive(Clone, Copy, Debug)]
+struct At {
+    sec: u8,
+    off: u32,
+    seq: u32,
+}
+
+/// A value during evaluation: absolute, or an offset into a section (pass 1 only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Val {
+    v: i64,
+    sec: Option<u8>,
+}
+
+impl Val {
+    pub(super) fn abs(v: i64) -> Val {
+        Val { v, sec: None }
+    }
+}
+
+enum EvalErr {
+    /// A symbol that is not (yet) defined.
+    Undefined(Span),
+    /// Depends on a section address (pass 1).
+    Reloc(Span),
+    /// A real error.
+    Diag(Box<Diagnostic>),
+}
+
+impl From<Diagnostic> for EvalErr {
+    fn from(d: Diagnostic) -> Self {
+        EvalErr::Diag(Box::new(d))
+    }
+}
+
+#[derive(Clone, Debug)]
+enum SymDef {
+    /// Referenced by `.global` but not defined (yet).
+    Undef,
+    Label {
+        sec: u8,
+        off: u32,
+    },
+    /// `.equ name, expr`: the expression is argument 1 of parsed line `line`.
+    Equ {
+        line: u32,
+        at: At,
+    },
+    /// After layout: the value of an `.equ`.
+    Value(i64),
+    /// `.set` / `=`: values by statement sequence number.
+    Set(Vec<(u32, Val)>),
+}
+
+#[derive(Clone, Debug)]
+struct Sym {
+    name: Box<str>,
+    def: SymDef,
+    span: Option<Span>,
+    global: Option<Span>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Mn {
+    Real(&'static InstrDef),
+    Pseudo(Pseudo),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum DataKind {
+    Int(u8),
+    Fill { n: u32, size: u8 },
+    Tile(u8),
+    Lut,
+    Scales(u8),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum ItemKind {
+    Instr(Mn, u8),
+    Data(DataKind),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Item {
+    kind: ItemKind,
+    line: u32,
+    at: At,
+    exp: u32,
+    /// Line-table location: file index, line, column.
+    loc: (u32, u32, u32),
+}
+
+struct Sec {
+    name: String,
+    kind: SectionKind,
+    data: Vec<u8>,
+    size: u64,
+    base: u32,
+    align: u32,
+    used: bool,
+}
+
+struct Macro {
+    name: Box<str>,
+    params: Vec<(Box<str>, Option<String>)>,
+    src: u32,
+    body: (u32, u32),
+    has_backslash: bool,
+    span: Span,
+}
+
+struct Expansion {
+    name: Box<str>,
+    site: Span,
+    parent: u32,
+    loc: (u32, u32, u32),
+}
+
+struct Row {
+    src: u32,
+    line: u32,
+    root_line: u32,
+    sec: u8,
+    off: u32,
+    len: u32,
+}
+
+/// One assembly run.
+pub(crate) struct Asm<'o> {
+    opts: &'o Options,
+    sm: SourceMap,
+    /// Number of lines of every buffer (their byte ranges come from `Source::line_starts`;
+    /// tokens are lexed per line when a line is read).
+    nlines: Vec<u32>,
+    /// `.rept` lines (by buffer and line) that have a cached parse: a revisit must still see
+    /// them as block keywords.
+    rept_lines: std::collections::HashSet<(u32, u32)>,
+    parsed_idx: Vec<Vec<u32>>,
+    parsed: Vec<Line>,
+    file_idx: Vec<u32>,
+    files: Vec<String>,
+    paths: Vec<Option<PathBuf>>,
+    diags: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+    /// Warnings raised while encoding (which borrows `self` immutably).
+    encode_warnings: std::cell::RefCell<Vec<Diagnostic>>,
+    secs: Vec<Sec>,
+    cur: usize,
+    syms: HashMap<Box<str>, u32>,
+    symtab: Vec<Sym>,
+    numlabels: HashMap<u32, Vec<(u32, u8, u32)>>,
+    macros: HashMap<Box<str>, Macro>,
+    expansions: Vec<Expansion>,
+    items: Vec<Item>,
+    seq: u32,
+    statements: u64,
+    budget_reported: bool,
+    include_stack: Vec<(PathBuf, Span)>,
+    macro_depth: usize,
+    macro_counter: u32,
+    rows: Vec<Row>,
+    root_line: u32,
+    mnems: HashMap<&'static str, Mn>,
+    parser: LineParser,
+    stats: Stats,
+    line_rows: Vec<LineRow>,
+    cur_line: (u32, u32),
+    rept_depth: usize,
+    /// Set while pass 1 tries to encode an instruction whose operands are already known:
+    /// [`Asm::value`] then accepts only constants known at that line and pc-relative
+    /// operands are refused, so any failure just leaves the instruction to pass 2.
+    early: bool,
+    /// Line-table rows of instructions encoded in pass 1, with the section offset in
+    /// `addr` until layout gives the sections addresses; their sections in `early_secs`.
+    early_rows: Vec<LineRow>,
+    early_secs: Vec<u8>,
+    /// The statement just processed needs nothing from its parsed line any more.
+    line_done: bool,
+}
+
+/// The closest candidate to `name` within a small edit distance.
+pub(crate) fn suggest<'c>(name: &str, cands: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    let l = name.to_ascii_lowercase();
+    let max = (l.chars().count() / 3).max(1);
+    cands
+        .map(|c| (strsim::damerau_levenshtein(&l, &c.to_ascii_lowercase()), c))
+        .filter(|&(d, _)| d <= max)
+        .min_by_key(|&(d, c)| (d, c.len()))
+        .map(|(_, c)| c)
+}
+
+pub(super) fn is_local_name(n: &str) -> bool {
+    n.starts_with(".L")
+}
+
+pub(super) fn plural(n: usize, w: &str) -> String {
+    format!("{n} {w}{}", if n == 1 { "" } else { "s" })
+}
+
+impl<'o> Asm<'o> {
+    pub(crate) fn new(opts: &'o Options) -> Asm<'o> {
+        let mut mnems = HashMap::default();
+        for d in INSTRUCTIONS {
+            mnems.insert(d.mnemonic, Mn::Real(d));
+        }
+        for (n, p, _, _) in PSEUDOS {
+            mnems.insert(*n, Mn::Pseudo(*p));
+        }
+        Asm {
+            opts,
+            sm: SourceMap::default(),
+            nlines: Vec::new(),
+            rept_lines: Default::default(),
+            parsed_idx: Vec::new(),
+            parsed: vec![Line::default()],
+            file_idx: Vec::new(),
+            files: Vec::new(),
+            paths: Vec::new(),
+            diags: Vec::new(),
+            warnings: Vec::new(),
+            encode_warnings: std::cell::RefCell::new(Vec::new()),
+            secs: vec![Sec {
+                name: ".text".into(),
+                kind: SectionKind::Text,
+                data: Vec::new(),
+                size: 0,
+                base: 0,
+                align: 4,
+                used: false,
+            }],
+            cur: 0,
+            syms: HashMap::default(),
+            symtab: Vec::new(),
+            numlabels: HashMap::default(),
+            macros: HashMap::default(),
+            expansions: Vec::new(),
+            items: Vec::new(),
+            seq: 0,
+            statements: 0,
+            budget_reported: false,
+            include_stack: Vec::new(),
+            macro_depth: 0,
+            macro_counter: 0,
+            rows: Vec::new(),
+            root_line: 0,
+            mnems,
+            parser: LineParser::new(),
+            stats: Stats::default(),
+            line_rows: Vec::new(),
+            cur_line: (NONE, 0),
+            rept_depth: 0,
+            early: false,
+            early_rows: Vec::new(),
+            early_secs: Vec::new(),
+            line_done: false,
+        }
+    }
+
+    pub(super) fn text(&self, sp: Span) -> &str {
+        self.sm
+            .sources
+            .get(sp.src as usize)
+            .and_then(|s| s.text.get(sp.start as usize..sp.end as usize))
+            .unwrap_or("")
+    }
+
+    pub(super) fn error(&mut self, d: Diagnostic, exp: u32) {
+        let d = self.with_expansion(d, exp);
+        self.diags.push(d);
+    }
+
+    pub(super) fn with_expansion(&self, mut d: Diagnostic, mut exp: u32) -> Diagnostic {
+        let mut hidden = 0;
+        while exp != NONE {
+            let Some(e) = self.expansions.get(exp as usize) else {
+                break;
+            };
+            if e.site == d.span
+                || d.secondary.iter().any(|(s, _)| *s == e.site)
+                || d.secondary.len() >= 4
+            {
+                hidden += 1;
+            } else {
+                d.secondary
+                    .push((e.site, format!("in this expansion of macro `{}`", e.name)));
+            }
+            exp = e.parent;
+        }
+        if hidden > 0 {
+            d.notes
+                .push(format!("inside {} more macro expansions", hidden));
+        }
+        d
+    }
+
+    /// The contents of the string literal at `s` (without the quotes, escapes not decoded).
+    pub(super) fn str_body(&self, s: Span) -> &str {
+        let t = self.text(s);
+        t.get(1..t.len().saturating_sub(1)).unwrap_or("")
+    }
+
+    pub(super) fn bad_arg(&mut self, sp: Span, msg: impl Into<String>, label: &str, exp: u32) {
+        let d = Diagnostic::error(sp, msg).label(label);
+        self.error(d, exp);
+    }
+}
+
+/// Span from a statement's name to its last argument.
+pub(super) fn stmt_span(name: Span, args: &[Arg]) -> Span {
+    match args.last() {
+        Some(a) => name.to(a.span()),
+        None => name,
+    }
+}
