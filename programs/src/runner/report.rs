@@ -104,7 +104,9 @@ pub fn closing(results: &[TestResult], wall: Duration) -> String {
                 r.status.label(),
                 r.program.display()
             );
-            let _ = writeln!(out, "  {}", r.reason);
+            if !r.details.contains(r.reason.as_str()) {
+                let _ = writeln!(out, "  {}", r.reason);
+            }
             if !r.details.is_empty() {
                 out.push_str(&r.details);
                 if !r.details.ends_with('\n') {
