@@ -339,101 +339,103 @@ pub fn index(i: usize, shape: Option<&[usize]>) -> String {
 /// Rows shown in a diff table.
 const SHOW: usize = 8;
 
+/// Names the place of element `i` (`sym+0x1c`), or nothing for tiles.
+type Locator = Box<dyn Fn(usize) -> String>;
+
 fn check_array(m: &Machine, e: &Expect, a: &ArrayExpect) -> Option<Mismatch> {
     let n = a.expected.len();
     // Read the actual values.
-    let (actual, shape, loc): (Vec<i64>, Option<Vec<usize>>, Box<dyn Fn(usize) -> String>) =
-        match &a.place {
-            Place::Tile(t) => {
-                let Some(tile) = m.tile(*t) else {
+    let (actual, shape, loc): (Vec<i64>, Option<Vec<usize>>, Locator) = match &a.place {
+        Place::Tile(t) => {
+            let Some(tile) = m.tile(*t) else {
+                return Some(Mismatch::fail(
+                    format!(
+                        "{}: tile register t{t} is undefined at the end of the run",
+                        a.label()
+                    ),
+                    String::new(),
+                    None,
+                ));
+            };
+            let (rows, cols) = (tile.rows as usize, tile.cols as usize);
+            let vals: Result<Vec<i64>, String> = if a.codes {
+                m.tile_codes(*t)
+                    .map(|v| v.into_iter().map(i64::from).collect())
+                    .map_err(|t| t.kind.to_string())
+            } else {
+                m.tile_values(*t)
+                    .map(|v| v.into_iter().map(i64::from).collect())
+                    .map_err(|t| t.kind.to_string())
+            };
+            let vals = match vals {
+                Ok(v) => v,
+                Err(msg) => {
                     return Some(Mismatch::fail(
-                        format!(
-                            "{}: tile register t{t} is undefined at the end of the run",
-                            a.label()
-                        ),
+                        format!("{}: cannot read the tile: {msg}", a.label()),
                         String::new(),
                         None,
-                    ));
-                };
-                let (rows, cols) = (tile.rows as usize, tile.cols as usize);
-                let vals: Result<Vec<i64>, String> = if a.codes {
-                    m.tile_codes(*t)
-                        .map(|v| v.into_iter().map(i64::from).collect())
-                        .map_err(|t| t.kind.to_string())
-                } else {
-                    m.tile_values(*t)
-                        .map(|v| v.into_iter().map(i64::from).collect())
-                        .map_err(|t| t.kind.to_string())
-                };
-                let vals = match vals {
-                    Ok(v) => v,
-                    Err(msg) => {
-                        return Some(Mismatch::fail(
-                            format!("{}: cannot read the tile: {msg}", a.label()),
-                            String::new(),
-                            None,
-                        ))
-                    }
-                };
-                if vals.len() != n {
-                    return Some(Mismatch::fail(
-                        format!(
-                            "{}: tile t{t} is {rows}x{cols} ({} elements), {n} values expected",
-                            a.label(),
-                            vals.len()
-                        ),
-                        String::new(),
-                        None,
-                    ));
+                    ))
                 }
-                (vals, Some(vec![rows, cols]), Box::new(|_| String::new()))
+            };
+            if vals.len() != n {
+                return Some(Mismatch::fail(
+                    format!(
+                        "{}: tile t{t} is {rows}x{cols} ({} elements), {n} values expected",
+                        a.label(),
+                        vals.len()
+                    ),
+                    String::new(),
+                    None,
+                ));
             }
-            place => {
-                let (addr, base_name, base_off) = match place {
-                    Place::Symbol { name, offset, span } => {
-                        match symbol_addr(m.image(), name, *offset) {
-                            Some(ad) => (ad, name.clone(), *offset),
-                            None => {
-                                return Some(Mismatch::error(format!(
-                                    "{}: no symbol `{name}` in the program",
-                                    e.file.loc(span.start)
-                                )))
-                            }
+            (vals, Some(vec![rows, cols]), Box::new(|_| String::new()))
+        }
+        place => {
+            let (addr, base_name, base_off) = match place {
+                Place::Symbol { name, offset, span } => {
+                    match symbol_addr(m.image(), name, *offset) {
+                        Some(ad) => (ad, name.clone(), *offset),
+                        None => {
+                            return Some(Mismatch::error(format!(
+                                "{}: no symbol `{name}` in the program",
+                                e.file.loc(span.start)
+                            )))
                         }
                     }
-                    Place::Addr(ad) => (*ad, String::new(), 0),
-                    Place::Tile(_) => unreachable!("handled above"),
-                };
-                let size = a.elem.size();
-                let bytes = match m.read_dram(addr, (n * size) as u32) {
-                    Ok(b) => b,
-                    Err(_) => {
-                        return Some(Mismatch::fail(
-                            format!(
-                                "{}: {n} x {} at 0x{addr:08x} reaches outside DRAM",
-                                a.label(),
-                                a.elem.name()
-                            ),
-                            String::new(),
-                            None,
-                        ))
+                }
+                Place::Addr(ad) => (*ad, String::new(), 0),
+                Place::Tile(_) => unreachable!("handled above"),
+            };
+            let size = a.elem.size();
+            let bytes = match m.read_dram(addr, (n * size) as u32) {
+                Ok(b) => b,
+                Err(_) => {
+                    return Some(Mismatch::fail(
+                        format!(
+                            "{}: {n} x {} at 0x{addr:08x} reaches outside DRAM",
+                            a.label(),
+                            a.elem.name()
+                        ),
+                        String::new(),
+                        None,
+                    ))
+                }
+            };
+            let loc: Locator = if base_name.is_empty() {
+                Box::new(move |i| format!("0x{:08x}", addr as usize + i * size))
+            } else {
+                Box::new(move |i| {
+                    let off = base_off + (i * size) as i64;
+                    if off == 0 {
+                        base_name.clone()
+                    } else {
+                        format!("{base_name}+0x{off:x}")
                     }
-                };
-                let loc: Box<dyn Fn(usize) -> String> = if base_name.is_empty() {
-                    Box::new(move |i| format!("0x{:08x}", addr as usize + i * size))
-                } else {
-                    Box::new(move |i| {
-                        let off = base_off + (i * size) as i64;
-                        if off == 0 {
-                            base_name.clone()
-                        } else {
-                            format!("{base_name}+0x{off:x}")
-                        }
-                    })
-                };
-                (a.elem.decode(&bytes), a.shape.clone(), loc)
-            }
-        };
+                })
+            };
+            (a.elem.decode(&bytes), a.shape.clone(), loc)
+        }
+    };
     let shape = a.shape.clone().or(shape);
     let shape = shape.as_deref();
     let deq = |v: i64| (v as f64 - a.zero_point) * a.scale;
@@ -470,7 +472,7 @@ fn check_array(m: &Machine, e: &Expect, a: &ArrayExpect) -> Option<Mismatch> {
         } else {
             10.0 * (sig / noise).log10()
         };
-        if !(db >= min_db) {
+        if db.is_nan() || db < min_db {
             headline.push(format!("SQNR {db:.2} dB < required {min_db} dB"));
             sqnr_line = Some(format!(
                 "    signal power {:.6}, noise power {:.6} (over {n} elements)",
