@@ -128,6 +128,7 @@ pub fn check_state(m: &Machine, cx: &Context<'_>) -> Vec<Mismatch> {
     let e = cx.expect;
     let file = &e.file.path;
     let mut out = Vec::new();
+    let json = serde_json::to_value(cx.stats).unwrap_or_default();
     for (name, r, want, _) in &e.regs {
         let got = m.regs[*r as usize];
         if got != *want {
@@ -178,7 +179,6 @@ pub fn check_state(m: &Machine, cx: &Context<'_>) -> Vec<Mismatch> {
                 out.push(bound_fail(file, &["cycles"], "cycles", b, got));
             }
         }
-        let json = serde_json::to_value(cx.stats).unwrap_or_default();
         for (path, b) in &e.stats {
             match stat(&json, path) {
                 Ok(v) if b.holds(v) => {}
@@ -201,7 +201,6 @@ pub fn check_state(m: &Machine, cx: &Context<'_>) -> Vec<Mismatch> {
             continue;
         }
         let mut shown = Vec::new();
-        let json = serde_json::to_value(cx.stats).unwrap_or_default();
         let mut lookup = |r: &Ref| -> Result<f64, String> {
             let v = value_of(m, cx, &json, r)?;
             shown.push(format!("{r} = {}", trim_num(v)));

@@ -90,20 +90,16 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<TestCase>, String> {
             }
             for o in orphans {
                 let name = rel_name(root, &o);
+                let name = name.trim_end_matches(EXPECT_SUFFIX).to_string();
+                let stem = name.rsplit('/').next().unwrap_or("").to_string();
                 tests.push(TestCase {
-                    name: name.trim_end_matches(EXPECT_SUFFIX).to_string(),
-                    program: o.clone(),
-                    expect: Some(o.clone()),
                     problem: Some(format!(
-                        "{}: expectation file without a program `{}`",
-                        o.display(),
-                        name.trim_end_matches(EXPECT_SUFFIX)
-                            .rsplit('/')
-                            .next()
-                            .unwrap_or("")
-                            .to_string()
-                            + ".s"
+                        "{}: expectation file without a program `{stem}.s`",
+                        o.display()
                     )),
+                    name,
+                    program: o.clone(),
+                    expect: Some(o),
                 });
             }
         } else if root.is_file() {
