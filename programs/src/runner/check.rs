@@ -406,9 +406,10 @@ fn check_array(m: &Machine, e: &Expect, a: &ArrayExpect) -> Option<Mismatch> {
                 Place::Tile(_) => unreachable!("handled above"),
             };
             let size = a.elem.size();
-            let bytes = match m.read_dram(addr, (n * size) as u32) {
-                Ok(b) => b,
-                Err(_) => {
+            let len = u32::try_from(n * size).ok();
+            let bytes = match len.map(|l| m.read_dram(addr, l)) {
+                Some(Ok(b)) => b,
+                _ => {
                     return Some(Mismatch::fail(
                         format!(
                             "{}: {n} x {} at 0x{addr:08x} reaches outside DRAM",

@@ -122,8 +122,9 @@ pub fn closing(results: &[TestResult], wall: Duration) -> String {
     let c = Counts::of(results);
     let _ = writeln!(
         out,
-        "\n{} tests in {:.2} s ({} FAIL, {} TIMEOUT, {} ERROR)",
+        "\n{} test{} in {:.2} s ({} FAIL, {} TIMEOUT, {} ERROR)",
         results.len(),
+        if results.len() == 1 { "" } else { "s" },
         wall.as_secs_f64(),
         c.failed,
         c.timeout,

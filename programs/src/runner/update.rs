@@ -18,8 +18,20 @@ fn value(v: &NewValue) -> Option<Value> {
         NewValue::Str(s) => Value::from(s.as_str()),
         NewValue::Ints(xs) => {
             let mut a = Array::new();
-            for x in xs {
-                a.push(*x);
+            let long = xs.len() > 16;
+            for (i, x) in xs.iter().enumerate() {
+                let mut v = Value::from(*x);
+                let prefix = match (long, i % 16, i) {
+                    (true, 0, _) => "\n    ",
+                    (_, _, 0) => "",
+                    _ => " ",
+                };
+                v.decor_mut().set_prefix(prefix);
+                a.push_formatted(v);
+            }
+            if long {
+                a.set_trailing_comma(true);
+                a.set_trailing("\n");
             }
             Value::Array(a)
         }
