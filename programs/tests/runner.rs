@@ -68,10 +68,15 @@ fn store_program(s: &Scratch) {
 }
 
 #[test]
-fn bundled_suite_passes() {
+fn bundled_suite_passes_in_checked_mode() {
     let tests = discover(&[programs_dir()]).unwrap();
     assert!(tests.len() >= 25, "only {} programs", tests.len());
-    let results = runner::run_suite(&tests, &opts(), &mut |_| {});
+    // Checked mode: every accelerator instruction is also computed by the reference.
+    let o = SuiteOptions {
+        checked: true,
+        ..opts()
+    };
+    let results = runner::run_suite(&tests, &o, &mut |_| {});
     let bad: Vec<String> = results
         .iter()
         .filter(|r| r.status != Status::Pass)
