@@ -276,10 +276,8 @@ def sparse_rle():
     data_file("sparse_rle", f"W {M}x{K} int8 raw, A {K}x{N} int8 75% zeros as an RLE stream",
               [bytes_("w_raw", w.ravel()), rle("a_rle", 8, 4, codes)])
     out = gemm(w, a)
-    zero_products = int(((w != 0).astype(int) @ (a != 0).astype(int) == 0).sum())  # unused
     skipped = int(M * N * K - ((w != 0).astype(np.int64) @ (a != 0).astype(np.int64)).sum())
     stream = rle_len(codes.ravel(), 8, 4)
-    del zero_products
     expect_file("sparse_rle", mem_npy("sparse_rle", "out", out) + f"""
 # Products with a zero operand are skipped by the zero eliminator: M*N*K minus the
 # products whose weight and activation are both non-zero.
