@@ -121,8 +121,8 @@ fn completion_words(s: &Session) -> Vec<String> {
     w
 }
 
-/// Run the interactive loop until `quit` or end of input. The history is kept in
-/// `history_file` when given.
+/// Run the interactive loop until `quit` or end of input (the caller prints the banner).
+/// The history is kept in `history_file` when given.
 pub fn interactive(s: &mut Session, history_file: Option<&std::path::Path>) -> Result<(), String> {
     let color = use_color();
     s.color = color;
@@ -138,7 +138,6 @@ pub fn interactive(s: &mut Session, history_file: Option<&std::path::Path>) -> R
     // Ctrl-C while a command runs interrupts it (the engine polls the flag).
     let flag = s.dbg.interrupt.clone();
     let _ = ctrlc_install(flag);
-    print!("{}", s.banner());
     let prompt = if color {
         "\x1b[1m(bitloom)\x1b[0m "
     } else {
