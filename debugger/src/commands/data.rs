@@ -229,6 +229,10 @@ impl Session {
             }
             return Err(msg);
         }
+        // A changed state may no longer trap: let the user retry the instruction.
+        if matches!(self.dbg.state, crate::engine::RunState::Trapped(_)) {
+            self.dbg.state = crate::engine::RunState::Stopped;
+        }
         // The run diverged here: later checkpoints no longer describe it.
         let m = self.dbg.m.clone();
         self.dbg.hist.diverge(&m);
