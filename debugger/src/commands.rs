@@ -243,7 +243,7 @@ pub struct Session {
     displays: Vec<(u32, String, String, expr::Expr)>,
     next_display: u32,
     values: u32,
-    list_next: Option<(String, u32)>,
+    list_next: Option<(String, u32, u32)>,
     listsize: u32,
     x_next: Option<(u32, char, u32)>,
     sources: HashMap<String, Option<Vec<String>>>,
@@ -340,7 +340,15 @@ impl Session {
                 | "reverse-finish"
         );
         if !trimmed.is_empty() {
-            self.last_cmd = repeatable.then(|| line.clone());
+            // Fix: an Enter after `x/4xw ADDR` or `list LOC` re-ran the same command on the
+            // same address/lines; gdb continues instead, so the repeated form drops the
+            // location (`x/4xw` continues after the last unit, `list` after the last line).
+            self.last_cmd = repeatable.then(|| match cmd.name {
+                "x" if !slash.is_empty() => format!("{word}/{slash}"),
+                "x" => word.to_string(),
+                "list" if args != "-" => word.to_string(),
+                _ => line.clone(),
+            });
         }
         let r = match cmd.name {
             "print" => self.cmd_print(args, slash),

@@ -446,6 +446,7 @@ impl Debugger {
                             if written(bt, s, &w.target) {
                                 let new = target_value(m, &w.target);
                                 let old = old_value(s, &w.target, &new);
+                                let new = tile_new_value(m, s, &w.target, bt);
                                 write_hit = Some((w.id, old, new));
                                 return Control::Stop;
                             }
@@ -667,6 +668,7 @@ impl Debugger {
                     if w.kind != WatchKind::Read && written(bt, &s, &w.target) {
                         let new = target_value(&m, &w.target);
                         let old = old_value(&s, &w.target, &new);
+                        let new = tile_new_value(&m, &s, &w.target, bt);
                         found = Some((
                             k,
                             Event::Watch {
@@ -730,16 +732,41 @@ fn old_value(s: &Step, t: &Target, new: &str) -> String {
                 format!("{b:?}")
             }
         }
-        Target::Tile(i) => {
-            c.tiles
-                .iter()
-                .find(|w| w.tile == i)
-                .map_or("(data changed)".to_string(), |w| match w.old {
-                    Some(t) => crate::views::tile_summary(i, &t),
-                    None => format!("t{i} undefined"),
-                })
-        }
+        Target::Tile(i) => match c.tiles.iter().find(|w| w.tile == i) {
+            Some(w) => match w.old {
+                Some(t) => crate::views::tile_summary(i, &t),
+                None => format!("t{i} undefined"),
+            },
+            // Same descriptor, other data (fix: this printed a bare "(data changed)").
+            None => format!("{new} (data before)"),
+        },
     }
+}
+
+/// For a tile watch whose data (not descriptor) step `s` changed: the new value's text
+/// with the scratchpad bytes written, e.g. `t1: ... (data overwritten: asp 0x40..0x80)`.
+fn tile_new_value(m: &Machine, s: &Step, t: &Target, before: Option<Tile>) -> String {
+    let new = target_value(m, t);
+    let Target::Tile(i) = *t else {
+        return new;
+    };
+    if s.commit.tiles.iter().any(|w| w.tile == i) {
+        return new;
+    }
+    let Some(bt) = before else {
+        return new;
+    };
+    let (sp, a, n) = tile_range(&bt);
+    let (mut lo, mut hi) = (u64::MAX, 0u64);
+    // The written range inside the tile (of the writes that changed something).
+    for w in s.commit.mem.iter().filter(|w| w.overlaps(sp, a, n) && w.old != w.new) {
+        lo = lo.min((w.addr as u64).max(a as u64));
+        hi = hi.max((w.addr as u64 + w.new.len() as u64).min(a as u64 + n as u64));
+    }
+    if lo >= hi {
+        return new;
+    }
+    format!("{new} (data overwritten: {} 0x{lo:x}..0x{hi:x})", bt.space)
 }
 
 /// Expression environment over a machine (registers, CSRs, symbols, DRAM).

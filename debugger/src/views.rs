@@ -104,20 +104,26 @@ pub fn registers(m: &Machine, prev: Option<&[u32; 32]>, which: &[u8]) -> String 
         };
         let changed = prev.is_some_and(|p| p[r as usize] != v);
         let name = format!("r{r}{alias}");
-        let _ = writeln!(
-            s,
+        // No trailing blanks when unchanged (the padding used to end every line).
+        let line = format!(
             "{name:<10} 0x{v:08x}  {:<12}{}",
             v as i32,
             if changed { " *" } else { "" }
         );
+        let _ = writeln!(s, "{}", line.trim_end());
     }
     if which.is_empty() {
-        let sym = symbolize(m, m.pc)
-            .map(|x| format!(" <{x}>"))
-            .unwrap_or_default();
-        let _ = writeln!(s, "{:<10} 0x{:08x}{sym}", "pc", m.pc);
+        s.push_str(&pc_line(m));
     }
     s
+}
+
+/// The `pc` line of `info registers`.
+pub fn pc_line(m: &Machine) -> String {
+    let sym = symbolize(m, m.pc)
+        .map(|x| format!(" <{x}>"))
+        .unwrap_or_default();
+    format!("{:<10} 0x{:08x}{sym}\n", "pc", m.pc)
 }
 
 /// `info tiles`: every defined tile register, with overlapping tiles flagged.
@@ -315,13 +321,13 @@ pub fn config(m: &Machine, prev: Option<&[u32]>) -> String {
             csr::SLICE if v == 0 => " (off)".into(),
             _ => String::new(),
         };
-        let _ = writeln!(
-            s,
+        let line = format!(
             "{}{:<8} {:<6}{meaning}",
             if changed { "* " } else { "  " },
             d.name,
             v
         );
+        let _ = writeln!(s, "{}", line.trim_end()); // no trailing blanks
     }
     s
 }

@@ -11,7 +11,11 @@ use crate::views;
 fn fmt_value(v: i64, f: char, m: &bitloom_emu::Machine) -> Result<String, String> {
     let u = v as u64 & 0xffff_ffff;
     Ok(match f {
-        ' ' | 'd' => format!("{v}"),
+        ' ' => format!("{v}"),
+        // Signed: a 32-bit quantity (registers, memory words read unsigned) is shown as
+        // the two's-complement int32 (fix: `p/d r15` printed 4294967123 for -173).
+        'd' if (0..=u32::MAX as i64).contains(&v) => format!("{}", v as u32 as i32),
+        'd' => format!("{v}"),
         'u' => format!("{u}"),
         'x' => format!("0x{u:x}"),
         'o' => format!("0{u:o}"),
@@ -195,9 +199,6 @@ impl Session {
                 return Err(format!("pc must be 4-aligned, not 0x{v32:x}"));
             }
             m.pc = v32;
-            if matches!(self.dbg.state, crate::engine::RunState::Trapped(_)) {
-                self.dbg.state = crate::engine::RunState::Stopped;
-            }
         } else if let Some(r) = reg_num(name) {
             if r == 0 {
                 return Err("r0 is hard-wired to zero".into());
@@ -228,6 +229,12 @@ impl Session {
                 let _ = write!(msg, " Did you mean `{s}`?");
             }
             return Err(msg);
+        }
+        // Any change may remove a trap's cause (`set var r5 = 0x2000` before a misaligned
+        // load), so the faulting instruction gets to execute again, as in gdb. (Fix: only
+        // `set var $pc` cleared the trapped state, so fixing a register could not resume.)
+        if matches!(self.dbg.state, crate::engine::RunState::Trapped(_)) {
+            self.dbg.state = crate::engine::RunState::Stopped;
         }
         // The run diverged here: later checkpoints no longer describe it.
         let m = self.dbg.m.clone();
@@ -270,7 +277,7 @@ impl Session {
         let shown = if fc == ' ' {
             String::new()
         } else {
-            format!("/{fc}")
+            format!("/{fc} ") // gdb: `2: /x r6 = 0x0` (was `/xr6`)
         };
         match expr::eval(e, &self.dbg) {
             Ok(v) => match fmt_value(v, fc, &self.dbg.m) {

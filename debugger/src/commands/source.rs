@@ -150,20 +150,56 @@ impl Session {
     }
 
     pub(super) fn cmd_list(&mut self, a: &str) -> Result<String, String> {
+        // gdb's rules: `list` centres on the pc (or LOCATION) the first time, then each
+        // further `list` continues with the next lines; `list -` shows the lines before
+        // the last listing; `list A,B` shows lines A..=B of the current file.
+        // (Fix: the next first line was stored as `last + 1 + half` and then centred again,
+        // so a second `list` skipped half a screen of lines.)
         let a = a.trim();
-        let (file, center) = if a.is_empty() {
-            match self.list_next.clone() {
-                Some((f, l)) => (f, l + self.listsize / 2),
-                None => self
-                    .line_of(self.dbg.m.pc)
-                    .ok_or("No line information for the pc.")?,
+        let size = self.listsize;
+        let cur_file = || -> Result<String, String> {
+            if let Some((f, _, _)) = &self.list_next {
+                return Ok(f.clone());
             }
+            self.line_of(self.dbg.m.pc)
+                .map(|(f, _)| f)
+                .ok_or_else(|| "No line information for the pc.".to_string())
+        };
+        let (file, first, last) = if a.is_empty() {
+            match self.list_next.clone() {
+                Some((f, _, next)) => (f, next, next + size - 1),
+                None => {
+                    let (f, c) = self
+                        .line_of(self.dbg.m.pc)
+                        .ok_or("No line information for the pc.")?;
+                    let first = c.saturating_sub(size / 2).max(1);
+                    (f, first, first + size - 1)
+                }
+            }
+        } else if a == "-" {
+            let (f, prev_first, _) = self
+                .list_next
+                .clone()
+                .ok_or("No previous listing: use `list` first.")?;
+            if prev_first <= 1 {
+                return Err(format!("Already at the start of {f}."));
+            }
+            let first = prev_first.saturating_sub(size).max(1);
+            (f, first, prev_first - 1)
+        } else if let Some((x, y)) = a.split_once(',') {
+            let f = cur_file()?;
+            let x = parse_u32(x)?;
+            let y = parse_u32(y)?;
+            if x == 0 || y < x {
+                return Err(format!("bad line range `{a}` (expected FIRST,LAST with 1 <= FIRST <= LAST)"));
+            }
+            (f, x, y)
         } else {
             let pc = self.resolve_location(a)?;
-            self.line_of(pc).ok_or("No line information there.")?
+            let (f, c) = self.line_of(pc).ok_or("No line information there.")?;
+            let first = c.saturating_sub(size / 2).max(1);
+            (f, first, first + size - 1)
         };
-        let half = self.listsize / 2;
-        let first = center.saturating_sub(half).max(1);
         let lines = self
             .source_lines(&file)
             .ok_or_else(|| format!("{file}: source file not found"))?
@@ -174,16 +210,13 @@ impl Session {
                 lines.len()
             ));
         }
-        let last = (first + self.listsize - 1).min(lines.len() as u32);
+        let last = last.min(lines.len() as u32);
         let mut s = String::new();
         for l in first..=last {
             let _ = writeln!(s, "{l}\t{}", lines[l as usize - 1]);
         }
-        self.list_next = Some((file, last + 1 + half - half.min(self.listsize / 2)));
-        // Next `list` continues after `last`.
-        if let Some(n) = self.list_next.as_mut() {
-            n.1 = last + 1 + half;
-        }
+        // Remember (file, first shown, next to show) for `list` and `list -`.
+        self.list_next = Some((file, first, last + 1));
         Ok(s)
     }
 
@@ -310,14 +343,29 @@ impl Session {
         match sub {
             "breakpoints" | "watchpoints" => Ok(self.info_breakpoints(sub == "watchpoints")),
             "registers" => {
-                let regs: Vec<u8> = rest
-                    .split_whitespace()
-                    .map(|r| {
-                        crate::engine::reg_num(r.trim_start_matches('$'))
-                            .ok_or_else(|| format!("Invalid register `{r}`"))
-                    })
-                    .collect::<Result<_, _>>()?;
-                Ok(views::registers(&self.dbg.m, Some(&self.prev_regs), &regs))
+                // `pc` is accepted too (fix: `info registers pc` said "Invalid register").
+                let mut with_pc = false;
+                let mut regs: Vec<u8> = Vec::new();
+                for r in rest.split_whitespace() {
+                    let name = r.trim_start_matches('$');
+                    if name == "pc" {
+                        with_pc = true;
+                        continue;
+                    }
+                    regs.push(
+                        crate::engine::reg_num(name)
+                            .ok_or_else(|| format!("Invalid register `{r}`"))?,
+                    );
+                }
+                let mut s = if regs.is_empty() && with_pc {
+                    String::new()
+                } else {
+                    views::registers(&self.dbg.m, Some(&self.prev_regs), &regs)
+                };
+                if with_pc {
+                    s.push_str(&views::pc_line(&self.dbg.m));
+                }
+                Ok(s)
             }
             "all-registers" | "csr" => {
                 let mut s = if sub == "all-registers" {
