@@ -186,13 +186,23 @@ pub fn tile(m: &Machine, i: u8, o: &TileOpts) -> Result<String, String> {
         Some(v) => v.iter().filter(|x| **x != 0).count(),
         None => codes.iter().filter(|c| **c != 0).count(),
     };
-    let _ = writeln!(
+    let _ = write!(
         s,
-        "density: {nz}/{n} non-zero values ({:.1}%), {} bytes in {}",
+        "density: {nz}/{n} non-zero values ({:.1}%)",
         100.0 * nz as f64 / n.max(1) as f64,
-        t.bytes(),
-        t.space
     );
+    // With a zero-point (or a LUT) zero codes are not zero values; the codes' count is
+    // what `nnz`, `dchk` and RLE see, so show it too when it differs (fix: an RLE tile
+    // with nnz=79 showed only "128/128 non-zero values", which looked contradictory).
+    let nzc = codes.iter().filter(|c| **c != 0).count();
+    if !t.is_acc() && values.is_some() && nzc != nz {
+        let _ = write!(
+            s,
+            ", {nzc}/{n} non-zero codes ({:.1}%)",
+            100.0 * nzc as f64 / n.max(1) as f64
+        );
+    }
+    let _ = writeln!(s, ", {} bytes in {}", t.bytes(), t.space);
     if !t.is_acc() {
         // What RLE would cost for these codes versus raw.
         let stream = rle::encode(&codes, t.prec, t.rlerun);
@@ -220,7 +230,11 @@ pub fn tile(m: &Machine, i: u8, o: &TileOpts) -> Result<String, String> {
     }
     // Sparsity map: one character per element ('#' non-zero, '.' zero), or per 2x2 block
     // for wide tiles.
-    let _ = writeln!(s, "sparsity map ('#' non-zero, '.' zero):");
+    let _ = writeln!(
+        s,
+        "sparsity map of the {} ('#' non-zero, '.' zero):",
+        if values.is_some() { "values" } else { "codes" }
+    );
     let nzv = |r: u32, c: u32| -> bool {
         let e = (r * t.cols + c) as usize;
         match &values {

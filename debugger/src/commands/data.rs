@@ -22,7 +22,14 @@ fn fmt_value(v: i64, f: char, m: &bitloom_emu::Machine) -> Result<String, String
         't' => format!("{u:b}"),
         'c' => {
             let c = (u & 0xff) as u8;
-            format!("{} '{}'", c as i8, (c as char).escape_default())
+            // C-style, as gdb prints chars: `0 '\000'`, `65 'A'` (was Rust's `'\u{0}'`).
+            let shown = match c {
+                b'\\' => "\\\\".to_string(),
+                b'\'' => "\\'".to_string(),
+                0x20..=0x7e => (c as char).to_string(),
+                _ => format!("\\{c:03o}"),
+            };
+            format!("{} '{shown}'", c as i8)
         }
         'a' => match views::symbolize(m, u as u32) {
             Some(s) => format!("0x{u:x} <{s}>"),
@@ -108,6 +115,10 @@ impl Session {
         if f == 'c' && !slash.contains(['h', 'w']) {
             unit = 1;
         }
+        // Addresses are words unless a unit is given (fix: `x/2a` after `x/4ub` read bytes).
+        if f == 'a' && !slash.contains(['b', 'h']) {
+            unit = 4;
+        }
         let addr = if a.trim().is_empty() {
             match self.x_next {
                 Some((next, _, _)) => next,
@@ -190,6 +201,9 @@ impl Session {
             .filter(|(l, r)| !l.ends_with(['=', '!', '<', '>']) && !r.starts_with('='))
             .ok_or("usage: set var LHS = EXPR (LHS: register, CSR, $pc or *ADDRESS)")?;
         let (lhs, rhs) = (lhs.trim(), rhs.trim());
+        if lhs.is_empty() {
+            return Err("usage: set var LHS = EXPR (LHS: register, CSR, $pc or *ADDRESS)".into());
+        }
         let (_, v) = self.eval(rhs)?;
         let v32 = v as u32;
         let name = lhs.trim_start_matches('$');

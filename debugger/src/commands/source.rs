@@ -145,8 +145,15 @@ impl Session {
             .iter()
             .filter(|r| file_idx.contains(&r.file) && r.line >= line)
             .min_by_key(|r| (r.line, r.addr));
-        best.map(|r| r.addr)
-            .ok_or_else(|| format!("Line {line} is past the last line with code."))
+        // Name the file: lines of an included file expanded elsewhere (macros) have no
+        // code of their own, which "past the last line" did not explain.
+        best.map(|r| r.addr).ok_or_else(|| {
+            let names: Vec<&str> = file_idx
+                .iter()
+                .filter_map(|&i| lines.files.get(i as usize).map(String::as_str))
+                .collect();
+            format!("No code at or after line {line} of {}.", names.join(", "))
+        })
     }
 
     pub(super) fn cmd_list(&mut self, a: &str) -> Result<String, String> {
@@ -265,8 +272,17 @@ impl Session {
                     .map(|b| flow(u32::from_le_bytes([b[0], b[1], b[2], b[3]])) == Flow::Call)
                     .unwrap_or(false)
         };
+        // The function holding the entry point is the outermost frame: nothing is above
+        // it (fix: `bt` in _start after a call returned showed a stale `ra` as a caller).
+        let func = |a: u32| m.image().symbolize(a).map(|(s, _)| s.value);
+        let outermost = |a: u32| func(a).is_some() && func(a) == func(m.image().entry);
         let ra = m.regs[1];
-        if is_ret_addr(ra) {
+        // `ra` still holding the return address of a call this function already made
+        // (same function, before the pc) is not this function's caller.
+        let stale_ra = func(ra.wrapping_sub(4)) == func(m.pc) && ra.wrapping_sub(4) < m.pc;
+        if outermost(m.pc) {
+            // no callers
+        } else if is_ret_addr(ra) && !stale_ra {
             frames.push((ra - 4, " (from ra)"));
         }
         // Return addresses saved on the stack, innermost first (a heuristic unwinder).
@@ -274,7 +290,11 @@ impl Session {
         let top = m.hw().mem.dram_bytes;
         let mut a = sp;
         let mut scanned = 0;
-        while a.saturating_add(4) <= top && scanned < 4096 && frames.len() < 64 {
+        while a.saturating_add(4) <= top
+            && scanned < 4096
+            && frames.len() < 64
+            && !frames.last().is_some_and(|f| outermost(f.0))
+        {
             if let Ok(b) = m.read_dram(a, 4) {
                 let w = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
                 if is_ret_addr(w) && frames.last().map(|f| f.0) != Some(w - 4) {
@@ -434,9 +454,10 @@ impl Session {
             }
             "frame" => {
                 let pc = self.dbg.m.pc;
+                // (fix: printed "pc = 0x… in 0x… in f+8", the address twice)
                 Ok(format!(
                     "pc = 0x{pc:08x} in {}; sp = 0x{:08x}; ra = 0x{:08x}; instret {}, cycle {}\n",
-                    self.describe_pc_short(pc),
+                    views::symbolize(&self.dbg.m, pc).unwrap_or_else(|| "??".into()),
                     self.dbg.m.regs[2],
                     self.dbg.m.regs[1],
                     self.dbg.m.instret,
@@ -458,7 +479,8 @@ impl Session {
                     if b.temp { "del" } else { "keep" },
                     if b.enabled { "y" } else { "n" },
                     b.pc,
-                    self.describe_pc_short(b.pc)
+                    // `sum_to+4`, not `0x… in sum_to+4` (the address is in its own column)
+                    views::symbolize(&self.dbg.m, b.pc).unwrap_or_else(|| "??".into())
                 );
                 if let Some((f, l)) = self.line_of(b.pc) {
                     let _ = write!(r, " at {f}:{l}");
