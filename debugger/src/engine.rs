@@ -793,7 +793,12 @@ fn tile_new_value(m: &Machine, s: &Step, t: &Target, before: Option<Tile>) -> St
     let (sp, a, n) = tile_range(&bt);
     let (mut lo, mut hi) = (u64::MAX, 0u64);
     // The written range inside the tile (of the writes that changed something).
-    for w in s.commit.mem.iter().filter(|w| w.overlaps(sp, a, n) && w.old != w.new) {
+    for w in s
+        .commit
+        .mem
+        .iter()
+        .filter(|w| w.overlaps(sp, a, n) && w.old != w.new)
+    {
         lo = lo.min((w.addr as u64).max(a as u64));
         hi = hi.max((w.addr as u64 + w.new.len() as u64).min(a as u64 + n as u64));
     }

@@ -57,10 +57,21 @@ fn reverse_stepi_then_stepi_is_identity() {
             }
             .min(k);
             let out = s.execute(&format!("reverse-stepi {n}"));
-            assert_eq!(s.dbg.m.instret, k - n, "{program}: reverse-stepi {n} from {k}: {out}");
+            assert_eq!(
+                s.dbg.m.instret,
+                k - n,
+                "{program}: reverse-stepi {n} from {k}: {out}"
+            );
             let out = s.execute(&format!("stepi {n}"));
-            assert_eq!(s.dbg.m.instret, k, "{program}: stepi {n} back to {k}: {out}");
-            if let Some(d) = s.dbg.m.state_difference(&before, CompareOptions { counters: true }) {
+            assert_eq!(
+                s.dbg.m.instret, k,
+                "{program}: stepi {n} back to {k}: {out}"
+            );
+            if let Some(d) = s
+                .dbg
+                .m
+                .state_difference(&before, CompareOptions { counters: true })
+            {
                 panic!("{program}: reverse-stepi {n} then stepi {n} from #{k} differs: {d}");
             }
         }
@@ -95,7 +106,10 @@ fn reverse_continue_stops_where_the_watched_value_last_changed() {
             // instruction) of the last change of each candidate before k.
             let fresh = common::debugger(&program, true);
             let mut m = fresh.m.clone();
-            let sp_word = Target::Mem { addr: m.regs[2] - 4, len: 4 };
+            let sp_word = Target::Mem {
+                addr: m.regs[2] - 4,
+                len: 4,
+            };
             let target = match round % 3 {
                 0 => Target::Reg(1 + rng.below(31) as u8),
                 1 => Target::Csr(csrs[rng.below(csrs.len() as u64) as usize]),
@@ -140,5 +154,8 @@ fn reverse_continue_stops_where_the_watched_value_last_changed() {
             }
         }
     }
-    assert!(checked_changes >= 20, "too few changes exercised: {checked_changes}");
+    assert!(
+        checked_changes >= 20,
+        "too few changes exercised: {checked_changes}"
+    );
 }

@@ -198,7 +198,9 @@ impl Session {
             let x = parse_u32(x)?;
             let y = parse_u32(y)?;
             if x == 0 || y < x {
-                return Err(format!("bad line range `{a}` (expected FIRST,LAST with 1 <= FIRST <= LAST)"));
+                return Err(format!(
+                    "bad line range `{a}` (expected FIRST,LAST with 1 <= FIRST <= LAST)"
+                ));
             }
             (f, x, y)
         } else {
