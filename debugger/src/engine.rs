@@ -364,7 +364,7 @@ impl Debugger {
                 "The program has exited (code {c}). Use `run` to start it again, or reverse-step."
             )),
             RunState::Trapped(_) => Err(
-                "The program is stopped at a trapping instruction; it cannot continue. Use `run` to restart, reverse-step to go back, or `set var $pc = ...`."
+                "The program is stopped at a trapping instruction; it cannot continue. Use `run` to restart, reverse-step to go back, or fix the cause with `set var` (the instruction is then tried again)."
                     .into(),
             ),
         }
