@@ -124,6 +124,11 @@ pub static COMMANDS: &[Command] = &[
         |s, _| Ok(views::stats(&s.dbg.m))),
     cmd!("timeline", [], "timeline [N]", "The last N unit events (default 20).", |s, a| {
         let n = if a.trim().is_empty() { 20 } else { parse_u32(a.trim())? as usize };
+        // Without the timing model there is nothing to record (fix: it claimed recording
+        // was on).
+        if s.dbg.m.timing.is_none() {
+            return Ok(views::timeline(&s.dbg.m, n));
+        }
         if !s.timeline_on {
             s.enable_timeline();
             return Ok("Timeline recording is now on; events appear as the program runs.\n".into());
@@ -188,9 +193,10 @@ fn help(a: &str) -> Result<String, String> {
             } else {
                 format!(" ({})", c.aliases.join(", "))
             };
+            // At least one blank after the name (fix: `continue (c, cont, fg)Continue`).
             let _ = writeln!(
                 s,
-                "  {:<18}{}",
+                "  {:<18} {}",
                 format!("{}{al}", c.name),
                 first_sentence(c.help)
             );
