@@ -138,6 +138,8 @@ pub fn interactive(s: &mut Session, history_file: Option<&std::path::Path>) -> R
     // Ctrl-C while a command runs interrupts it (the engine polls the flag).
     let flag = s.dbg.interrupt.clone();
     let _ = ctrlc_install(flag);
+    // The banner is the caller's to print (fix: `bitloom debug` printed it before its
+    // scripts and this printed it a second time at the prompt).
     let prompt = if color {
         "\x1b[1m(bitloom)\x1b[0m "
     } else {

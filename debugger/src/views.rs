@@ -104,20 +104,26 @@ pub fn registers(m: &Machine, prev: Option<&[u32; 32]>, which: &[u8]) -> String 
         };
         let changed = prev.is_some_and(|p| p[r as usize] != v);
         let name = format!("r{r}{alias}");
-        let _ = writeln!(
-            s,
+        // No trailing blanks when unchanged (the padding used to end every line).
+        let line = format!(
             "{name:<10} 0x{v:08x}  {:<12}{}",
             v as i32,
             if changed { " *" } else { "" }
         );
+        let _ = writeln!(s, "{}", line.trim_end());
     }
     if which.is_empty() {
-        let sym = symbolize(m, m.pc)
-            .map(|x| format!(" <{x}>"))
-            .unwrap_or_default();
-        let _ = writeln!(s, "{:<10} 0x{:08x}{sym}", "pc", m.pc);
+        s.push_str(&pc_line(m));
     }
     s
+}
+
+/// The `pc` line of `info registers`.
+pub fn pc_line(m: &Machine) -> String {
+    let sym = symbolize(m, m.pc)
+        .map(|x| format!(" <{x}>"))
+        .unwrap_or_default();
+    format!("{:<10} 0x{:08x}{sym}\n", "pc", m.pc)
 }
 
 /// `info tiles`: every defined tile register, with overlapping tiles flagged.
@@ -180,13 +186,23 @@ pub fn tile(m: &Machine, i: u8, o: &TileOpts) -> Result<String, String> {
         Some(v) => v.iter().filter(|x| **x != 0).count(),
         None => codes.iter().filter(|c| **c != 0).count(),
     };
-    let _ = writeln!(
+    let _ = write!(
         s,
-        "density: {nz}/{n} non-zero values ({:.1}%), {} bytes in {}",
+        "density: {nz}/{n} non-zero values ({:.1}%)",
         100.0 * nz as f64 / n.max(1) as f64,
-        t.bytes(),
-        t.space
     );
+    // With a zero-point (or a LUT) zero codes are not zero values; the codes' count is
+    // what `nnz`, `dchk` and RLE see, so show it too when it differs (fix: an RLE tile
+    // with nnz=79 showed only "128/128 non-zero values", which looked contradictory).
+    let nzc = codes.iter().filter(|c| **c != 0).count();
+    if !t.is_acc() && values.is_some() && nzc != nz {
+        let _ = write!(
+            s,
+            ", {nzc}/{n} non-zero codes ({:.1}%)",
+            100.0 * nzc as f64 / n.max(1) as f64
+        );
+    }
+    let _ = writeln!(s, ", {} bytes in {}", t.bytes(), t.space);
     if !t.is_acc() {
         // What RLE would cost for these codes versus raw.
         let stream = rle::encode(&codes, t.prec, t.rlerun);
@@ -214,7 +230,11 @@ pub fn tile(m: &Machine, i: u8, o: &TileOpts) -> Result<String, String> {
     }
     // Sparsity map: one character per element ('#' non-zero, '.' zero), or per 2x2 block
     // for wide tiles.
-    let _ = writeln!(s, "sparsity map ('#' non-zero, '.' zero):");
+    let _ = writeln!(
+        s,
+        "sparsity map of the {} ('#' non-zero, '.' zero):",
+        if values.is_some() { "values" } else { "codes" }
+    );
     let nzv = |r: u32, c: u32| -> bool {
         let e = (r * t.cols + c) as usize;
         match &values {
@@ -315,13 +335,13 @@ pub fn config(m: &Machine, prev: Option<&[u32]>) -> String {
             csr::SLICE if v == 0 => " (off)".into(),
             _ => String::new(),
         };
-        let _ = writeln!(
-            s,
+        let line = format!(
             "{}{:<8} {:<6}{meaning}",
             if changed { "* " } else { "  " },
             d.name,
             v
         );
+        let _ = writeln!(s, "{}", line.trim_end()); // no trailing blanks
     }
     s
 }

@@ -185,6 +185,13 @@ impl Session {
             return Err("`finish` takes no arguments".into());
         }
         self.dbg.can_run()?;
+        // gdb refuses `finish` in the outermost frame; it used to run to the end of the
+        // program here. Outermost: the pc's function is the one holding the entry point.
+        let img = self.dbg.m.image();
+        let func = |a: u32| img.symbolize(a).map(|(s, _)| s.value);
+        if func(self.dbg.m.pc).is_some() && func(self.dbg.m.pc) == func(img.entry) {
+            return Err("\"finish\" not meaningful in the outermost frame.".into());
+        }
         let mut s = format!("Run till exit from {}\n", self.describe_pc(self.dbg.m.pc));
         let mut depth = 0i64;
         let ev = self
@@ -415,6 +422,9 @@ impl Session {
 
     /// Remember this stop's registers and configuration for "changed since" marks.
     fn finish_stop(&mut self) {
+        // A new stop: the next `list` centres on the new pc again, as in gdb (the old
+        // listing position continued otherwise).
+        self.list_next = None;
         self.prev_regs = self.stop_regs;
         self.stop_regs = self.dbg.m.regs;
         self.prev_config =
