@@ -435,6 +435,14 @@ impl Debugger {
         self.interrupt
             .store(false, std::sync::atomic::Ordering::Relaxed);
         let start = self.m.instret;
+        // Resuming at an `ebreak` (a program-inserted breakpoint we stopped at) steps over
+        // it, as gdb does with a SIGTRAP; reverse execution replays it the same way.
+        if self.m.skip_breakpoint() {
+            self.hist.record(&self.m, false);
+            if max == Some(1) {
+                return Event::Done;
+            }
+        }
         let mut first = true;
         let bps = if use_bps {
             self.enabled_bps()
@@ -513,7 +521,12 @@ impl Debugger {
                     return Event::Exited(c);
                 }
                 StopReason::Trapped(t) => {
-                    self.state = RunState::Trapped(t.clone());
+                    // An `ebreak` is a stop, not a failure: the run can resume past it.
+                    self.state = if t.kind == bitloom_emu::TrapKind::Breakpoint {
+                        RunState::Stopped
+                    } else {
+                        RunState::Trapped(t.clone())
+                    };
                     return Event::Trapped(t);
                 }
                 StopReason::Breakpoint(_) => {
@@ -559,23 +572,32 @@ impl Debugger {
 
     /// Go to position `k` exactly (restore a checkpoint and re-execute).
     pub fn goto(&mut self, k: u64) -> Result<(), String> {
-        let Some((base, snap)) = self.hist.base(k) else {
+        let Some((_, snap)) = self.hist.base(k) else {
             return Err(format!(
                 "{NO_HISTORY}: the oldest recorded instruction is #{}",
                 self.hist.oldest()
             ));
         };
         let mut m = snap.clone();
-        if k > base {
+        while m.instret < k {
+            let todo = k - m.instret;
             let stop = session::run(
                 &mut m,
                 &mut Stops {
-                    max_steps: Some(k - base),
+                    max_steps: Some(todo),
                     ..Stops::default()
                 },
             );
             match stop.reason {
                 StopReason::StepLimit(_) => {}
+                // Replay an `ebreak` the way the user resumed past it.
+                StopReason::Trapped(t) if t.kind == bitloom_emu::TrapKind::Breakpoint => {
+                    if m.instret < k {
+                        m.skip_breakpoint();
+                    } else {
+                        break;
+                    }
+                }
                 StopReason::Exited(c) => {
                     self.m = m;
                     self.state = RunState::Exited(c);
@@ -599,9 +621,9 @@ impl Debugger {
         while m.instret < to {
             let k = m.instret;
             let pc = m.pc;
-            let word = match m.step() {
-                Ok(s) => s.word,
-                Err(_) => break,
+            let word = match step_over_ebreak(&mut m) {
+                Some(w) => w,
+                None => break,
             };
             if k >= from {
                 v.push(Pos {
@@ -690,6 +712,10 @@ impl Debugger {
                     .collect();
                 let s = match m.step() {
                     Ok(s) => s,
+                    Err(t) if t.kind == bitloom_emu::TrapKind::Breakpoint => {
+                        m.skip_breakpoint();
+                        continue;
+                    }
                     Err(_) => break,
                 };
                 for (w, bt) in watches.iter().zip(bt) {
@@ -718,6 +744,19 @@ impl Debugger {
         let oldest = self.hist.oldest();
         self.goto(oldest)?;
         Ok(Event::HistoryStart)
+    }
+}
+
+/// Execute one instruction for replay, stepping over an `ebreak` as a resumed run did;
+/// the executed word, or None at a real trap.
+fn step_over_ebreak(m: &mut Machine) -> Option<u32> {
+    match m.step() {
+        Ok(s) => Some(s.word),
+        Err(t) if t.kind == bitloom_emu::TrapKind::Breakpoint => {
+            let w = t.word;
+            m.skip_breakpoint().then_some(w)
+        }
+        Err(_) => None,
     }
 }
 

@@ -172,19 +172,9 @@ pub fn interactive(s: &mut Session, history_file: Option<&std::path::Path>) -> R
     Ok(())
 }
 
-/// SIGINT sets the interrupt flag while a command runs (rustyline handles it at the
-/// prompt). Without a signal crate this uses a thread-safe static.
-fn ctrlc_install(flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Result<(), ()> {
-    let _ = FLAG.set(flag);
-    Ok(())
-}
-
-static FLAG: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> =
-    std::sync::OnceLock::new();
-
-/// Raise the interrupt flag (for a signal handler installed by the binary).
-pub fn interrupt() {
-    if let Some(f) = FLAG.get() {
-        f.store(true, Ordering::Relaxed);
-    }
+/// SIGINT (Ctrl-C while a command runs; at the prompt rustyline reads it as a key) raises
+/// the engine's interrupt flag, which the session layer polls between chunks.
+fn ctrlc_install(flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Result<(), String> {
+    ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed))
+        .map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))
 }

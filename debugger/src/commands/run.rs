@@ -355,6 +355,14 @@ impl Session {
                 self.finish_stop();
                 return s;
             }
+            Event::Trapped(t) if t.kind == bitloom_emu::TrapKind::Breakpoint => {
+                let _ = writeln!(
+                    s,
+                    "\nProgram stopped at `ebreak` (0x{:08x}); `continue` or `stepi` resumes after it.",
+                    t.pc
+                );
+                func_header = true;
+            }
             Event::Trapped(t) => {
                 if let RunState::Trapped(_) = self.dbg.state {
                     let _ = writeln!(
