@@ -218,6 +218,18 @@ pub fn tile(m: &Machine, i: u8, o: &TileOpts) -> Result<String, String> {
             stream.len(),
             u32::from_le_bytes([stream[0], stream[1], stream[2], stream[3]])
         );
+        let entries = rle_entries(&stream, t.prec, t.rlerun, 12);
+        let shown: Vec<String> = entries
+            .iter()
+            .map(|(run, code)| format!("{run}x0 {code}"))
+            .collect();
+        let total = u32::from_le_bytes([stream[0], stream[1], stream[2], stream[3]]) as usize;
+        let _ = writeln!(
+            s,
+            "RLE entries (zero-run, then code): {}{}",
+            shown.join(", "),
+            if total > entries.len() { ", ..." } else { "" }
+        );
     }
     let (r0, r1) = o.rows.unwrap_or((0, t.rows.min(FULL)));
     let (c0, c1) = o.cols.unwrap_or((0, t.cols.min(FULL)));
@@ -288,6 +300,26 @@ pub fn tile(m: &Machine, i: u8, o: &TileOpts) -> Result<String, String> {
         );
     }
     Ok(s)
+}
+
+/// The first `max` (zero-run, code) entries of an RLE stream (docs/ISA.md "RLE streams":
+/// a 32-bit count, then entries of an `r`-bit run and a `b`-bit code, LSB-first).
+fn rle_entries(stream: &[u8], b: u32, r: u32, max: usize) -> Vec<(u32, u32)> {
+    let bit = |i: u64| -> u32 {
+        stream
+            .get(4 + (i / 8) as usize)
+            .map_or(0, |byte| ((byte >> (i % 8)) & 1) as u32)
+    };
+    let field = |at: u64, w: u32| -> u32 { (0..w).map(|j| bit(at + j as u64) << j).sum() };
+    let n = stream
+        .get(..4)
+        .map_or(0, |h| u32::from_le_bytes([h[0], h[1], h[2], h[3]])) as usize;
+    (0..n.min(max))
+        .map(|e| {
+            let at = e as u64 * (r + b) as u64;
+            (field(at, r), field(at + r as u64, b))
+        })
+        .collect()
 }
 
 /// `lut [n]`.
