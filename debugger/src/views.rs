@@ -455,6 +455,37 @@ pub fn mac(m: &Machine, last_mac_pc: Option<u32>) -> String {
         "ineffectual bit-cycles skipped {}",
         c.skip_ineffectual_bits
     );
+    // Passes by their cost: a group of lanes takes as long as its slowest lane, so a wide
+    // spread here is the load imbalance BitCluster removes.
+    let group = t.hw().mac.group.max(1) as u64;
+    let last = c.pass_hist.len() - 1;
+    let rows: Vec<(usize, u64)> = c
+        .pass_hist
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(cy, n)| (cy, *n))
+        .collect();
+    if !rows.is_empty() {
+        let _ = writeln!(
+            s,
+            "passes by cost (cycles of the slowest of {group} lanes in the group):"
+        );
+        let widest = rows.iter().map(|r| r.1).max().unwrap_or(1);
+        for (cy, n) in rows {
+            let bar = "#".repeat(((40 * n).div_ceil(widest)) as usize);
+            let label = if cy == last {
+                format!("{cy}+")
+            } else {
+                cy.to_string()
+            };
+            let _ = writeln!(
+                s,
+                "  {label:>3} cycles  {n:>8} passes ({:>5.1}%)  {bar}",
+                pct(n, c.passes)
+            );
+        }
+    }
     s
 }
 
