@@ -49,9 +49,17 @@ fn dram_read(m: &Machine, i: &Instr) -> Option<(u32, u64)> {
         (Opcode::Lw, [_, Operand::Mem { disp, base }]) => {
             Some((reg(*base).wrapping_add(*disp as u32), 4))
         }
-        (Opcode::LdRaw, [Operand::Tile(t), Operand::Gpr(r)]) => {
-            tile(*t).map(|td| (reg(*r), td.bytes()))
-        }
+        (Opcode::LdRaw, [Operand::Tile(t), Operand::Gpr(r)]) => tile(*t).map(|td| {
+            // A strided load (`dstride`) reads rows `dstride` apart.
+            let stride = m.csr(csr::DSTRIDE).unwrap_or(0) as u64;
+            let row = (td.cols as u64 * td.prec as u64).div_ceil(8);
+            let span = if stride == 0 {
+                td.bytes()
+            } else {
+                (td.rows as u64 - 1) * stride + row
+            };
+            (reg(*r), span)
+        }),
         (Opcode::LdRle, [Operand::Tile(t), Operand::Gpr(r)]) => tile(*t).map(|td| {
             let bits = td.elements() * (td.prec as u64 + td.rlerun as u64);
             (reg(*r), 4 + bits.div_ceil(8))

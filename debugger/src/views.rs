@@ -30,6 +30,7 @@ pub const CONFIG_CSRS: &[u8] = &[
     csr::VLEN,
     csr::RLERUN,
     csr::RMODE,
+    csr::DSTRIDE,
     csr::DENSITY,
     csr::DENSE,
     csr::NNZ,

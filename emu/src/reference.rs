@@ -404,3 +404,26 @@ pub fn pack(codes: &[u32], prec: u32) -> Vec<u8> {
     }
     out
 }
+
+/// Strided gather, bit by bit: row `r` (`row_bits` bits) starts at bit 0 of byte
+/// `base + r·stride`; the result packs the rows back to back, LSB-first (docs/ISA.md §5
+/// "Strided DMA").
+pub fn gather_rows(
+    read: &dyn Fn(u32) -> u8,
+    base: u32,
+    stride: u32,
+    rows: u32,
+    row_bits: u64,
+) -> Vec<u8> {
+    let total = rows as u64 * row_bits;
+    let mut out = vec![0u8; total.div_ceil(8) as usize];
+    for r in 0..rows as u64 {
+        for b in 0..row_bits {
+            let src = base as u64 + r * stride as u64 + b / 8;
+            let bit = (read(src as u32) >> (b % 8)) & 1;
+            let dst = r * row_bits + b;
+            out[(dst / 8) as usize] |= bit << (dst % 8);
+        }
+    }
+    out
+}

@@ -480,10 +480,14 @@ impl Timing {
 
     fn dma(&mut self, pc: u32, op: Opcode, class: Class, deps: Deps, d: &DmaWork) {
         let mem = &self.hw.mem;
-        let mut xfer = d
-            .dram_bytes
-            .div_ceil(mem.dram_bytes_per_cycle as u64)
-            .max(d.spad_bytes.div_ceil(mem.spad_bytes_per_cycle as u64));
+        // A strided transfer moves each row as its own burst: partial bus beats at the end
+        // of every row are paid for.
+        let dram_cycles = if d.bursts > 1 {
+            d.bursts * d.burst_bytes.div_ceil(mem.dram_bytes_per_cycle as u64)
+        } else {
+            d.dram_bytes.div_ceil(mem.dram_bytes_per_cycle as u64)
+        };
+        let mut xfer = dram_cycles.max(d.spad_bytes.div_ceil(mem.spad_bytes_per_cycle as u64));
         if d.rle {
             let rate = if d.load {
                 self.hw.rle.decode_elems_per_cycle

@@ -24,6 +24,10 @@ pub struct DmaWork {
     pub elements: u64,
     /// The transfer went through the RLE encoder/decoder.
     pub rle: bool,
+    /// DRAM bursts: 1 for a contiguous transfer, one per row for a strided one.
+    pub bursts: u64,
+    /// Bytes of each burst when `bursts > 1` (a row); ignored otherwise.
+    pub burst_bytes: u64,
 }
 
 /// Operands of one MAC-array instruction, as codes, for the data-dependent timing model.

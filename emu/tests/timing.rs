@@ -500,6 +500,8 @@ fn ld(td: u8, bytes: u64, elements: u64, rle: bool, dram: u64) -> (Opcode, [u8; 
             spad_bytes: bytes,
             elements,
             rle,
+            bursts: 1,
+            burst_bytes: 0,
         },
     )
 }
@@ -529,6 +531,8 @@ fn dma_raw_vs_rle() {
         spad_bytes: 1024,
         elements: 1024,
         rle: true,
+        bursts: 1,
+        burst_bytes: 0,
     };
     t3.account_ops(0x1000, Opcode::StRle, &[5, 2, 1, 0, 0], &Work::Dma(d));
     assert_eq!(t3.counters().unit_busy[Unit::Dma as usize], 100 + 1024 / 16);

@@ -58,6 +58,7 @@ csr_table! {
     VLEN = 0x10, "vlen", ReadWrite, reset 64, range 1..=4096, "Vector length of per-vector scaling (`vscale`).";
     RLERUN = 0x11, "rlerun", ReadWrite, reset 4, range 1..=8, "Run-field width r of RLE streams, stamped into tiles by `tdef`.";
     RMODE = 0x12, "rmode", ReadWrite, reset 0, range 0..=2, "Rounding of `rqnt`: 0 half up (toward +inf), 1 floor (truncate), 2 half to even.";
+    DSTRIDE = 0x13, "dstride", ReadWrite, reset 0, range 0..=0x0100_0000, "DRAM row stride in bytes of `ld.raw`/`st.raw` (2-D DMA): row r of the tile is at rs1 + r * dstride; 0 = rows packed back to back.";
     CYCLE = 0x80, "cycle", ReadOnly, reset 0, range 0..=0xffff_ffff, "Cycle counter, low 32 bits (modelled cycles; equals instret without the timing model).";
     CYCLEH = 0x81, "cycleh", ReadOnly, reset 0, range 0..=0xffff_ffff, "Cycle counter, high 32 bits.";
     INSTRET = 0x82, "instret", ReadOnly, reset 0, range 0..=0xffff_ffff, "Retired instructions, low 32 bits.";

@@ -20,11 +20,18 @@ impl Machine {
         let mut t = self.get_tile(i)?;
         let addr = self.reg(op.f[1]);
         let len = t.bytes();
-        if !self.dram.in_range(addr, len) {
-            return Err(self.oob("DMA read", addr, len));
-        }
-        let bytes = self.dram.read_vec(addr, len as usize);
-        self.write_mem(t.space.into(), t.base, &bytes, c);
+        let stride = self.csrs[bitloom_isa::csr::DSTRIDE as usize];
+        let (dram_bytes, bursts, burst_bytes) = if stride == 0 {
+            if !self.dram.in_range(addr, len) {
+                return Err(self.oob("DMA read", addr, len));
+            }
+            let bytes = self.dram.read_vec(addr, len as usize);
+            self.write_mem(t.space.into(), t.base, &bytes, c);
+            (len, 1, len)
+        } else {
+            let g = self.ld_strided(i, &t, addr, stride, c)?;
+            (g.bytes * t.rows as u64, t.rows as u64, g.bytes)
+        };
         let nnz = self.count_nnz(&t, "ld.raw")?;
         t.storage = Storage::Raw;
         t.nnz = Some(nnz);
@@ -35,10 +42,12 @@ impl Machine {
             &Work::Dma(DmaWork {
                 load: true,
                 space: t.space,
-                dram_bytes: len,
+                dram_bytes,
                 spad_bytes: len,
                 elements: t.elements(),
                 rle: false,
+                bursts,
+                burst_bytes,
             }),
         );
         Ok(())
@@ -138,6 +147,8 @@ impl Machine {
                 spad_bytes: t.bytes(),
                 elements: t.elements(),
                 rle: true,
+                bursts: 1,
+                burst_bytes: 0,
             }),
         );
         Ok(())
@@ -149,21 +160,30 @@ impl Machine {
         let t = self.get_tile(i)?;
         let addr = self.reg(op.f[1]);
         let len = t.bytes();
-        if !self.dram.in_range(addr, len) {
-            return Err(self.oob("DMA write", addr, len));
-        }
-        let bytes = self.tile_raw(&t);
-        self.write_mem(MemSpace::Dram, addr, &bytes, c);
+        let stride = self.csrs[bitloom_isa::csr::DSTRIDE as usize];
+        let (dram_bytes, bursts, burst_bytes) = if stride == 0 {
+            if !self.dram.in_range(addr, len) {
+                return Err(self.oob("DMA write", addr, len));
+            }
+            let bytes = self.tile_raw(&t);
+            self.write_mem(MemSpace::Dram, addr, &bytes, c);
+            (len, 1, len)
+        } else {
+            let g = self.st_strided(i, &t, addr, stride, c)?;
+            (g.bytes * t.rows as u64, t.rows as u64, g.bytes)
+        };
         self.account(
             pc,
             op,
             &Work::Dma(DmaWork {
                 load: false,
                 space: t.space,
-                dram_bytes: len,
+                dram_bytes,
                 spad_bytes: len,
                 elements: t.elements(),
                 rle: false,
+                bursts,
+                burst_bytes,
             }),
         );
         Ok(())
@@ -206,6 +226,8 @@ impl Machine {
                 spad_bytes: t.bytes(),
                 elements: t.elements(),
                 rle: true,
+                bursts: 1,
+                burst_bytes: 0,
             }),
         );
         Ok(())

@@ -19,6 +19,7 @@
 mod dma;
 mod mac;
 mod post;
+mod strided;
 mod tile;
 mod views;
 
