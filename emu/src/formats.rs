@@ -191,3 +191,70 @@ impl LogTable {
         }
     }
 }
+
+/// What a [`ValueTable`] depends on: format, precision, zero-point, cluster `ck`, and for
+/// the LUT format the table's contents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ValKey {
+    fmt: NumFmt,
+    prec: u32,
+    zp: u32,
+    ck: u32,
+    lut: Option<crate::machine::Lut>,
+}
+
+/// Decode tables memoised by everything they depend on, so a MAC on small tiles does not
+/// rebuild 256-entry tables per operand. A key holds the LUT contents themselves (not a
+/// LUT number), so reprogramming a LUT can never return a stale table. Holds a few recent
+/// entries; not architectural state.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TableCache {
+    vals: Vec<(ValKey, std::sync::Arc<ValueTable>)>,
+    logs: Vec<((u32, u32), std::sync::Arc<LogTable>)>,
+    next: usize,
+}
+
+/// Entries kept per kind.
+const CACHE_ENTRIES: usize = 8;
+
+impl TableCache {
+    /// The value table of `tile` (see [`ValueTable::new`]).
+    pub(crate) fn value_table(
+        &mut self,
+        tile: &Tile,
+        lut: &crate::machine::Lut,
+        ck: u32,
+    ) -> std::sync::Arc<ValueTable> {
+        let key = ValKey {
+            fmt: tile.fmt,
+            prec: tile.prec,
+            zp: tile.zp,
+            ck,
+            lut: (tile.fmt == NumFmt::Lut).then_some(*lut),
+        };
+        if let Some((_, t)) = self.vals.iter().find(|(k, _)| *k == key) {
+            return t.clone();
+        }
+        let t = std::sync::Arc::new(ValueTable::new(tile, lut, ck));
+        if self.vals.len() < CACHE_ENTRIES {
+            self.vals.push((key, t.clone()));
+        } else {
+            self.next = (self.next + 1) % CACHE_ENTRIES;
+            self.vals[self.next] = (key, t.clone());
+        }
+        t
+    }
+
+    /// The log table of a precision and base (see [`LogTable::new`]).
+    pub(crate) fn log_table(&mut self, prec: u32, logbase: u32) -> std::sync::Arc<LogTable> {
+        if let Some((_, t)) = self.logs.iter().find(|(k, _)| *k == (prec, logbase)) {
+            return t.clone();
+        }
+        let t = std::sync::Arc::new(LogTable::new(prec, logbase));
+        if self.logs.len() >= CACHE_ENTRIES {
+            self.logs.remove(0);
+        }
+        self.logs.push(((prec, logbase), t.clone()));
+        t
+    }
+}

@@ -242,6 +242,8 @@ pub struct Machine {
     /// Exit code once `halt` has retired.
     pub exit: Option<u32>,
     hw: Arc<HwConfig>,
+    /// Memoised decode tables (host speed only; not architectural state).
+    pub(crate) tables: crate::formats::TableCache,
     image: Arc<Image>,
     text_base: u32,
     /// Predecoded text, shared between snapshots until a store into text re-decodes.
@@ -275,6 +277,7 @@ impl Machine {
             checked: false,
             exit: None,
             hw: Arc::new(hw.clone()),
+            tables: Default::default(),
             image: Arc::new(image.clone()),
             text_base,
             ops: vec![None; (text_bytes / 4) as usize].into(),

@@ -5,7 +5,7 @@ use bitloom_isa::csr;
 use bitloom_isa::numfmt::NumFmt;
 use bitloom_isa::Space;
 
-use crate::formats::{BadCode, LogTable, ValueTable};
+use crate::formats::{BadCode, LogTable};
 use crate::machine::{Machine, Op, Tile};
 use crate::reference::{self as refimpl, RefCfg};
 use crate::trap::TrapKind;
@@ -18,7 +18,7 @@ enum Weights {
     /// Linear values.
     Lin(Vec<i16>),
     /// Log codes with their shift recipe.
-    Log(Box<LogTable>),
+    Log(std::sync::Arc<LogTable>),
 }
 
 /// Bit-slice data of the activation tile.
@@ -370,13 +370,17 @@ impl Machine {
         let acodes = self.codes_of(&ta);
 
         // Decode operands.
-        let at = ValueTable::new(&ta, &self.luts[(ta.lut & 3) as usize], ck);
+        let at = self
+            .tables
+            .value_table(&ta, &self.luts[(ta.lut & 3) as usize], ck);
         let (weights, wzero) = if tw.fmt == NumFmt::Log {
-            let lt = LogTable::new(tw.prec, logbase);
+            let lt = self.tables.log_table(tw.prec, logbase);
             let z = lt.zero;
-            (Weights::Log(Box::new(lt)), z)
+            (Weights::Log(lt), z)
         } else {
-            let vt = ValueTable::new(&tw, &self.luts[(tw.lut & 3) as usize], ck);
+            let vt = self
+                .tables
+                .value_table(&tw, &self.luts[(tw.lut & 3) as usize], ck);
             if let Some((e, code, why)) = vt.first_bad(&wcodes, tw.fmt) {
                 return Err(self.bad_code(iw, &tw, e, code, why));
             }
