@@ -3,6 +3,7 @@
 
 mod bench;
 mod debug_cmd;
+mod quant_cmd;
 
 /// mimalloc: the assembler allocates many small AST nodes; glibc malloc spent ~20 % of
 /// assembly time in its free-list maintenance (perf), mimalloc removes most of it.
@@ -84,6 +85,8 @@ enum Cmd {
     /// Debug a program in a gdb-style REPL: breakpoints, watchpoints, tile/LUT/config views,
     /// reverse execution (`-x FILE` / `--batch` for scripts).
     Debug(debug_cmd::DebugArgs),
+    /// Quantise a float .npy tensor into a Loom format: codes, scales and a report.
+    Quant(quant_cmd::QuantArgs),
     /// Print the effective hardware configuration as TOML.
     Hw {
         /// Configuration file to load and validate (default: built-in defaults).
@@ -335,6 +338,7 @@ fn real_main() -> Result<u8, Fail> {
                 Outcome::TraceError(e) => Err(Fail(format!("error: writing the trace: {e}"), 2)),
             }
         }
+        Cmd::Quant(a) => quant_cmd::run(a).map(|()| 0).map_err(|e| Fail(e, 1)),
         Cmd::Debug(a) => {
             let hwc = load_hw(a.hw.as_deref())?;
             let img = load_program(&a.input)?;

@@ -140,6 +140,8 @@ pub struct Options {
     pub slice: u32,
     /// uint + zpm: largest zero-point shift in steps (default 2^(s−1)).
     pub zpm_window: Option<u32>,
+    /// uint + zpm: largest SQNR loss (dB) a zero-point shift may cost.
+    pub zpm_max_loss: f64,
     /// log: base.
     pub log_base: LogBase,
     /// Calibration activations `[samples, K]` or `[K]` for bias correction.
@@ -177,6 +179,7 @@ impl Options {
             zpm: false,
             slice: 4,
             zpm_window: None,
+            zpm_max_loss: 1.0,
             log_base: LogBase::Two,
             calib: None,
             act_scale: None,
@@ -197,6 +200,12 @@ impl Options {
         let bad = |m: String| Err(Error::new(m));
         if self.zpm && self.format != Format::Uint {
             return bad(format!("--zpm applies to --format uint, not {f}"));
+        }
+        if self.zpm_max_loss.is_nan() || self.zpm_max_loss < 0.0 {
+            return bad(format!(
+                "--zpm-max-loss must be ≥ 0 dB, got {}",
+                self.zpm_max_loss
+            ));
         }
         if self.zpm_window.is_some() && !self.zpm {
             return bad("--zpm-window needs --zpm".into());

@@ -36,6 +36,7 @@ fn parse<'a>(name: &str, bytes: &'a [u8]) -> Result<Parsed<'a>, Error> {
             "{name}: not an .npy file (no \\x93NUMPY magic)"
         )));
     }
+    precheck_shape(name, bytes)?;
     let mut cur = Cursor::new(bytes);
     let file = npyz::NpyFile::new(&mut cur)
         .map_err(|e| Error::new(format!("{name}: bad .npy header: {e}")))?;
@@ -65,7 +66,7 @@ fn parse<'a>(name: &str, bytes: &'a [u8]) -> Result<Parsed<'a>, Error> {
     drop(file);
     let start = cur.position() as usize;
     let avail = (bytes.len() - start.min(bytes.len())) as u64;
-    let need = (n as u64).checked_mul(size).unwrap_or(u64::MAX);
+    let need = (n as u64).saturating_mul(size);
     if avail < need {
         return Err(Error::new(format!(
             "{name}: truncated: shape {} of {descr} needs {need} data bytes, the file has {avail}",
@@ -87,6 +88,42 @@ fn parse<'a>(name: &str, bytes: &'a [u8]) -> Result<Parsed<'a>, Error> {
         fortran,
         bytes,
     })
+}
+
+/// Reject a header whose shape's element count overflows `u64` before npyz sees it (npyz
+/// 0.8.4 multiplies the dimensions unchecked: a panic in debug builds, a wrapped count in
+/// release). Looks for `'shape': (…)` in the header dict; anything it cannot read is left
+/// to npyz's own parser.
+fn precheck_shape(name: &str, bytes: &[u8]) -> Result<(), Error> {
+    let head = &bytes[..bytes.len().min(1 << 16)];
+    let text = String::from_utf8_lossy(head);
+    let Some(at) = text.find("'shape'").or_else(|| text.find("\"shape\"")) else {
+        return Ok(());
+    };
+    let rest = &text[at..];
+    let (Some(open), Some(close)) = (rest.find('('), rest.find(')')) else {
+        return Ok(());
+    };
+    if close < open {
+        return Ok(());
+    }
+    let mut n: u64 = 1;
+    for d in rest[open + 1..close].split(',') {
+        let d = d.trim().trim_end_matches('L');
+        if d.is_empty() {
+            continue;
+        }
+        let v: u64 = d
+            .parse()
+            .map_err(|_| Error::new(format!("{name}: bad .npy header: shape dimension `{d}`")))?;
+        n = n.checked_mul(v).ok_or_else(|| {
+            Error::new(format!(
+                "{name}: bad .npy header: shape {} overflows",
+                &rest[open..=close]
+            ))
+        })?;
+    }
+    Ok(())
 }
 
 /// `(2, 3)` / `(5,)` / `()` as NumPy prints shapes.

@@ -80,6 +80,9 @@ pub fn int(t: &Tensor, opts: &Options, q: &mut Quantized) -> Result<(), Error> {
     symmetric(t, opts, q, &spec, top)
 }
 
+/// Codes, values and reconstruction.
+type Coded = (Vec<u8>, Vec<f64>, Vec<f64>);
+
 /// Codes, values and reconstruction of the asymmetric quantiser with per-channel scales
 /// and zero-points.
 fn uint_codes(
@@ -88,7 +91,7 @@ fn uint_codes(
     ch: &crate::Channels,
     scales: &[f64],
     zps: &[u8],
-) -> Result<(Vec<u8>, Vec<f64>, Vec<f64>), Error> {
+) -> Result<Coded, Error> {
     let specs = zps
         .iter()
         .map(|&z| FormatSpec::uint(bits, z))
@@ -109,8 +112,9 @@ fn uint_codes(
 
 /// Asymmetric `uint` with a zero-point per channel, 1..=8 bits; with `--zpm`, the
 /// zero-points are then shifted by the common amount d (|d| ≤ window) that maximises the
-/// fraction of high-order slices equal to the tensor's most frequent HO value (ties: the
-/// smaller |d|, then the positive one).
+/// fraction of high-order slices equal to the tensor's most frequent HO value, among the
+/// shifts that lose at most `zpm_max_loss` dB of SQNR to clipping (ties: the smaller |d|,
+/// then the positive one).
 pub fn uint(t: &Tensor, opts: &Options, q: &mut Quantized) -> Result<(), Error> {
     let (ch, axis) = channels(t, opts)?;
     let top = (1u32 << opts.bits) - 1;
@@ -148,7 +152,16 @@ pub fn uint(t: &Tensor, opts: &Options, q: &mut Quantized) -> Result<(), Error> 
                 .iter()
                 .map(|&z| (i64::from(z) + d).clamp(0, i64::from(top)) as u8)
                 .collect();
-            let (c, _, _) = uint_codes(t, opts.bits, &ch, &scales, &z)?;
+            let (c, _, r) = uint_codes(t, opts.bits, &ch, &scales, &z)?;
+            // Shifting the zero-point moves the representable range: clipping costs SQNR.
+            let loss = match (sqnr_before, sqnr_db(t.data(), &r)) {
+                (Some(b), Some(a)) => b - a,
+                (None, Some(_)) => f64::INFINITY,
+                (_, None) => 0.0,
+            };
+            if loss > opts.zpm_max_loss {
+                continue;
+            }
             let f = slice_stats(&c, opts.slice).skippable;
             if best.is_none_or(|(b, _)| f > b) {
                 best = Some((f, d));
@@ -232,6 +245,7 @@ mod tests {
         v.extend([-16.0, 239.0]);
         let mut o = Options::new(Format::Uint, 8);
         o.zpm = true;
+        o.zpm_max_loss = f64::INFINITY;
         let q = quantize(&t(&v), &o).unwrap();
         let z = q.zpm.as_ref().unwrap();
         assert_eq!(z.zp_before, vec![16]);
@@ -246,6 +260,12 @@ mod tests {
         let after = crate::stats::slice_stats(&q.codes, 4);
         assert_eq!(after.r, 0);
         assert!((after.skippable - 8.0 / 9.0).abs() < 1e-12);
+        // With the default 1 dB budget nothing moves: the codes were exact (infinite SQNR)
+        // and every shift clips -16 (d < 0) or 239 (d > 0, code 255 + d).
+        o.zpm_max_loss = 1.0;
+        let q = quantize(&t(&v), &o).unwrap();
+        assert_eq!(q.zero_points, vec![16]);
+        assert!((crate::stats::slice_stats(&q.codes, 4).skippable - 4.0 / 9.0).abs() < 1e-12);
     }
 
     #[test]
