@@ -81,6 +81,10 @@ enum Cmd {
         /// Do not print the statistics summary.
         #[arg(short, long)]
         quiet: bool,
+        /// After the run (or trap), write a memory range or tile as .npy (repeatable):
+        /// SYM[+OFF][:LEN][:DTYPE]=FILE or tN[:codes|:values]=FILE.
+        #[arg(long, value_name = "SPEC")]
+        dump: Vec<String>,
     },
     /// Debug a program in a gdb-style REPL: breakpoints, watchpoints, tile/LUT/config views,
     /// reverse execution (`-x FILE` / `--batch` for scripts).
@@ -287,7 +291,12 @@ fn real_main() -> Result<u8, Fail> {
             trace,
             timeline,
             quiet,
+            dump,
         } => {
+            let dumps = dump.iter().map(|s| bitloom_emu::dump::parse_dump_spec(s));
+            let dumps = dumps
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| Fail(format!("error: --dump {e}"), 1))?;
             let hwc = load_hw(hw.as_deref())?;
             let img = load_program(&input)?;
             let mopts = bitloom_emu::session::MachineOptions {
@@ -327,7 +336,11 @@ fn real_main() -> Result<u8, Fail> {
             if !quiet {
                 eprint!("{}", report.stats.human());
             }
+            let trapped = matches!(report.outcome, Outcome::Trap(_));
+            let (msgs, dumped) = bitloom_emu::dump::write_all(&m, &dumps, trapped);
+            eprint!("{msgs}");
             match &report.outcome {
+                Outcome::Exit(_) if !dumped => Err(Fail("error: --dump failed".into(), 1)),
                 Outcome::Exit(code) => {
                     if !quiet {
                         eprintln!("exit code {code}");
