@@ -365,3 +365,99 @@ fn quant_rejects_bad_input_clearly() {
         assert!(e.contains(msg), "{a:?}: {e}");
     }
 }
+
+/// Round half away from zero, written out (not `f64::round`, to stay independent).
+fn round_away(x: f64) -> i64 {
+    let t = x.abs().floor();
+    let r = if x.abs() - t >= 0.5 { t + 1.0 } else { t };
+    (r as i64) * if x < 0.0 { -1 } else { 1 }
+}
+
+#[test]
+fn quantise_assemble_run_dump_bit_exact() {
+    let d = scratch("e2e");
+    // W: 4×8 floats; A: 8×2 uint8 activation codes (zero-point 0).
+    let w: Vec<f32> = (0..32)
+        .map(|i| ((i * 7 % 13) as f32 - 6.0) * 0.37 + (i % 3) as f32 * 0.11)
+        .collect();
+    let a: Vec<u8> = (0..16).map(|i| (i * 29 % 200) as u8).collect();
+    std::fs::write(d.0.join("w.npy"), f32_npy("(4, 8)", &w)).unwrap();
+    let mut h = b"{'descr': '|u1', 'fortran_order': False, 'shape': (8, 2), }".to_vec();
+    while (h.len() + 11) % 64 != 0 {
+        h.push(b' ');
+    }
+    h.push(b'\n');
+    let mut anpy = b"\x93NUMPY\x01\x00".to_vec();
+    anpy.extend((h.len() as u16).to_le_bytes());
+    anpy.extend(h);
+    anpy.extend(&a);
+    std::fs::write(d.0.join("a.npy"), anpy).unwrap();
+    let q = d.0.join("q");
+    let out = bitloom(&[
+        "quant",
+        d.0.join("w.npy").to_str().unwrap(),
+        "--format",
+        "int",
+        "--bits",
+        "4",
+        "--axis",
+        "0",
+        "-o",
+        q.to_str().unwrap(),
+    ]);
+    status(&out, 0);
+    let kernel = d.0.join("k.s");
+    std::fs::write(
+        &kernel,
+        "        .text
+_start: cfgi wprec, 4
+        cfgi wfmt, 0
+        cfgi aprec, 8
+        cfgi afmt, 1
+        cfgi azp, 0
+        li r5, 0
+        li r6, 4
+        li r7, 8
+        tdef t0, wsp, r5, r6, r7
+        li r6, 8
+        li r7, 2
+        tdef t1, asp, r5, r6, r7
+        li r6, 4
+        tdef t2, acc, r5, r6, r7
+        la r10, w
+        ld.raw t0, r10
+        la r10, a
+        ld.raw t1, r10
+        tzero t2
+        bsmac t2, t0, t1
+        halt r0
+        .rodata
+w:      .npy \"q/codes.npy\", 4, 4, 8
+a:      .npy \"a.npy\", 8, 8, 2
+",
+    )
+    .unwrap();
+    let acc = d.0.join("acc.npy");
+    let out = bitloom(&[
+        "run",
+        kernel.to_str().unwrap(),
+        "-q",
+        "--dump",
+        &format!("t2={}", acc.display()),
+    ]);
+    status(&out, 0);
+    // Independent pipeline: per-row scale absmax/7 (in f32 → f64 as the file holds),
+    // round half away from zero, then the integer GEMM.
+    let mut expect = vec![0i64; 8];
+    for m in 0..4 {
+        let row: Vec<f64> = w[m * 8..m * 8 + 8].iter().map(|&x| f64::from(x)).collect();
+        let s = row.iter().fold(0.0f64, |a, x| a.max(x.abs())) / 7.0;
+        let qv: Vec<i64> = row.iter().map(|x| round_away(x / s).clamp(-8, 7)).collect();
+        for n in 0..2 {
+            expect[m * 2 + n] = (0..8).map(|k| qv[k] * i64::from(a[k * 2 + n])).sum();
+        }
+    }
+    let got: Vec<i64> = read_npy(&acc).i32s().into_iter().map(i64::from).collect();
+    assert_eq!(read_npy(&acc).shape, vec![4, 2]);
+    assert_eq!(got, expect);
+}
