@@ -176,7 +176,9 @@ pub fn run(a: QuantArgs) -> Result<(), String> {
     let t = bitloom_quant::npy::read_float(&a.input).map_err(e)?;
     let q = bitloom_quant::quantize(&t, &o).map_err(e)?;
     let mut report = bitloom_quant::report::build(&a.input.display().to_string(), &t, &q);
-    bitloom_quant::report::write_outputs(&a.output, &q, &mut report).map_err(e)?;
+    let mut inputs = vec![a.input.as_path()];
+    inputs.extend(a.calib.as_deref());
+    bitloom_quant::report::write_outputs(&a.output, &q, &mut report, &inputs).map_err(e)?;
     if a.json {
         println!("{}", report.json());
     } else {

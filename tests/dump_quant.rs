@@ -332,6 +332,25 @@ fn quant_rejects_bad_input_clearly() {
     }
     let ok = d.0.join("ok.npy");
     std::fs::write(&ok, f32_npy("(2,)", &[1.0, 2.0])).unwrap();
+    // An output that would overwrite the input.
+    let same = d.0.join("codes.npy");
+    std::fs::write(&same, f32_npy("(2,)", &[1.0, 2.0])).unwrap();
+    let out = bitloom(&[
+        "quant",
+        same.to_str().unwrap(),
+        "--format",
+        "int",
+        "--bits",
+        "8",
+        "-o",
+        d.0.to_str().unwrap(),
+    ]);
+    status(&out, 1);
+    assert!(
+        text(&out.stderr).contains("is an input"),
+        "{}",
+        text(&out.stderr)
+    );
     let ok = ok.to_str().unwrap();
     for (args, msg) in [
         (

@@ -230,10 +230,27 @@ fn words<const N: usize>(b: &[u8]) -> impl Iterator<Item = [u8; N]> + '_ {
     })
 }
 
+/// An existing `path` that is one of the program's source files (from the line table).
+fn is_program_source(m: &Machine, path: &Path) -> bool {
+    let Ok(dest) = std::fs::canonicalize(path) else {
+        return false;
+    };
+    m.image()
+        .lines
+        .files
+        .iter()
+        .any(|f| std::fs::canonicalize(f).is_ok_and(|c| c == dest))
+}
+
 /// Write one dump of `m`'s current state; returns a one-line description of what was
-/// written.
+/// written. A destination that is one of the program's source files is refused.
 pub fn write_dump(m: &Machine, d: &DumpSpec) -> Result<String, String> {
     let file = d.path.display();
+    if is_program_source(m, &d.path) {
+        return Err(format!(
+            "--dump: {file} is a source file of the program; not overwriting it"
+        ));
+    }
     match &d.what {
         What::Tile(i, codes) => {
             let t = *m

@@ -26,6 +26,22 @@ use crate::npy;
 use crate::stats::{self, EffectualBits, RleStats, SliceStats};
 use crate::{Error, Format, Quantized, Tensor};
 
+/// Every file name `write_outputs` may write.
+pub const OUTPUT_NAMES: [&str; 12] = [
+    "codes.npy",
+    "codes.bin",
+    "codes.rle",
+    "scale.npy",
+    "zero_point.npy",
+    "lut.npy",
+    "vscale.npy",
+    "bcorr.npy",
+    "bcorr_acc.npy",
+    "dequant.npy",
+    "report.txt",
+    "report.json",
+];
+
 /// Everything the report says, as serialised to JSON.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -322,9 +338,30 @@ impl Report {
 
 /// Write every output file of `q` into `dir` (created if missing) and record their names
 /// in `report.files`; then `report.txt` and `report.json`.
-pub fn write_outputs(dir: &Path, q: &Quantized, report: &mut Report) -> Result<(), Error> {
+/// `inputs` (the files read) are never overwritten: an output name that is one of them is
+/// an error before anything is written.
+pub fn write_outputs(
+    dir: &Path,
+    q: &Quantized,
+    report: &mut Report,
+    inputs: &[&Path],
+) -> Result<(), Error> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::new(format!("{}: cannot create: {e}", dir.display())))?;
+    let ins: Vec<_> = inputs
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    for name in OUTPUT_NAMES {
+        if let Ok(c) = std::fs::canonicalize(dir.join(name)) {
+            if ins.contains(&c) {
+                return Err(Error::new(format!(
+                    "{}: is an input of this run; choose another output directory",
+                    dir.join(name).display()
+                )));
+            }
+        }
+    }
     let o = &q.options;
     let mut files = Vec::new();
     let mut put = |name: &str| {
