@@ -4,6 +4,7 @@
 mod bench;
 mod debug_cmd;
 mod test_cmd;
+mod quant_cmd;
 
 /// mimalloc: the assembler allocates many small AST nodes; glibc malloc spent ~20 % of
 /// assembly time in its free-list maintenance (perf), mimalloc removes most of it.
@@ -81,10 +82,16 @@ enum Cmd {
         /// Do not print the statistics summary.
         #[arg(short, long)]
         quiet: bool,
+        /// After the run (or trap), write a memory range or tile as .npy (repeatable):
+        /// SYM[+OFF][:LEN][:DTYPE]=FILE or tN[:codes|:values]=FILE.
+        #[arg(long, value_name = "SPEC")]
+        dump: Vec<String>,
     },
     /// Debug a program in a gdb-style REPL: breakpoints, watchpoints, tile/LUT/config views,
     /// reverse execution (`-x FILE` / `--batch` for scripts).
     Debug(debug_cmd::DebugArgs),
+    /// Quantise a float .npy tensor into a Loom format: codes, scales and a report.
+    Quant(quant_cmd::QuantArgs),
     /// Print the effective hardware configuration as TOML.
     Hw {
         /// Configuration file to load and validate (default: built-in defaults).
@@ -287,7 +294,12 @@ fn real_main() -> Result<u8, Fail> {
             trace,
             timeline,
             quiet,
+            dump,
         } => {
+            let dumps = dump.iter().map(|s| bitloom_emu::dump::parse_dump_spec(s));
+            let dumps = dumps
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| Fail(format!("error: --dump {e}"), 1))?;
             let hwc = load_hw(hw.as_deref())?;
             let img = load_program(&input)?;
             let mopts = bitloom_emu::session::MachineOptions {
@@ -327,7 +339,11 @@ fn real_main() -> Result<u8, Fail> {
             if !quiet {
                 eprint!("{}", report.stats.human());
             }
+            let trapped = matches!(report.outcome, Outcome::Trap(_));
+            let (msgs, dumped) = bitloom_emu::dump::write_all(&m, &dumps, trapped);
+            eprint!("{msgs}");
             match &report.outcome {
+                Outcome::Exit(_) if !dumped => Err(Fail("error: --dump failed".into(), 1)),
                 Outcome::Exit(code) => {
                     if !quiet {
                         eprintln!("exit code {code}");
@@ -338,6 +354,7 @@ fn real_main() -> Result<u8, Fail> {
                 Outcome::TraceError(e) => Err(Fail(format!("error: writing the trace: {e}"), 2)),
             }
         }
+        Cmd::Quant(a) => quant_cmd::run(a).map(|()| 0).map_err(|e| Fail(e, 1)),
         Cmd::Debug(a) => {
             let hwc = load_hw(a.hw.as_deref())?;
             let img = load_program(&a.input)?;

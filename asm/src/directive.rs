@@ -58,6 +58,10 @@ pub(crate) enum Kind {
     Rle,
     /// `.include "file"`.
     Include,
+    /// `.incbin "file"[, OFFSET[, LENGTH]]`.
+    Incbin,
+    /// `.npy "file", PREC[, ROWS, COLS[, RUNBITS]]`.
+    Npy,
     /// `.macro`/`.endm`/`.rept`/`.endr`.
     Block(Block),
 }
@@ -108,6 +112,8 @@ pub(crate) const DIRECTIVES: &[Directive] = &[
     d(".lut", Kind::Lut),
     d(".scales", Kind::Scales),
     d(".include", Kind::Include),
+    d(".incbin", Kind::Incbin),
+    d(".npy", Kind::Npy),
     d(".macro", Kind::Block(Block::Macro)),
     d(".endm", Kind::Block(Block::Endm)),
     d(".rept", Kind::Block(Block::Rept)),

@@ -4,6 +4,7 @@
 mod accel;
 pub mod commit;
 mod compare;
+pub mod dump;
 pub mod formats;
 pub mod hw;
 pub mod loader;

@@ -1,12 +1,16 @@
 //! Data directives (`.byte`/`.half`/`.word`, `.fill`, `.tile`, `.scales`, `.lut`, `.rle`):
-//! argument checks and sizes in pass 1, values and packing in pass 2.
+//! argument checks and sizes in pass 1, values and packing in pass 2. File data
+//! (`.incbin`, `.npy`) is read and emitted in pass 1: its bytes depend on no symbol.
+
+use std::path::{Path, PathBuf};
 
 use bitloom_isa::image::SectionKind;
 use bitloom_isa::{numfmt, rle};
 
 use crate::ast::{Arg, Expr};
 use crate::diag::Diagnostic;
-use crate::source::Span;
+use crate::lexer;
+use crate::source::{Origin, Span};
 
 use super::{plural, stmt_span, Asm, At, DataKind, Item, ItemKind, MAX_SECTION};
 
@@ -404,6 +408,255 @@ impl<'o> Asm<'o> {
             return Err(errs);
         }
         Ok(out)
+    }
+}
+
+impl Asm<'_> {
+    /// The file named by string `s`, resolved like `.include`: relative to the including
+    /// file's directory (a macro's: its definition's), then each include directory.
+    fn data_file(&mut self, src: u32, s: Span, what: &str, exp: u32) -> Option<(PathBuf, Vec<u8>)> {
+        let mut bytes = Vec::new();
+        let _ = lexer::unescape(self.str_body(s), &mut bytes);
+        let rel = String::from_utf8_lossy(&bytes).into_owned();
+        let mut s0 = src;
+        for _ in 0..256 {
+            match self.sm.sources.get(s0 as usize).map(|x| &x.origin) {
+                Some(Origin::Expansion { def, .. }) => s0 = *def,
+                _ => break,
+            }
+        }
+        let base_dir = self.paths[s0 as usize]
+            .as_ref()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        let mut tried = vec![base_dir.join(&rel)];
+        for d in &self.opts.include_dirs {
+            tried.push(d.join(&rel));
+        }
+        let Some(path) = tried.iter().find(|p| p.is_file()).cloned() else {
+            let list: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+            let d = Diagnostic::error(s, format!("{what} file not found: `{rel}`"))
+                .label("no such file")
+                .note(format!("looked for: {}", list.join(", ")))
+                .help("paths are relative to the including file, as for `.include`");
+            self.error(d, exp);
+            return None;
+        };
+        let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        if len > MAX_SECTION {
+            let d = Diagnostic::error(
+                s,
+                format!("`{rel}` is {len} bytes, larger than a section may be"),
+            )
+            .label("too large");
+            self.error(d, exp);
+            return None;
+        }
+        match std::fs::read(&path) {
+            Ok(b) => Some((path, b)),
+            Err(e) => {
+                let d =
+                    Diagnostic::error(s, format!("cannot read `{rel}`: {e}")).label("unreadable");
+                self.error(d, exp);
+                None
+            }
+        }
+    }
+
+    /// `.incbin "file"[, OFFSET[, LENGTH]]`: the file's bytes from OFFSET (default 0), LENGTH
+    /// of them (default: to the end).
+    pub(super) fn incbin(&mut self, src: u32, name: Span, args: &[Arg], exp: u32) {
+        let sp = stmt_span(name, args);
+        let (s, rest) = match args.split_first() {
+            Some((Arg::Str(s), rest))
+                if rest.len() <= 2 && rest.iter().all(|a| matches!(a, Arg::Expr(_))) =>
+            {
+                (*s, rest)
+            }
+            _ => {
+                self.bad_arg(
+                    sp,
+                    "`.incbin` takes `\"file\"[, OFFSET[, LENGTH]]`",
+                    "malformed arguments",
+                    exp,
+                );
+                return;
+            }
+        };
+        let mut nums = Vec::new();
+        for e in expr_args(rest) {
+            let Some(v) = self.const1(e, exp, "`.incbin` offset/length") else {
+                return;
+            };
+            if v < 0 {
+                self.bad_arg(
+                    e.span(),
+                    format!("`.incbin` offset and length must be ≥ 0, found {v}"),
+                    "negative",
+                    exp,
+                );
+                return;
+            }
+            nums.push((v as u64, e.span()));
+        }
+        if self.secs[self.cur].kind == SectionKind::Bss {
+            self.bss_data(name, exp);
+            return;
+        }
+        let Some((_, bytes)) = self.data_file(src, s, "`.incbin`", exp) else {
+            return;
+        };
+        let flen = bytes.len() as u64;
+        let off = nums.first().map_or(0, |n| n.0);
+        if off > flen {
+            let d = Diagnostic::error(
+                nums[0].1,
+                format!("offset {off} is past the end of the file ({flen} bytes)"),
+            )
+            .label("beyond the file");
+            self.error(d, exp);
+            return;
+        }
+        let len = nums.get(1).map_or(flen - off, |n| n.0);
+        if off + len > flen {
+            let d = Diagnostic::error(
+                nums[1].1,
+                format!(
+                    "{len} bytes from offset {off} run past the end of the file ({flen} bytes)"
+                ),
+            )
+            .label("beyond the file");
+            self.error(d, exp);
+            return;
+        }
+        self.emit_bytes(&bytes[off as usize..(off + len) as usize], name, exp);
+    }
+
+    /// `.npy "file", PREC[, ROWS, COLS[, RUNBITS]]`: an integer `.npy` of codes (or signed
+    /// values, stored two's complement as `.tile` does) packed at PREC bits, or RLE-encoded
+    /// with RUNBITS-bit runs; with ROWS, COLS the file's shape must be `(ROWS, COLS)` (or
+    /// `(COLS,)` when ROWS is 1).
+    pub(super) fn npy(&mut self, src: u32, name: Span, args: &[Arg], exp: u32) {
+        let sp = stmt_span(name, args);
+        let usage = "`.npy` takes `\"file.npy\", PREC[, ROWS, COLS[, RUNBITS]]`";
+        let (s, rest) = match args.split_first() {
+            Some((Arg::Str(s), rest))
+                if matches!(rest.len(), 1 | 3 | 4)
+                    && rest.iter().all(|a| matches!(a, Arg::Expr(_))) =>
+            {
+                (*s, rest)
+            }
+            _ => {
+                self.bad_arg(sp, usage, "malformed arguments", exp);
+                return;
+            }
+        };
+        let exprs: Vec<&Expr> = expr_args(rest).collect();
+        let Some(prec) = self.const1(exprs[0], exp, "precision") else {
+            return;
+        };
+        if !self.width_ok(prec, exprs[0].span(), "precision", "invalid precision", exp) {
+            return;
+        }
+        let mut shape = None;
+        if exprs.len() >= 3 {
+            let (Some(r), Some(c)) = (
+                self.const1(exprs[1], exp, "rows"),
+                self.const1(exprs[2], exp, "columns"),
+            ) else {
+                return;
+            };
+            if r < 1 || c < 1 {
+                self.bad_arg(
+                    exprs[1].span(),
+                    format!("rows and columns must be ≥ 1, found {r}, {c}"),
+                    "invalid shape",
+                    exp,
+                );
+                return;
+            }
+            shape = Some((r as u64, c as u64));
+        }
+        let mut run = None;
+        if let Some(e) = exprs.get(3) {
+            let Some(r) = self.const1(e, exp, "run-length width") else {
+                return;
+            };
+            if !self.width_ok(r, e.span(), "run-length field width", "invalid width", exp) {
+                return;
+            }
+            run = Some(r as u32);
+        }
+        if self.secs[self.cur].kind == SectionKind::Bss {
+            self.bss_data(name, exp);
+            return;
+        }
+        let Some((path, bytes)) = self.data_file(src, s, "`.npy`", exp) else {
+            return;
+        };
+        let fname = path.display().to_string();
+        let (fshape, vals) = match bitloom_quant::npy::parse_int(&fname, &bytes) {
+            Ok(x) => x,
+            Err(e) => {
+                let d = Diagnostic::error(s, e.to_string()).label("bad .npy file");
+                self.error(d, exp);
+                return;
+            }
+        };
+        if let Some((r, c)) = shape {
+            let ok = match fshape.as_slice() {
+                [fr, fc] => *fr as u64 == r && *fc as u64 == c,
+                [n] => r == 1 && *n as u64 == c,
+                _ => false,
+            };
+            if !ok {
+                let d = Diagnostic::error(
+                    s,
+                    format!(
+                        "`{fname}` has shape {}, the directive asks for ({r}, {c})",
+                        bitloom_quant::npy::shape_str(&fshape)
+                    ),
+                )
+                .label("wrong shape");
+                self.error(d, exp);
+                return;
+            }
+        }
+        let mut codes = Vec::with_capacity(vals.len());
+        let mut bad = Vec::new();
+        for (i, &v) in vals.iter().enumerate() {
+            match self.code(v, prec as u32, s, "precision", true) {
+                Ok(c) => codes.push(c),
+                Err(_) => bad.push((i, v)),
+            }
+        }
+        if let Some(&(i, v)) = bad.first() {
+            let p = prec as u32;
+            let d = Diagnostic::error(
+                s,
+                format!(
+                    "`{fname}`: value {v} at element {i} does not fit in {p} bits{}",
+                    if bad.len() > 1 {
+                        format!(" ({} values out of range)", bad.len())
+                    } else {
+                        String::new()
+                    }
+                ),
+            )
+            .label("out of range for the precision")
+            .note(format!(
+                "{p}-bit codes must be 0..={} (or {}..=-1 as two's complement)",
+                (1i64 << p) - 1,
+                -(1i64 << (p - 1))
+            ));
+            self.error(d, exp);
+            return;
+        }
+        let out = match run {
+            Some(r) => rle::encode(&codes, prec as u32, r),
+            None => numfmt::pack(&codes, prec as u32),
+        };
+        self.emit_bytes(&out, name, exp);
     }
 }
 

@@ -80,6 +80,8 @@ impl<'o> Asm<'o> {
             }
             Kind::Lut => self.lut(n, name, args, idx, exp),
             Kind::Rle => self.rle(name, args, exp),
+            Kind::Incbin => self.incbin(src, name, args, exp),
+            Kind::Npy => self.npy(src, name, args, exp),
             Kind::Include => {
                 match args {
                     [Arg::Str(s)] => self.include(src, *s, sp, exp),
