@@ -3,8 +3,8 @@
 
 mod bench;
 mod debug_cmd;
-mod test_cmd;
 mod quant_cmd;
+mod test_cmd;
 
 /// mimalloc: the assembler allocates many small AST nodes; glibc malloc spent ~20 % of
 /// assembly time in its free-list maintenance (perf), mimalloc removes most of it.

@@ -11,7 +11,6 @@ pub mod commands;
 pub mod engine;
 pub mod expr;
 pub mod history;
-mod npy;
 pub mod reads;
 pub mod repl;
 pub mod views;

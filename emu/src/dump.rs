@@ -14,9 +14,6 @@
 //! Files are written atomically: a temporary file beside the destination, renamed into
 //! place when complete.
 
-use std::io::Write;
-
-use npyz::WriterBuilder;
 use std::path::{Path, PathBuf};
 
 use crate::machine::Machine;
@@ -184,42 +181,15 @@ pub fn parse_dump_spec(spec: &str) -> Result<DumpSpec, String> {
     })
 }
 
-fn write_npy<T: npyz::AutoSerialize + Copy>(
+/// Write `data` as a `.npy` array of `shape` atomically: a temporary file in the same
+/// directory, renamed into place only when complete (the debugger's `dump` uses it too).
+pub fn write_npy<T: npyz::AutoSerialize + Copy>(
     path: &Path,
     data: &[T],
     shape: &[u64],
 ) -> Result<(), String> {
-    let name = path.display();
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file = path
-        .file_name()
-        .ok_or_else(|| format!("{name}: not a file name"))?
-        .to_string_lossy();
-    let tmp = dir.join(format!(".{file}.{}.tmp", std::process::id()));
-    let res = (|| -> std::io::Result<()> {
-        let f = std::fs::File::create(&tmp)?;
-        let mut buf = std::io::BufWriter::new(f);
-        {
-            let mut w = npyz::WriteOptions::<T>::new()
-                .default_dtype()
-                .shape(shape)
-                .writer(&mut buf)
-                .begin_nd()?;
-            w.extend(data.iter().copied())?;
-            w.finish()?;
-        }
-        buf.flush()?;
-        buf.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = res {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(format!("{name}: {e}"));
-    }
-    Ok(())
+    let shape: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
+    bitloom_quant::npy::write_with(path, data, &shape).map_err(|e| e.to_string())
 }
 
 fn words<const N: usize>(b: &[u8]) -> impl Iterator<Item = [u8; N]> + '_ {

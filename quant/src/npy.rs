@@ -283,7 +283,8 @@ pub fn parse_int(name: &str, bytes: &[u8]) -> Result<(Vec<usize>, Vec<i64>), Err
     Ok((p.shape, data))
 }
 
-fn write_with<T: npyz::AutoSerialize + Copy>(
+/// Write `data` as an array of `shape`, atomically (temporary file beside it, then rename).
+pub fn write_with<T: npyz::AutoSerialize + Copy>(
     path: &Path,
     data: &[T],
     shape: &[usize],

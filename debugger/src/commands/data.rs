@@ -425,7 +425,7 @@ impl Session {
                     .m
                     .read_dram(addr, len)
                     .map_err(|_| format!("Cannot access memory at 0x{addr:x}+{len}"))?;
-                crate::npy::write_u8(file, &bytes, &[len as u64])?;
+                bitloom_emu::dump::write_npy(std::path::Path::new(file), &bytes, &[len as u64])?;
                 Ok(format!(
                     "Wrote {len} bytes from 0x{addr:08x} to {file} (uint8, shape ({len},)).\n"
                 ))
@@ -444,14 +444,14 @@ impl Session {
                 let shape = [t.rows as u64, t.cols as u64];
                 if codes && !t.is_acc() {
                     let c = self.dbg.m.tile_codes(i).map_err(|e| e.to_string())?;
-                    crate::npy::write_u8(file, &c, &shape)?;
+                    bitloom_emu::dump::write_npy(std::path::Path::new(file), &c, &shape)?;
                     Ok(format!(
                         "Wrote t{i} codes to {file} (uint8, shape ({}, {})).\n",
                         t.rows, t.cols
                     ))
                 } else {
                     let v = self.dbg.m.tile_values(i).map_err(|e| e.to_string())?;
-                    crate::npy::write_i32(file, &v, &shape)?;
+                    bitloom_emu::dump::write_npy(std::path::Path::new(file), &v, &shape)?;
                     Ok(format!(
                         "Wrote t{i} values to {file} (int32, shape ({}, {})).\n",
                         t.rows, t.cols
