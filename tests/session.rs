@@ -330,6 +330,7 @@ fn pass_histogram_counts_every_pass() {
     let mut macs = 0;
     for p in examples() {
         let mut m = machine(&p, true);
+        m.timing.as_mut().unwrap().set_mac_detail(true);
         while m.exit.is_none() {
             let s = m.step().unwrap();
             if s.instr.def().class == bitloom_isa::Class::Mac {

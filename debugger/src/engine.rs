@@ -282,7 +282,11 @@ fn reads(m: &Machine, t: &Target) -> bool {
 
 impl Debugger {
     /// A debugger for a machine just built (reset, program loaded).
-    pub fn new(m: Machine, program: &str) -> Debugger {
+    pub fn new(mut m: Machine, program: &str) -> Debugger {
+        // `info mac` shows each MAC's passes by cost.
+        if let Some(t) = m.timing.as_mut() {
+            t.set_mac_detail(true);
+        }
         Debugger {
             hist: History::new(&m),
             initial: m.clone(),

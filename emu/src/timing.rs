@@ -180,6 +180,7 @@ pub struct Timing {
     timeline_limit: usize,
     timeline_dropped: u64,
     scratch: mac::MacScratch,
+    mac_detail: bool,
 }
 
 fn class_index(c: Class) -> usize {
@@ -209,6 +210,7 @@ impl Timing {
             timeline_limit: 0,
             timeline_dropped: 0,
             scratch: mac::MacScratch::default(),
+            mac_detail: false,
         }
     }
 
@@ -266,6 +268,12 @@ impl Timing {
     /// list; chunks are shared).
     pub fn clone_bytes(&self) -> usize {
         std::mem::size_of::<Timing>() + self.timeline.as_ref().map_or(0, |t| t.clone_bytes())
+    }
+
+    /// Also record each MAC's passes by cost ([`mac::MacCost::pass_hist`], for the
+    /// debugger's `info mac`); costs a little speed, changes no result.
+    pub fn set_mac_detail(&mut self, on: bool) {
+        self.mac_detail = on;
     }
 
     /// Whether a timeline is being recorded.
@@ -516,7 +524,7 @@ impl Timing {
     }
 
     fn mac(&mut self, pc: u32, op: Opcode, class: Class, deps: Deps, m: &MacWork<'_>) {
-        let cost = mac::mac_cost(&self.hw.mac, m, &mut self.scratch);
+        let cost = mac::mac_cost(&self.hw.mac, m, &mut self.scratch, self.mac_detail);
         let c = &mut self.counters;
         c.macs += cost.macs;
         c.macs_done += cost.done;

@@ -49,7 +49,8 @@ pub struct MacCost {
     /// Passes executed.
     pub passes: u64,
     /// Passes by their cost in cycles (the slowest lane of the group; the last bucket
-    /// holds 31 and more), to show load imbalance.
+    /// holds 31 and more), to show load imbalance. Filled only when the model was asked
+    /// for it ([`crate::timing::Timing::set_mac_detail`]); all zero otherwise.
     pub pass_hist: [u64; PASS_HIST],
 }
 
@@ -202,6 +203,9 @@ struct Geom {
     g: usize,
     seg: usize,
     ovh: u64,
+    /// Fill [`MacCost::pass_hist`] (off by default: it keeps the pass loop from
+    /// vectorising).
+    hist: bool,
 }
 
 /// Passes of one "outer" index (a column n, or a row m) for all `v` outputs along the other
@@ -222,6 +226,11 @@ fn sweep(
     t: &mut Totals,
 ) {
     let mut emit = |vmax: &mut [u8], t: &mut Totals| {
+        if geo.hist {
+            for &x in vmax.iter().filter(|&&x| x > 0) {
+                t.hist[(x as usize).min(PASS_HIST - 1)] += 1;
+            }
+        }
         let mut passes = 0u64;
         let mut alloc = 0u64;
         for (m, x) in milli.iter_mut().zip(vmax.iter_mut()) {
@@ -230,7 +239,6 @@ fn sweep(
             *m += on * (c * 1000 + geo.ovh);
             passes += on;
             alloc += c;
-            t.hist[(c as usize).min(PASS_HIST - 1)] += on;
             *x = 0;
         }
         t.passes += passes;
@@ -318,7 +326,12 @@ fn and_count(a: &[u64], b: &[u64]) -> u64 {
 }
 
 /// The cost of one MAC instruction under the configured model.
-pub(crate) fn mac_cost(cfg: &MacConfig, w: &MacWork<'_>, s: &mut MacScratch) -> MacCost {
+pub(crate) fn mac_cost(
+    cfg: &MacConfig,
+    w: &MacWork<'_>,
+    s: &mut MacScratch,
+    hist: bool,
+) -> MacCost {
     let (m_, k_, n_) = (w.m, w.k, w.n);
     let macs = (m_ as u64) * (k_ as u64) * (n_ as u64);
     let mut cost = MacCost {
@@ -385,6 +398,7 @@ pub(crate) fn mac_cost(cfg: &MacConfig, w: &MacWork<'_>, s: &mut MacScratch) -> 
         g: group as usize,
         seg,
         ovh,
+        hist,
     };
     let nominal = |a: &Side| -> u64 {
         match shape {
