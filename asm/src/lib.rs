@@ -42,12 +42,25 @@ pub struct Options {
     pub listing: bool,
     /// Extra directories searched by `.include` after the including file's directory.
     pub include_dirs: Vec<PathBuf>,
-    /// Most diagnostics reported (the rest are counted in a note).
+    /// Most errors reported: assembly stops at the first error past this many (a note
+    /// says so), so a file of a million bad lines costs no more than 200 of them.
     pub max_errors: usize,
-    /// Most source lines processed, counting every line of every macro and `.rept`
-    /// expansion; bounds runaway expansion (an error when exceeded).
+    /// Most statements processed, counting every line of every include, macro and `.rept`
+    /// expansion and every `.rept` iteration (also of an empty body); bounds runaway
+    /// expansion (an error at the construct that exceeded it).
     pub max_lines: u64,
+    /// Most bytes of expanded text: every macro invocation counts its body (plus
+    /// [`EXPANSION_OVERHEAD`] for its bookkeeping), every `.include` the included file.
+    /// Bounds the memory of exponential macro expansion.
+    pub max_expansion_bytes: u64,
 }
+
+/// Bytes charged to [`Options::max_expansion_bytes`] per macro invocation or include on
+/// top of its text (the bookkeeping it keeps until the end of assembly).
+pub const EXPANSION_OVERHEAD: u64 = 128;
+
+/// Largest assembly source file (the root file and each include): 256 MiB.
+pub const MAX_SOURCE_BYTES: u64 = 256 << 20;
 
 impl Default for Options {
     fn default() -> Self {
@@ -56,6 +69,7 @@ impl Default for Options {
             include_dirs: Vec::new(),
             max_errors: 200,
             max_lines: 20_000_000,
+            max_expansion_bytes: 256 << 20,
         }
     }
 }
@@ -113,7 +127,7 @@ pub struct Output {
 /// Assemble a file. `.include` paths are relative to the including file.
 pub fn assemble_file(path: &Path, opts: &Options) -> Result<Output, Diagnostics> {
     let name = path.display().to_string();
-    match std::fs::read(path) {
+    match bitloom_isa::srcfile::read_capped(path, MAX_SOURCE_BYTES) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => run(name, text.into(), Some(path.to_path_buf()), opts),
             Err(e) => Err(io_diag(
@@ -151,7 +165,9 @@ fn run(
 ) -> Result<Output, Diagnostics> {
     let mut a = assembler::Asm::new(opts);
     a.run_root(name, text, path);
-    a.pass2();
+    if !a.halted() {
+        a.pass2();
+    }
     a.finish_output()
 }
 

@@ -164,6 +164,16 @@ impl<'o> Asm<'o> {
             self.error(d, exp);
             return;
         }
+        let body_bytes = match (self.line_range(msrc, body.0), body.1 > body.0) {
+            (Some((a, _)), true) => self
+                .line_range(msrc, body.1 - 1)
+                .map_or(0, |(_, b)| b.saturating_sub(a) as u64),
+            _ => 0,
+        };
+        let what = format!("expanding `{mname}`");
+        if !self.charge_bytes(body_bytes + crate::EXPANSION_OVERHEAD, site, &what, exp) {
+            return;
+        }
         self.stats.macro_expansions += 1;
         let loc = self.loc(site, exp);
         self.expansions.push(Expansion {
@@ -270,10 +280,11 @@ impl<'o> Asm<'o> {
         }
         self.rept_depth += 1;
         for _ in 0..n {
-            self.run(src, li + 1, end, exp);
-            if self.budget_reported {
+            // Every iteration counts, so an empty body repeated 10^7 × 10^7 times stops.
+            if !self.charge_statement(kw, exp) {
                 break;
             }
+            self.run(src, li + 1, end, exp);
         }
         self.rept_depth -= 1;
         end + 1
@@ -345,29 +356,52 @@ impl<'o> Asm<'o> {
             self.error(d, exp);
             return;
         }
-        let text = match std::fs::read(&path) {
-            Ok(b) => match String::from_utf8(b) {
-                Ok(t) => t,
-                Err(e) => {
-                    let d =
-                        Diagnostic::error(s, format!("`{}` is not valid UTF-8", path.display()))
+        let nsrc = match self.include_cache.get(&canon) {
+            // Included before: reuse the buffer (and its parse cache); only the lines run
+            // again, so a million includes of one file cost a million runs of its lines,
+            // not a million copies of it.
+            Some(&nsrc) => {
+                let len = self.sm.sources[nsrc as usize].text.len() as u64;
+                if !self.charge_bytes(len + crate::EXPANSION_OVERHEAD, sp, "this include", exp) {
+                    return;
+                }
+                nsrc
+            }
+            None => {
+                let text = match bitloom_isa::srcfile::read_capped(&path, crate::MAX_SOURCE_BYTES) {
+                    Ok(b) => match String::from_utf8(b) {
+                        Ok(t) => t,
+                        Err(e) => {
+                            let d = Diagnostic::error(
+                                s,
+                                format!("`{}` is not valid UTF-8", path.display()),
+                            )
                             .label(format!(
                                 "invalid byte at offset {}",
                                 e.utf8_error().valid_up_to()
                             ));
-                    self.error(d, exp);
+                            self.error(d, exp);
+                            return;
+                        }
+                    },
+                    Err(e) => {
+                        let d =
+                            Diagnostic::error(s, format!("cannot read `{}`: {e}", path.display()))
+                                .label("included here");
+                        self.error(d, exp);
+                        return;
+                    }
+                };
+                let len = text.len() as u64;
+                if !self.charge_bytes(len + crate::EXPANSION_OVERHEAD, sp, "this include", exp) {
                     return;
                 }
-            },
-            Err(e) => {
-                let d = Diagnostic::error(s, format!("cannot read `{}`: {e}", path.display()))
-                    .label("included here");
-                self.error(d, exp);
-                return;
+                let name = path.display().to_string();
+                let nsrc = self.add_source(name, text.into(), Origin::File, Some(path));
+                self.include_cache.insert(canon.clone(), nsrc);
+                nsrc
             }
         };
-        let name = path.display().to_string();
-        let nsrc = self.add_source(name, text.into(), Origin::File, Some(path));
         self.include_stack.push((canon, s));
         let n = self.nlines[nsrc as usize];
         self.run(nsrc, 0, n, exp);

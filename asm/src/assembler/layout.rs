@@ -212,6 +212,21 @@ impl<'o> Asm<'o> {
             self.error(d, exp);
             return false;
         }
+        let total: u64 = self.secs.iter().map(|s| s.size).sum::<u64>() + n;
+        if total > bitloom_isa::elf::DEFAULT_MAX_BYTES {
+            let d = Diagnostic::error(
+                sp,
+                format!(
+                    "the program would need more than {} MiB of memory, the most an ELF \
+                     reader and `bitloom run` accept",
+                    bitloom_isa::elf::DEFAULT_MAX_BYTES >> 20
+                ),
+            )
+            .label(format!("this adds {n} bytes (all sections: {total})"));
+            self.error(d, exp);
+            return false;
+        }
+        let sec = &mut self.secs[self.cur];
         sec.size += n;
         if sec.kind != SectionKind::Bss {
             sec.data.resize(sec.size as usize, 0);

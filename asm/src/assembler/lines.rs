@@ -107,22 +107,7 @@ impl<'o> Asm<'o> {
         while i < to {
             let li = i;
             i += 1;
-            self.statements += 1;
-            if self.statements > self.opts.max_lines {
-                if !self.budget_reported {
-                    self.budget_reported = true;
-                    let sp = self.line_span(src, li);
-                    let d = Diagnostic::error(
-                        sp,
-                        format!(
-                            "too many lines: the program expands to more than {} lines",
-                            self.opts.max_lines
-                        ),
-                    )
-                    .label("expansion limit reached here")
-                    .note("a `.rept` count or a recursive macro is probably larger than intended");
-                    self.error(d, exp);
-                }
+            if self.halted || !self.charge_statement(self.line_span(src, li), exp) {
                 return;
             }
             if src == 0 && exp == NONE {

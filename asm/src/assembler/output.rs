@@ -41,6 +41,13 @@ impl<'o> Asm<'o> {
                         .push(format!("{dropped} more diagnostics not shown"));
                 }
             }
+            if self.suppressed_errors > 0 {
+                if let Some(last) = list.last_mut() {
+                    last.notes.push(format!(
+                        "assembly stopped after {max} errors (raise the cap with `bitloom asm --max-errors`)"
+                    ));
+                }
+            }
             return Err(Diagnostics {
                 list,
                 sources: self.sm,
