@@ -328,15 +328,30 @@ pub struct HwConfig {
     pub energy: EnergyConfig,
 }
 
+/// Largest hardware description file read (1 MiB; the default one is about 2 KB).
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 impl HwConfig {
     /// Read and validate a TOML hardware description. A missing file, a syntax error, an
     /// unknown section or key, or an out-of-range value is an error naming the file (and the
-    /// line, column and key where toml reports them).
+    /// line, column and key where toml reports them). Files larger than
+    /// [`MAX_CONFIG_BYTES`] (or `/dev/zero`) are refused after reading at most that much.
     pub fn load(path: impl AsRef<Path>) -> Result<HwConfig, HwError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| HwError::Io {
+        let io = |source: std::io::Error| HwError::Io {
             path: path.to_path_buf(),
             source,
+        };
+        let bytes =
+            bitloom_isa::srcfile::read_capped(path, MAX_CONFIG_BYTES).map_err(|e| match e {
+                bitloom_isa::srcfile::ReadError::Io(e) => io(e),
+                e => io(std::io::Error::other(e.to_string())),
+            })?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "not UTF-8 text",
+            ))
         })?;
         Self::parse_named(&text, path)
     }
