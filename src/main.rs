@@ -313,7 +313,8 @@ fn real_main() -> Result<u8, Fail> {
                     1,
                 ));
             }
-            let elf = bitloom_isa::elf::write_elf(&out.image)?;
+            let elf = bitloom_isa::elf::write_elf(&out.image)
+                .map_err(|e| Fail(format!("error: {}: {e}", input.display()), 1))?;
             output::write_file(&opath, &elf)?;
             match listing.as_deref() {
                 Some("-") => output::stdout(&out.listing)?,

@@ -94,11 +94,36 @@ pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
     if md.is_file() && md.len() > max {
         return Err(ReadError::TooLarge(max));
     }
-    let mut buf = Vec::new();
+    let cap = max.saturating_add(1);
+    let mut buf: Vec<u8> = Vec::new();
     if md.is_file() {
-        buf.reserve_exact(md.len() as usize);
+        buf.reserve_exact(md.len().min(cap) as usize);
     }
-    f.take(max.saturating_add(1)).read_to_end(&mut buf)?;
+    // Grow by doubling, but never past the cap (`read_to_end` would double a 256 MiB
+    // buffer of `/dev/zero` to 512 MiB before noticing).
+    let mut r = f.take(cap);
+    loop {
+        if buf.len() == buf.capacity() {
+            let room = (cap - buf.len() as u64).min((buf.len() as u64).max(64 << 10));
+            if room == 0 {
+                break;
+            }
+            buf.try_reserve_exact(room as usize)
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+        }
+        let len = buf.len();
+        let spare = buf.capacity() - len;
+        buf.resize(len + spare, 0);
+        match r.read(&mut buf[len..]) {
+            Ok(0) => {
+                buf.truncate(len);
+                break;
+            }
+            Ok(n) => buf.truncate(len + n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(len),
+            Err(e) => return Err(e.into()),
+        }
+    }
     if buf.len() as u64 > max {
         return Err(ReadError::TooLarge(max));
     }

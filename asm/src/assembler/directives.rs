@@ -82,7 +82,12 @@ impl<'o> Asm<'o> {
             Kind::Rle => self.rle(name, args, exp),
             Kind::Include => {
                 match args {
-                    [Arg::Str(s)] => self.include(src, *s, sp, exp),
+                    [Arg::Str(s)] => {
+                        self.include(src, *s, sp, exp);
+                        // Nothing later needs the `.include` line itself: let the line
+                        // driver drop its parse (a million includes, a million parses).
+                        self.line_done = true;
+                    }
                     _ => self.bad_arg(
                         sp,
                         "`.include` takes one file name in double quotes",

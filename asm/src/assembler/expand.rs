@@ -306,20 +306,38 @@ impl<'o> Asm<'o> {
             .as_ref()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_default();
-        let mut tried = vec![base_dir.join(&rel)];
-        for d in &self.opts.include_dirs {
-            tried.push(d.join(&rel));
-        }
-        let Some(path) = tried.iter().find(|p| p.is_file()).cloned() else {
-            let mut d = Diagnostic::error(s, format!("include file not found: `{rel}`"))
-                .label("no such file");
-            let list: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
-            d = d.note(format!("looked for: {}", list.join(", ")));
-            d = d.help("include paths are relative to the including file");
-            self.error(d, exp);
-            return;
+        let key = (s0, rel.clone());
+        let (path, canon) = match self.include_resolved.get(&key) {
+            Some(v) => v.clone(),
+            None => {
+                let mut tried = vec![base_dir.join(&rel)];
+                for d in &self.opts.include_dirs {
+                    tried.push(d.join(&rel));
+                }
+                let Some(path) = tried.iter().find(|p| p.is_file()).cloned() else {
+                    if let Some(p) = tried.iter().find(|p| p.exists()) {
+                        let d = Diagnostic::error(
+                            s,
+                            format!("cannot include `{}`: not a regular file", p.display()),
+                        )
+                        .label("a directory, device or pipe cannot be included");
+                        self.error(d, exp);
+                        return;
+                    }
+                    let mut d = Diagnostic::error(s, format!("include file not found: `{rel}`"))
+                        .label("no such file");
+                    let list: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+                    d = d.note(format!("looked for: {}", list.join(", ")));
+                    d = d.help("include paths are relative to the including file");
+                    self.error(d, exp);
+                    return;
+                };
+                let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+                self.include_resolved
+                    .insert(key, (path.clone(), canon.clone()));
+                (path, canon)
+            }
         };
-        let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         if let Some(pos) = self.include_stack.iter().position(|(p, _)| *p == canon) {
             let mut chain: Vec<String> = self.include_stack[pos..]
                 .iter()
@@ -358,15 +376,9 @@ impl<'o> Asm<'o> {
         }
         let nsrc = match self.include_cache.get(&canon) {
             // Included before: reuse the buffer (and its parse cache); only the lines run
-            // again, so a million includes of one file cost a million runs of its lines,
-            // not a million copies of it.
-            Some(&nsrc) => {
-                let len = self.sm.sources[nsrc as usize].text.len() as u64;
-                if !self.charge_bytes(len + crate::EXPANSION_OVERHEAD, sp, "this include", exp) {
-                    return;
-                }
-                nsrc
-            }
+            // again (and count as statements), so a million includes of one file cost a
+            // million runs of its lines, not a million copies of it.
+            Some(&nsrc) => nsrc,
             None => {
                 let text = match bitloom_isa::srcfile::read_capped(&path, crate::MAX_SOURCE_BYTES) {
                     Ok(b) => match String::from_utf8(b) {

@@ -256,6 +256,8 @@ pub(crate) struct Asm<'o> {
     /// Files already included (canonical path → buffer): an include of the same file
     /// again reuses its buffer, line index and parse cache.
     include_cache: HashMap<PathBuf, u32>,
+    /// `.include` names already resolved: (directory's buffer, name) → (path, canonical).
+    include_resolved: HashMap<(u32, String), (PathBuf, PathBuf)>,
     include_stack: Vec<(PathBuf, Span)>,
     macro_depth: usize,
     macro_counter: u32,
@@ -349,6 +351,7 @@ impl<'o> Asm<'o> {
             halted: false,
             suppressed_errors: 0,
             include_cache: HashMap::default(),
+            include_resolved: HashMap::default(),
             include_stack: Vec::new(),
             macro_depth: 0,
             macro_counter: 0,
