@@ -435,3 +435,38 @@ fn error_path_stops_at_the_cap_and_cuts_long_text() {
     let out = bitloom_in(&d, &["asm", "many.s", "--max-errors", "3"]);
     assert_fails(&out, "assembly stopped after 3 errors", "--max-errors");
 }
+
+// ---- 4. the line table is not trusted (isa::srcfile) ----
+
+#[test]
+fn line_table_naming_a_device_or_fifo_is_not_read() {
+    let d = scratch("linetable");
+    std::fs::write(
+        d.join("zero.s"),
+        "_start: li r1, 0x7ffffff0\n lw r2, 0(r1)\n halt r0\n",
+    )
+    .unwrap();
+    let out = bitloom_in(&d, &["asm", "zero.s", "-o", "z.elf"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The file the line table names becomes /dev/zero, then a FIFO nobody writes.
+    std::fs::remove_file(d.join("zero.s")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", d.join("zero.s")).unwrap();
+    let (out, _) = bounded(&d, &["run", "z.elf", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("source line unavailable: zero.s: not a regular file"),
+        "{}",
+        text(&out.stderr)
+    );
+    let (out, _) = bounded(&d, &["objdump", "-S", "z.elf"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::remove_file(d.join("zero.s")).unwrap();
+    let st = Command::new("mkfifo")
+        .arg(d.join("zero.s"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let (out, el) = bounded(&d, &["run", "z.elf", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(el < Duration::from_secs(10), "{el:?}");
+}

@@ -163,3 +163,47 @@ fn cfgi_that_would_trap_is_a_warning() {
     // The words are still emitted: a riscv-tests-style program may test the trap on purpose.
     assert_eq!(out.stats.instructions, 4);
 }
+
+/// The expansion budget: `.rept` iterations count even with an empty body, expanded bytes
+/// bound exponential macros, and the error cap stops assembly (issue 13).
+#[test]
+fn expansion_budget_and_error_cap() {
+    let opts = Options {
+        max_lines: 10_000,
+        max_expansion_bytes: 100_000,
+        max_errors: 5,
+        ..Options::default()
+    };
+    let err = |src: &str| match assemble_str("b.s", src, &opts) {
+        Ok(_) => panic!("assembled: {src}"),
+        Err(d) => d,
+    };
+    let d = err(".rept 100000\n.rept 100000\n.endr\n.endr\n_start: halt r0\n");
+    assert_eq!(d.error_count(), 1);
+    assert!(d.list[0].message.contains("more than 10000 statements"));
+    assert_eq!(d.location(&d.list[0]).1, 2, "at the inner `.rept`");
+    let mut src = String::new();
+    for k in 0..30 {
+        src.push_str(&format!(".macro m{k}\n m{0}\n m{0}\n.endm\n", k + 1));
+    }
+    src.push_str(".macro m30\n.endm\n_start: m0\n halt r0\n");
+    let opts_lines = Options {
+        max_lines: u64::MAX,
+        ..opts.clone()
+    };
+    let d = assemble_str("b.s", &src, &opts_lines).unwrap_err();
+    assert_eq!(d.error_count(), 1);
+    assert!(
+        d.list[0].message.contains("more than 100000 bytes"),
+        "{}",
+        d.list[0].message
+    );
+    let d = err(&"bogus\n".repeat(100_000));
+    assert_eq!(d.error_count(), 5);
+    assert!(d.render(false).contains("assembly stopped after 5 errors"));
+    // Long text is cut in messages and snippets.
+    let d = err(&format!("{} r1\n", "y".repeat(100_000)));
+    let r = d.render(false);
+    assert!(r.len() < 5_000, "{} bytes", r.len());
+    assert!(r.contains("bytes long; not shown"));
+}
