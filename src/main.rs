@@ -4,6 +4,7 @@
 mod bench;
 mod debug_cmd;
 mod output;
+mod test_cmd;
 
 /// mimalloc: the assembler allocates many small AST nodes; glibc malloc spent ~20 % of
 /// assembly time in its free-list maintenance (perf), mimalloc removes most of it.
@@ -110,6 +111,8 @@ enum Cmd {
     },
     /// Print the instruction set summary (generated from the instruction table).
     Isa,
+    /// Run program test suites: self-checking kernels and expectation files, in parallel.
+    Test(test_cmd::TestArgs),
     /// Measure throughput (see README "Performance").
     Bench {
         #[command(subcommand)]
@@ -470,6 +473,7 @@ fn real_main() -> Result<u8, Fail> {
             output::stdout(&bitloom_isa::docgen::csrs_markdown())?;
             Ok(0)
         }
+        Cmd::Test(args) => test_cmd::run(args).map_err(|e| Fail(format!("error: {e}"), 2)),
         Cmd::Bench { what } => {
             let r = match what {
                 BenchWhat::Asm { lines, reps, emit } => match emit {

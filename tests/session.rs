@@ -322,3 +322,38 @@ fn machine_keeps_its_hardware_config() {
     assert_eq!(m.timing.as_ref().unwrap().hw().mac.rows, 8);
     assert!(m.checked);
 }
+
+#[test]
+fn pass_histogram_counts_every_pass() {
+    // The MAC cost's per-pass histogram (what `info mac` shows) accounts for every pass,
+    // and its cycle-weighted sum is the allocated lane cycles divided by the group size.
+    let mut macs = 0;
+    for p in examples() {
+        let mut m = machine(&p, true);
+        while m.exit.is_none() {
+            let s = m.step().unwrap();
+            if s.instr.def().class == bitloom_isa::Class::Mac {
+                let c = *m.timing.as_ref().unwrap().last_mac();
+                let n: u64 = c.pass_hist.iter().sum();
+                assert_eq!(n, c.passes, "{} at 0x{:x}", p.display(), s.pc);
+                if c.pass_hist[c.pass_hist.len() - 1] == 0 {
+                    let weighted: u64 = c
+                        .pass_hist
+                        .iter()
+                        .enumerate()
+                        .map(|(cy, k)| cy as u64 * k)
+                        .sum();
+                    assert_eq!(
+                        weighted * m.hw().mac.group as u64,
+                        c.lane_alloc,
+                        "{} at 0x{:x}",
+                        p.display(),
+                        s.pc
+                    );
+                }
+                macs += 1;
+            }
+        }
+    }
+    assert!(macs >= 9, "examples execute MAC instructions");
+}

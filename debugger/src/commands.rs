@@ -124,6 +124,11 @@ pub static COMMANDS: &[Command] = &[
         |s, _| Ok(views::stats(&s.dbg.m))),
     cmd!("timeline", [], "timeline [N]", "The last N unit events (default 20).", |s, a| {
         let n = if a.trim().is_empty() { 20 } else { parse_u32(a.trim())? as usize };
+        // Without the timing model there is nothing to record (fix: it claimed recording
+        // was on).
+        if s.dbg.m.timing.is_none() {
+            return Ok(views::timeline(&s.dbg.m, n));
+        }
         if !s.timeline_on {
             s.enable_timeline();
             return Ok("Timeline recording is now on; events appear as the program runs.\n".into());
@@ -188,9 +193,10 @@ fn help(a: &str) -> Result<String, String> {
             } else {
                 format!(" ({})", c.aliases.join(", "))
             };
+            // At least one blank after the name (fix: `continue (c, cont, fg)Continue`).
             let _ = writeln!(
                 s,
-                "  {:<18}{}",
+                "  {:<18} {}",
                 format!("{}{al}", c.name),
                 first_sentence(c.help)
             );
@@ -243,7 +249,7 @@ pub struct Session {
     displays: Vec<(u32, String, String, expr::Expr)>,
     next_display: u32,
     values: u32,
-    list_next: Option<(String, u32)>,
+    list_next: Option<(String, u32, u32)>,
     listsize: u32,
     x_next: Option<(u32, char, u32)>,
     sources: HashMap<String, Option<Vec<String>>>,
@@ -340,7 +346,15 @@ impl Session {
                 | "reverse-finish"
         );
         if !trimmed.is_empty() {
-            self.last_cmd = repeatable.then(|| line.clone());
+            // Fix: an Enter after `x/4xw ADDR` or `list LOC` re-ran the same command on the
+            // same address/lines; gdb continues instead, so the repeated form drops the
+            // location (`x/4xw` continues after the last unit, `list` after the last line).
+            self.last_cmd = repeatable.then(|| match cmd.name {
+                "x" if !slash.is_empty() => format!("{word}/{slash}"),
+                "x" => word.to_string(),
+                "list" if args != "-" => word.to_string(),
+                _ => line.clone(),
+            });
         }
         let r = match cmd.name {
             "print" => self.cmd_print(args, slash),

@@ -134,7 +134,7 @@ pub enum RunState {
 }
 
 /// A user-visible reverse-execution error.
-pub const NO_HISTORY: &str = "no more reverse-execution history";
+pub const NO_HISTORY: &str = "No more reverse-execution history"; // as gdb words it
 
 /// The debugger engine.
 pub struct Debugger {
@@ -199,7 +199,7 @@ pub fn target_value(m: &Machine, t: &Target) -> String {
         Target::Csr(c) => format!("{}", m.csr(c).unwrap_or(0)),
         Target::Mem { addr, len } => match m.read_dram(addr, len) {
             Ok(b) if len == 4 => format!("{}", u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-            Ok(b) => format!("{b:?}"),
+            Ok(b) => bytes_text(&b),
             Err(_) => "<unreadable>".into(),
         },
         Target::Tile(i) => match m.tile(i) {
@@ -238,6 +238,34 @@ fn written(before_tile: Option<Tile>, s: &Step, t: &Target) -> bool {
                     c.mem.iter().any(|w| w.overlaps(sp, a, n) && w.old != w.new)
                 })
         }
+    }
+}
+
+/// Whether step `s` wrote the target at all, even with the value it already had: an
+/// access watchpoint (`awatch`) stops for those too (fix: `awatch aprec` missed
+/// `cfgi aprec, 8` when aprec was already 8, as only changes counted).
+fn touched(before_tile: Option<Tile>, s: &Step, t: &Target) -> bool {
+    let c = &s.commit;
+    match *t {
+        Target::Reg(r) => c.gpr.is_some_and(|g| g.reg == r),
+        Target::Csr(n) => c.csrs.iter().any(|w| w.csr == n),
+        Target::Mem { addr, len } => c.mem.iter().any(|w| w.overlaps(MemSpace::Dram, addr, len)),
+        Target::Tile(i) => {
+            c.tiles.iter().any(|w| w.tile == i)
+                || before_tile.is_some_and(|bt| {
+                    let (sp, a, n) = tile_range(&bt);
+                    c.mem.iter().any(|w| w.overlaps(sp, a, n))
+                })
+        }
+    }
+}
+
+/// Whether a write watchpoint of `kind` fires for step `s`.
+fn write_fires(kind: WatchKind, before_tile: Option<Tile>, s: &Step, t: &Target) -> bool {
+    match kind {
+        WatchKind::Read => false,
+        WatchKind::Write => written(before_tile, s, t),
+        WatchKind::Access => touched(before_tile, s, t),
     }
 }
 
@@ -336,7 +364,7 @@ impl Debugger {
                 "The program has exited (code {c}). Use `run` to start it again, or reverse-step."
             )),
             RunState::Trapped(_) => Err(
-                "The program is stopped at a trapping instruction; it cannot continue. Use `run` to restart, reverse-step to go back, or `set var $pc = ...`."
+                "The program is stopped at a trapping instruction; it cannot continue. Use `run` to restart, reverse-step to go back, or fix the cause with `set var` (the instruction is then tried again)."
                     .into(),
             ),
         }
@@ -407,6 +435,14 @@ impl Debugger {
         self.interrupt
             .store(false, std::sync::atomic::Ordering::Relaxed);
         let start = self.m.instret;
+        // Resuming at an `ebreak` (a program-inserted breakpoint we stopped at) steps over
+        // it, as gdb does with a SIGTRAP; reverse execution replays it the same way.
+        if self.m.skip_breakpoint() {
+            self.hist.record(&self.m, false);
+            if max == Some(1) {
+                return Event::Done;
+            }
+        }
         let mut first = true;
         let bps = if use_bps {
             self.enabled_bps()
@@ -443,9 +479,10 @@ impl Debugger {
                                     .map_or(m.tile(i).copied(), |t| t.old),
                                 _ => None,
                             };
-                            if written(bt, s, &w.target) {
+                            if write_fires(w.kind, bt, s, &w.target) {
                                 let new = target_value(m, &w.target);
                                 let old = old_value(s, &w.target, &new);
+                                let new = tile_new_value(m, s, &w.target, bt);
                                 write_hit = Some((w.id, old, new));
                                 return Control::Stop;
                             }
@@ -484,7 +521,12 @@ impl Debugger {
                     return Event::Exited(c);
                 }
                 StopReason::Trapped(t) => {
-                    self.state = RunState::Trapped(t.clone());
+                    // An `ebreak` is a stop, not a failure: the run can resume past it.
+                    self.state = if t.kind == bitloom_emu::TrapKind::Breakpoint {
+                        RunState::Stopped
+                    } else {
+                        RunState::Trapped(t.clone())
+                    };
                     return Event::Trapped(t);
                 }
                 StopReason::Breakpoint(_) => {
@@ -530,23 +572,32 @@ impl Debugger {
 
     /// Go to position `k` exactly (restore a checkpoint and re-execute).
     pub fn goto(&mut self, k: u64) -> Result<(), String> {
-        let Some((base, snap)) = self.hist.base(k) else {
+        let Some((_, snap)) = self.hist.base(k) else {
             return Err(format!(
                 "{NO_HISTORY}: the oldest recorded instruction is #{}",
                 self.hist.oldest()
             ));
         };
         let mut m = snap.clone();
-        if k > base {
+        while m.instret < k {
+            let todo = k - m.instret;
             let stop = session::run(
                 &mut m,
                 &mut Stops {
-                    max_steps: Some(k - base),
+                    max_steps: Some(todo),
                     ..Stops::default()
                 },
             );
             match stop.reason {
                 StopReason::StepLimit(_) => {}
+                // Replay an `ebreak` the way the user resumed past it.
+                StopReason::Trapped(t) if t.kind == bitloom_emu::TrapKind::Breakpoint => {
+                    if m.instret < k {
+                        m.skip_breakpoint();
+                    } else {
+                        break;
+                    }
+                }
                 StopReason::Exited(c) => {
                     self.m = m;
                     self.state = RunState::Exited(c);
@@ -570,9 +621,9 @@ impl Debugger {
         while m.instret < to {
             let k = m.instret;
             let pc = m.pc;
-            let word = match m.step() {
-                Ok(s) => s.word,
-                Err(_) => break,
+            let word = match step_over_ebreak(&mut m) {
+                Some(w) => w,
+                None => break,
             };
             if k >= from {
                 v.push(Pos {
@@ -661,12 +712,17 @@ impl Debugger {
                     .collect();
                 let s = match m.step() {
                     Ok(s) => s,
+                    Err(t) if t.kind == bitloom_emu::TrapKind::Breakpoint => {
+                        m.skip_breakpoint();
+                        continue;
+                    }
                     Err(_) => break,
                 };
                 for (w, bt) in watches.iter().zip(bt) {
-                    if w.kind != WatchKind::Read && written(bt, &s, &w.target) {
+                    if write_fires(w.kind, bt, &s, &w.target) {
                         let new = target_value(&m, &w.target);
                         let old = old_value(&s, &w.target, &new);
+                        let new = tile_new_value(&m, &s, &w.target, bt);
                         found = Some((
                             k,
                             Event::Watch {
@@ -688,6 +744,19 @@ impl Debugger {
         let oldest = self.hist.oldest();
         self.goto(oldest)?;
         Ok(Event::HistoryStart)
+    }
+}
+
+/// Execute one instruction for replay, stepping over an `ebreak` as a resumed run did;
+/// the executed word, or None at a real trap.
+fn step_over_ebreak(m: &mut Machine) -> Option<u32> {
+    match m.step() {
+        Ok(s) => Some(s.word),
+        Err(t) if t.kind == bitloom_emu::TrapKind::Breakpoint => {
+            let w = t.word;
+            m.skip_breakpoint().then_some(w)
+        }
+        Err(_) => None,
     }
 }
 
@@ -726,20 +795,77 @@ fn old_value(s: &Step, t: &Target, new: &str) -> String {
                 let b: Vec<u8> = (0..4).map(|i| bytes[i].unwrap_or(newb[i])).collect();
                 u32::from_le_bytes([b[0], b[1], b[2], b[3]]).to_string()
             } else {
-                let b: Vec<u8> = bytes.iter().map(|b| b.unwrap_or(0)).collect();
-                format!("{b:?}")
+                // Bytes the step did not write are as they are now.
+                let now = parse_bytes_text(new);
+                let b: Vec<u8> = bytes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| b.or(now.get(i).copied()).unwrap_or(0))
+                    .collect();
+                bytes_text(&b)
             }
         }
-        Target::Tile(i) => {
-            c.tiles
-                .iter()
-                .find(|w| w.tile == i)
-                .map_or("(data changed)".to_string(), |w| match w.old {
-                    Some(t) => crate::views::tile_summary(i, &t),
-                    None => format!("t{i} undefined"),
-                })
-        }
+        Target::Tile(i) => match c.tiles.iter().find(|w| w.tile == i) {
+            Some(w) => match w.old {
+                Some(t) => crate::views::tile_summary(i, &t),
+                None => format!("t{i} undefined"),
+            },
+            // Same descriptor, other data (fix: this printed a bare "(data changed)").
+            None => format!("{new} (data before)"),
+        },
     }
+}
+
+/// For a tile watch whose data (not descriptor) step `s` changed: the new value's text
+/// with the scratchpad bytes written, e.g. `t1: ... (data overwritten: asp 0x40..0x80)`.
+fn tile_new_value(m: &Machine, s: &Step, t: &Target, before: Option<Tile>) -> String {
+    let new = target_value(m, t);
+    let Target::Tile(i) = *t else {
+        return new;
+    };
+    if s.commit.tiles.iter().any(|w| w.tile == i) {
+        return new;
+    }
+    let Some(bt) = before else {
+        return new;
+    };
+    let (sp, a, n) = tile_range(&bt);
+    let (mut lo, mut hi) = (u64::MAX, 0u64);
+    // The written range inside the tile (of the writes that changed something).
+    for w in s
+        .commit
+        .mem
+        .iter()
+        .filter(|w| w.overlaps(sp, a, n) && w.old != w.new)
+    {
+        lo = lo.min((w.addr as u64).max(a as u64));
+        hi = hi.max((w.addr as u64 + w.new.len() as u64).min(a as u64 + n as u64));
+    }
+    if lo >= hi {
+        return new;
+    }
+    format!("{new} (data overwritten: {} 0x{lo:x}..0x{hi:x})", bt.space)
+}
+
+/// Bytes as a watch value: all of them up to 16, else the first 16 and the length (fix: a
+/// watch on a 256-byte symbol printed two lines of 256 numbers).
+fn bytes_text(b: &[u8]) -> String {
+    if b.len() <= 16 {
+        format!("{b:?}")
+    } else {
+        let head: Vec<String> = b[..16].iter().map(|x| x.to_string()).collect();
+        format!("[{}, ...] ({} bytes)", head.join(", "), b.len())
+    }
+}
+
+/// The bytes shown by [`bytes_text`] (the first 16 at most).
+fn parse_bytes_text(s: &str) -> Vec<u8> {
+    let inner = s.trim_start_matches('[');
+    let inner = inner.split(']').next().unwrap_or("");
+    inner
+        .split(',')
+        .filter_map(|x| x.trim().parse().ok())
+        .collect()
 }
 
 /// Expression environment over a machine (registers, CSRs, symbols, DRAM).

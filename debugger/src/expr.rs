@@ -318,7 +318,13 @@ pub fn eval(e: &Expr, env: &dyn Env) -> Result<i64, ExprError> {
             env.read_word(addr)
                 .map_err(|msg| ExprError { msg, at: 0 })? as i64
         }
-        Expr::Range(a, _) => eval(a, env)?,
+        // `*e@n` names the bytes at `e`: its start address is `e`, not the word there
+        // (evaluating the `*` here made `print *buf@4` read the word at `buf` and use it as
+        // the address).
+        Expr::Range(a, _) => match &**a {
+            Expr::Deref(x) => eval(x, env)?,
+            other => eval(other, env)?,
+        },
         Expr::Bin(op, a, b) => {
             let (x, y) = (eval(a, env)?, eval(b, env)?);
             match op {

@@ -121,8 +121,8 @@ fn completion_words(s: &Session) -> Vec<String> {
     w
 }
 
-/// Run the interactive loop until `quit` or end of input. The history is kept in
-/// `history_file` when given.
+/// Run the interactive loop until `quit` or end of input (the caller prints the banner).
+/// The history is kept in `history_file` when given.
 pub fn interactive(s: &mut Session, history_file: Option<&std::path::Path>) -> Result<(), String> {
     let color = use_color();
     s.color = color;
@@ -138,7 +138,8 @@ pub fn interactive(s: &mut Session, history_file: Option<&std::path::Path>) -> R
     // Ctrl-C while a command runs interrupts it (the engine polls the flag).
     let flag = s.dbg.interrupt.clone();
     let _ = ctrlc_install(flag);
-    print!("{}", s.banner());
+    // The banner is the caller's to print (fix: `bitloom debug` printed it before its
+    // scripts and this printed it a second time at the prompt).
     let prompt = if color {
         "\x1b[1m(bitloom)\x1b[0m "
     } else {
@@ -171,19 +172,9 @@ pub fn interactive(s: &mut Session, history_file: Option<&std::path::Path>) -> R
     Ok(())
 }
 
-/// SIGINT sets the interrupt flag while a command runs (rustyline handles it at the
-/// prompt). Without a signal crate this uses a thread-safe static.
-fn ctrlc_install(flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Result<(), ()> {
-    let _ = FLAG.set(flag);
-    Ok(())
-}
-
-static FLAG: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> =
-    std::sync::OnceLock::new();
-
-/// Raise the interrupt flag (for a signal handler installed by the binary).
-pub fn interrupt() {
-    if let Some(f) = FLAG.get() {
-        f.store(true, Ordering::Relaxed);
-    }
+/// SIGINT (Ctrl-C while a command runs; at the prompt rustyline reads it as a key) raises
+/// the engine's interrupt flag, which the session layer polls between chunks.
+fn ctrlc_install(flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Result<(), String> {
+    ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed))
+        .map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))
 }

@@ -104,20 +104,26 @@ pub fn registers(m: &Machine, prev: Option<&[u32; 32]>, which: &[u8]) -> String 
         };
         let changed = prev.is_some_and(|p| p[r as usize] != v);
         let name = format!("r{r}{alias}");
-        let _ = writeln!(
-            s,
+        // No trailing blanks when unchanged (the padding used to end every line).
+        let line = format!(
             "{name:<10} 0x{v:08x}  {:<12}{}",
             v as i32,
             if changed { " *" } else { "" }
         );
+        let _ = writeln!(s, "{}", line.trim_end());
     }
     if which.is_empty() {
-        let sym = symbolize(m, m.pc)
-            .map(|x| format!(" <{x}>"))
-            .unwrap_or_default();
-        let _ = writeln!(s, "{:<10} 0x{:08x}{sym}", "pc", m.pc);
+        s.push_str(&pc_line(m));
     }
     s
+}
+
+/// The `pc` line of `info registers`.
+pub fn pc_line(m: &Machine) -> String {
+    let sym = symbolize(m, m.pc)
+        .map(|x| format!(" <{x}>"))
+        .unwrap_or_default();
+    format!("{:<10} 0x{:08x}{sym}\n", "pc", m.pc)
 }
 
 /// `info tiles`: every defined tile register, with overlapping tiles flagged.
@@ -180,13 +186,23 @@ pub fn tile(m: &Machine, i: u8, o: &TileOpts) -> Result<String, String> {
         Some(v) => v.iter().filter(|x| **x != 0).count(),
         None => codes.iter().filter(|c| **c != 0).count(),
     };
-    let _ = writeln!(
+    let _ = write!(
         s,
-        "density: {nz}/{n} non-zero values ({:.1}%), {} bytes in {}",
+        "density: {nz}/{n} non-zero values ({:.1}%)",
         100.0 * nz as f64 / n.max(1) as f64,
-        t.bytes(),
-        t.space
     );
+    // With a zero-point (or a LUT) zero codes are not zero values; the codes' count is
+    // what `nnz`, `dchk` and RLE see, so show it too when it differs (fix: an RLE tile
+    // with nnz=79 showed only "128/128 non-zero values", which looked contradictory).
+    let nzc = codes.iter().filter(|c| **c != 0).count();
+    if !t.is_acc() && values.is_some() && nzc != nz {
+        let _ = write!(
+            s,
+            ", {nzc}/{n} non-zero codes ({:.1}%)",
+            100.0 * nzc as f64 / n.max(1) as f64
+        );
+    }
+    let _ = writeln!(s, ", {} bytes in {}", t.bytes(), t.space);
     if !t.is_acc() {
         // What RLE would cost for these codes versus raw.
         let stream = rle::encode(&codes, t.prec, t.rlerun);
@@ -202,6 +218,18 @@ pub fn tile(m: &Machine, i: u8, o: &TileOpts) -> Result<String, String> {
             stream.len(),
             u32::from_le_bytes([stream[0], stream[1], stream[2], stream[3]])
         );
+        let entries = rle_entries(&stream, t.prec, t.rlerun, 12);
+        let shown: Vec<String> = entries
+            .iter()
+            .map(|(run, code)| format!("{run}x0 {code}"))
+            .collect();
+        let total = u32::from_le_bytes([stream[0], stream[1], stream[2], stream[3]]) as usize;
+        let _ = writeln!(
+            s,
+            "RLE entries (zero-run, then code): {}{}",
+            shown.join(", "),
+            if total > entries.len() { ", ..." } else { "" }
+        );
     }
     let (r0, r1) = o.rows.unwrap_or((0, t.rows.min(FULL)));
     let (c0, c1) = o.cols.unwrap_or((0, t.cols.min(FULL)));
@@ -214,7 +242,11 @@ pub fn tile(m: &Machine, i: u8, o: &TileOpts) -> Result<String, String> {
     }
     // Sparsity map: one character per element ('#' non-zero, '.' zero), or per 2x2 block
     // for wide tiles.
-    let _ = writeln!(s, "sparsity map ('#' non-zero, '.' zero):");
+    let _ = writeln!(
+        s,
+        "sparsity map of the {} ('#' non-zero, '.' zero):",
+        if values.is_some() { "values" } else { "codes" }
+    );
     let nzv = |r: u32, c: u32| -> bool {
         let e = (r * t.cols + c) as usize;
         match &values {
@@ -270,6 +302,26 @@ pub fn tile(m: &Machine, i: u8, o: &TileOpts) -> Result<String, String> {
     Ok(s)
 }
 
+/// The first `max` (zero-run, code) entries of an RLE stream (docs/ISA.md "RLE streams":
+/// a 32-bit count, then entries of an `r`-bit run and a `b`-bit code, LSB-first).
+fn rle_entries(stream: &[u8], b: u32, r: u32, max: usize) -> Vec<(u32, u32)> {
+    let bit = |i: u64| -> u32 {
+        stream
+            .get(4 + (i / 8) as usize)
+            .map_or(0, |byte| ((byte >> (i % 8)) & 1) as u32)
+    };
+    let field = |at: u64, w: u32| -> u32 { (0..w).map(|j| bit(at + j as u64) << j).sum() };
+    let n = stream
+        .get(..4)
+        .map_or(0, |h| u32::from_le_bytes([h[0], h[1], h[2], h[3]])) as usize;
+    (0..n.min(max))
+        .map(|e| {
+            let at = e as u64 * (r + b) as u64;
+            (field(at, r), field(at + r as u64, b))
+        })
+        .collect()
+}
+
 /// `lut [n]`.
 pub fn lut(m: &Machine, which: Option<u8>) -> Result<String, String> {
     let mut s = String::new();
@@ -315,13 +367,13 @@ pub fn config(m: &Machine, prev: Option<&[u32]>) -> String {
             csr::SLICE if v == 0 => " (off)".into(),
             _ => String::new(),
         };
-        let _ = writeln!(
-            s,
+        let line = format!(
             "{}{:<8} {:<6}{meaning}",
             if changed { "* " } else { "  " },
             d.name,
             v
         );
+        let _ = writeln!(s, "{}", line.trim_end()); // no trailing blanks
     }
     s
 }
@@ -403,6 +455,37 @@ pub fn mac(m: &Machine, last_mac_pc: Option<u32>) -> String {
         "ineffectual bit-cycles skipped {}",
         c.skip_ineffectual_bits
     );
+    // Passes by their cost: a group of lanes takes as long as its slowest lane, so a wide
+    // spread here is the load imbalance BitCluster removes.
+    let group = t.hw().mac.group.max(1) as u64;
+    let last = c.pass_hist.len() - 1;
+    let rows: Vec<(usize, u64)> = c
+        .pass_hist
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(cy, n)| (cy, *n))
+        .collect();
+    if !rows.is_empty() {
+        let _ = writeln!(
+            s,
+            "passes by cost (cycles of the slowest of {group} lanes in the group):"
+        );
+        let widest = rows.iter().map(|r| r.1).max().unwrap_or(1);
+        for (cy, n) in rows {
+            let bar = "#".repeat(((40 * n).div_ceil(widest)) as usize);
+            let label = if cy == last {
+                format!("{cy}+")
+            } else {
+                cy.to_string()
+            };
+            let _ = writeln!(
+                s,
+                "  {label:>3} cycles  {n:>8} passes ({:>5.1}%)  {bar}",
+                pct(n, c.passes)
+            );
+        }
+    }
     s
 }
 

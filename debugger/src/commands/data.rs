@@ -11,14 +11,25 @@ use crate::views;
 fn fmt_value(v: i64, f: char, m: &bitloom_emu::Machine) -> Result<String, String> {
     let u = v as u64 & 0xffff_ffff;
     Ok(match f {
-        ' ' | 'd' => format!("{v}"),
+        ' ' => format!("{v}"),
+        // Signed: a 32-bit quantity (registers, memory words read unsigned) is shown as
+        // the two's-complement int32 (fix: `p/d r15` printed 4294967123 for -173).
+        'd' if (0..=u32::MAX as i64).contains(&v) => format!("{}", v as u32 as i32),
+        'd' => format!("{v}"),
         'u' => format!("{u}"),
         'x' => format!("0x{u:x}"),
         'o' => format!("0{u:o}"),
         't' => format!("{u:b}"),
         'c' => {
             let c = (u & 0xff) as u8;
-            format!("{} '{}'", c as i8, (c as char).escape_default())
+            // C-style, as gdb prints chars: `0 '\000'`, `65 'A'` (was Rust's `'\u{0}'`).
+            let shown = match c {
+                b'\\' => "\\\\".to_string(),
+                b'\'' => "\\'".to_string(),
+                0x20..=0x7e => (c as char).to_string(),
+                _ => format!("\\{c:03o}"),
+            };
+            format!("{} '{shown}'", c as i8)
         }
         'a' => match views::symbolize(m, u as u32) {
             Some(s) => format!("0x{u:x} <{s}>"),
@@ -104,6 +115,10 @@ impl Session {
         if f == 'c' && !slash.contains(['h', 'w']) {
             unit = 1;
         }
+        // Addresses are words unless a unit is given (fix: `x/2a` after `x/4ub` read bytes).
+        if f == 'a' && !slash.contains(['b', 'h']) {
+            unit = 4;
+        }
         let addr = if a.trim().is_empty() {
             match self.x_next {
                 Some((next, _, _)) => next,
@@ -186,6 +201,9 @@ impl Session {
             .filter(|(l, r)| !l.ends_with(['=', '!', '<', '>']) && !r.starts_with('='))
             .ok_or("usage: set var LHS = EXPR (LHS: register, CSR, $pc or *ADDRESS)")?;
         let (lhs, rhs) = (lhs.trim(), rhs.trim());
+        if lhs.is_empty() {
+            return Err("usage: set var LHS = EXPR (LHS: register, CSR, $pc or *ADDRESS)".into());
+        }
         let (_, v) = self.eval(rhs)?;
         let v32 = v as u32;
         let name = lhs.trim_start_matches('$');
@@ -195,9 +213,6 @@ impl Session {
                 return Err(format!("pc must be 4-aligned, not 0x{v32:x}"));
             }
             m.pc = v32;
-            if matches!(self.dbg.state, crate::engine::RunState::Trapped(_)) {
-                self.dbg.state = crate::engine::RunState::Stopped;
-            }
         } else if let Some(r) = reg_num(name) {
             if r == 0 {
                 return Err("r0 is hard-wired to zero".into());
@@ -228,6 +243,12 @@ impl Session {
                 let _ = write!(msg, " Did you mean `{s}`?");
             }
             return Err(msg);
+        }
+        // Any change may remove a trap's cause (`set var r5 = 0x2000` before a misaligned
+        // load), so the faulting instruction gets to execute again, as in gdb. (Fix: only
+        // `set var $pc` cleared the trapped state, so fixing a register could not resume.)
+        if matches!(self.dbg.state, crate::engine::RunState::Trapped(_)) {
+            self.dbg.state = crate::engine::RunState::Stopped;
         }
         // The run diverged here: later checkpoints no longer describe it.
         let m = self.dbg.m.clone();
@@ -270,7 +291,7 @@ impl Session {
         let shown = if fc == ' ' {
             String::new()
         } else {
-            format!("/{fc}")
+            format!("/{fc} ") // gdb: `2: /x r6 = 0x0` (was `/xr6`)
         };
         match expr::eval(e, &self.dbg) {
             Ok(v) => match fmt_value(v, fc, &self.dbg.m) {

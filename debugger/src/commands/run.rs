@@ -185,6 +185,13 @@ impl Session {
             return Err("`finish` takes no arguments".into());
         }
         self.dbg.can_run()?;
+        // gdb refuses `finish` in the outermost frame; it used to run to the end of the
+        // program here. Outermost: the pc's function is the one holding the entry point.
+        let img = self.dbg.m.image();
+        let func = |a: u32| img.symbolize(a).map(|(s, _)| s.value);
+        if func(self.dbg.m.pc).is_some() && func(self.dbg.m.pc) == func(img.entry) {
+            return Err("\"finish\" not meaningful in the outermost frame.".into());
+        }
         let mut s = format!("Run till exit from {}\n", self.describe_pc(self.dbg.m.pc));
         let mut depth = 0i64;
         let ev = self
@@ -348,6 +355,14 @@ impl Session {
                 self.finish_stop();
                 return s;
             }
+            Event::Trapped(t) if t.kind == bitloom_emu::TrapKind::Breakpoint => {
+                let _ = writeln!(
+                    s,
+                    "\nProgram stopped at `ebreak` (0x{:08x}); `continue` or `stepi` resumes after it.",
+                    t.pc
+                );
+                func_header = true;
+            }
             Event::Trapped(t) => {
                 if let RunState::Trapped(_) = self.dbg.state {
                     let _ = writeln!(
@@ -415,6 +430,9 @@ impl Session {
 
     /// Remember this stop's registers and configuration for "changed since" marks.
     fn finish_stop(&mut self) {
+        // A new stop: the next `list` centres on the new pc again, as in gdb (the old
+        // listing position continued otherwise).
+        self.list_next = None;
         self.prev_regs = self.stop_regs;
         self.stop_regs = self.dbg.m.regs;
         self.prev_config =

@@ -145,25 +145,70 @@ impl Session {
             .iter()
             .filter(|r| file_idx.contains(&r.file) && r.line >= line)
             .min_by_key(|r| (r.line, r.addr));
-        best.map(|r| r.addr)
-            .ok_or_else(|| format!("Line {line} is past the last line with code."))
+        // Name the file: lines of an included file expanded elsewhere (macros) have no
+        // code of their own, which "past the last line" did not explain.
+        best.map(|r| r.addr).ok_or_else(|| {
+            let names: Vec<&str> = file_idx
+                .iter()
+                .filter_map(|&i| lines.files.get(i as usize).map(String::as_str))
+                .collect();
+            format!("No code at or after line {line} of {}.", names.join(", "))
+        })
     }
 
     pub(super) fn cmd_list(&mut self, a: &str) -> Result<String, String> {
+        // gdb's rules: `list` centres on the pc (or LOCATION) the first time, then each
+        // further `list` continues with the next lines; `list -` shows the lines before
+        // the last listing; `list A,B` shows lines A..=B of the current file.
+        // (Fix: the next first line was stored as `last + 1 + half` and then centred again,
+        // so a second `list` skipped half a screen of lines.)
         let a = a.trim();
-        let (file, center) = if a.is_empty() {
-            match self.list_next.clone() {
-                Some((f, l)) => (f, l + self.listsize / 2),
-                None => self
-                    .line_of(self.dbg.m.pc)
-                    .ok_or("No line information for the pc.")?,
+        let size = self.listsize;
+        let cur_file = || -> Result<String, String> {
+            if let Some((f, _, _)) = &self.list_next {
+                return Ok(f.clone());
             }
+            self.line_of(self.dbg.m.pc)
+                .map(|(f, _)| f)
+                .ok_or_else(|| "No line information for the pc.".to_string())
+        };
+        let (file, first, last) = if a.is_empty() {
+            match self.list_next.clone() {
+                Some((f, _, next)) => (f, next, next + size - 1),
+                None => {
+                    let (f, c) = self
+                        .line_of(self.dbg.m.pc)
+                        .ok_or("No line information for the pc.")?;
+                    let first = c.saturating_sub(size / 2).max(1);
+                    (f, first, first + size - 1)
+                }
+            }
+        } else if a == "-" {
+            let (f, prev_first, _) = self
+                .list_next
+                .clone()
+                .ok_or("No previous listing: use `list` first.")?;
+            if prev_first <= 1 {
+                return Err(format!("Already at the start of {f}."));
+            }
+            let first = prev_first.saturating_sub(size).max(1);
+            (f, first, prev_first - 1)
+        } else if let Some((x, y)) = a.split_once(',') {
+            let f = cur_file()?;
+            let x = parse_u32(x)?;
+            let y = parse_u32(y)?;
+            if x == 0 || y < x {
+                return Err(format!(
+                    "bad line range `{a}` (expected FIRST,LAST with 1 <= FIRST <= LAST)"
+                ));
+            }
+            (f, x, y)
         } else {
             let pc = self.resolve_location(a)?;
-            self.line_of(pc).ok_or("No line information there.")?
+            let (f, c) = self.line_of(pc).ok_or("No line information there.")?;
+            let first = c.saturating_sub(size / 2).max(1);
+            (f, first, first + size - 1)
         };
-        let half = self.listsize / 2;
-        let first = center.saturating_sub(half).max(1);
         let lines = self
             .source_lines(&file)
             .ok_or_else(|| format!("{file}: source file not found"))?
@@ -174,16 +219,13 @@ impl Session {
                 lines.len()
             ));
         }
-        let last = (first + self.listsize - 1).min(lines.len() as u32);
+        let last = last.min(lines.len() as u32);
         let mut s = String::new();
         for l in first..=last {
             let _ = writeln!(s, "{l}\t{}", lines[l as usize - 1]);
         }
-        self.list_next = Some((file, last + 1 + half - half.min(self.listsize / 2)));
-        // Next `list` continues after `last`.
-        if let Some(n) = self.list_next.as_mut() {
-            n.1 = last + 1 + half;
-        }
+        // Remember (file, first shown, next to show) for `list` and `list -`.
+        self.list_next = Some((file, first, last + 1));
         Ok(s)
     }
 
@@ -232,8 +274,17 @@ impl Session {
                     .map(|b| flow(u32::from_le_bytes([b[0], b[1], b[2], b[3]])) == Flow::Call)
                     .unwrap_or(false)
         };
+        // The function holding the entry point is the outermost frame: nothing is above
+        // it (fix: `bt` in _start after a call returned showed a stale `ra` as a caller).
+        let func = |a: u32| m.image().symbolize(a).map(|(s, _)| s.value);
+        let outermost = |a: u32| func(a).is_some() && func(a) == func(m.image().entry);
         let ra = m.regs[1];
-        if is_ret_addr(ra) {
+        // `ra` still holding the return address of a call this function already made
+        // (same function, before the pc) is not this function's caller.
+        let stale_ra = func(ra.wrapping_sub(4)) == func(m.pc) && ra.wrapping_sub(4) < m.pc;
+        if outermost(m.pc) {
+            // no callers
+        } else if is_ret_addr(ra) && !stale_ra {
             frames.push((ra - 4, " (from ra)"));
         }
         // Return addresses saved on the stack, innermost first (a heuristic unwinder).
@@ -241,7 +292,11 @@ impl Session {
         let top = m.hw().mem.dram_bytes;
         let mut a = sp;
         let mut scanned = 0;
-        while a.saturating_add(4) <= top && scanned < 4096 && frames.len() < 64 {
+        while a.saturating_add(4) <= top
+            && scanned < 4096
+            && frames.len() < 64
+            && !frames.last().is_some_and(|f| outermost(f.0))
+        {
             if let Ok(b) = m.read_dram(a, 4) {
                 let w = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
                 if is_ret_addr(w) && frames.last().map(|f| f.0) != Some(w - 4) {
@@ -310,14 +365,29 @@ impl Session {
         match sub {
             "breakpoints" | "watchpoints" => Ok(self.info_breakpoints(sub == "watchpoints")),
             "registers" => {
-                let regs: Vec<u8> = rest
-                    .split_whitespace()
-                    .map(|r| {
-                        crate::engine::reg_num(r.trim_start_matches('$'))
-                            .ok_or_else(|| format!("Invalid register `{r}`"))
-                    })
-                    .collect::<Result<_, _>>()?;
-                Ok(views::registers(&self.dbg.m, Some(&self.prev_regs), &regs))
+                // `pc` is accepted too (fix: `info registers pc` said "Invalid register").
+                let mut with_pc = false;
+                let mut regs: Vec<u8> = Vec::new();
+                for r in rest.split_whitespace() {
+                    let name = r.trim_start_matches('$');
+                    if name == "pc" {
+                        with_pc = true;
+                        continue;
+                    }
+                    regs.push(
+                        crate::engine::reg_num(name)
+                            .ok_or_else(|| format!("Invalid register `{r}`"))?,
+                    );
+                }
+                let mut s = if regs.is_empty() && with_pc {
+                    String::new()
+                } else {
+                    views::registers(&self.dbg.m, Some(&self.prev_regs), &regs)
+                };
+                if with_pc {
+                    s.push_str(&views::pc_line(&self.dbg.m));
+                }
+                Ok(s)
             }
             "all-registers" | "csr" => {
                 let mut s = if sub == "all-registers" {
@@ -386,9 +456,10 @@ impl Session {
             }
             "frame" => {
                 let pc = self.dbg.m.pc;
+                // (fix: printed "pc = 0x… in 0x… in f+8", the address twice)
                 Ok(format!(
                     "pc = 0x{pc:08x} in {}; sp = 0x{:08x}; ra = 0x{:08x}; instret {}, cycle {}\n",
-                    self.describe_pc_short(pc),
+                    views::symbolize(&self.dbg.m, pc).unwrap_or_else(|| "??".into()),
                     self.dbg.m.regs[2],
                     self.dbg.m.regs[1],
                     self.dbg.m.instret,
@@ -410,7 +481,8 @@ impl Session {
                     if b.temp { "del" } else { "keep" },
                     if b.enabled { "y" } else { "n" },
                     b.pc,
-                    self.describe_pc_short(b.pc)
+                    // `sum_to+4`, not `0x… in sum_to+4` (the address is in its own column)
+                    views::symbolize(&self.dbg.m, b.pc).unwrap_or_else(|| "??".into())
                 );
                 if let Some((f, l)) = self.line_of(b.pc) {
                     let _ = write!(r, " at {f}:{l}");

@@ -48,7 +48,13 @@ pub struct MacCost {
     pub lane_alloc: u64,
     /// Passes executed.
     pub passes: u64,
+    /// Passes by their cost in cycles (the slowest lane of the group; the last bucket
+    /// holds 31 and more), to show load imbalance.
+    pub pass_hist: [u64; PASS_HIST],
 }
+
+/// Buckets of [`MacCost::pass_hist`].
+pub const PASS_HIST: usize = 32;
 
 /// Effectual (non-zero) bits of a code in a format: int → popcount(|value|); uint →
 /// popcount(code) (the zero-point is compensated separately); cluster → popcount of the
@@ -187,6 +193,7 @@ struct Totals {
     passes: u64,
     alloc: u64,
     lane_bits: u64,
+    hist: [u64; PASS_HIST],
 }
 
 /// Pass geometry shared by every sweep of one instruction.
@@ -223,6 +230,7 @@ fn sweep(
             *m += on * (c * 1000 + geo.ovh);
             passes += on;
             alloc += c;
+            t.hist[(c as usize).min(PASS_HIST - 1)] += on;
             *x = 0;
         }
         t.passes += passes;
@@ -251,6 +259,7 @@ fn sweep(
             }
             let v = milli.len() as u64;
             t.passes += chunks * v;
+            t.hist[(c as usize).min(PASS_HIST - 1)] += chunks * v;
             t.alloc += chunks * v * c * geo.g as u64;
             t.lane_bits += idx.len() as u64 * c * v;
         }
@@ -662,10 +671,14 @@ pub(crate) fn mac_cost(cfg: &MacConfig, w: &MacWork<'_>, s: &mut MacScratch) -> 
     total.passes *= scale;
     total.alloc *= scale;
     total.lane_bits *= scale;
+    for h in total.hist.iter_mut() {
+        *h *= scale;
+    }
 
     let max_pe = pe.iter().copied().max().unwrap_or(0);
     cost.cycles += max_pe.div_ceil(slots * 1000);
     cost.passes = total.passes;
+    cost.pass_hist = total.hist;
     cost.lane_bits = total.lane_bits;
     cost.lane_alloc = total.alloc;
     cost.skip_ineffectual_bits = nominal_bits.saturating_sub(total.lane_bits);
