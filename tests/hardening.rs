@@ -470,3 +470,21 @@ fn line_table_naming_a_device_or_fifo_is_not_read() {
     assert_eq!(out.status.code(), Some(2));
     assert!(el < Duration::from_secs(10), "{el:?}");
 }
+
+// ---- should fix: a non-UTF-8 byte is reported where it is ----
+
+#[test]
+fn non_utf8_byte_is_reported_at_its_line_and_column() {
+    let d = scratch("utf8");
+    std::fs::write(
+        d.join("nu.s"),
+        b"_start: nop\n nop\n li r1, 1 \xff\n halt r0\n",
+    )
+    .unwrap();
+    let out = bitloom_in(&d, &["asm", "nu.s"]);
+    assert_fails(&out, "nu.s:3:11", "root file");
+    assert!(text(&out.stderr).contains("byte 0xff"));
+    std::fs::write(d.join("inc.s"), "_start: .include \"nu.s\"\n").unwrap();
+    let out = bitloom_in(&d, &["asm", "inc.s"]);
+    assert_fails(&out, "invalid byte at nu.s:3:11", "included file");
+}

@@ -130,14 +130,7 @@ pub fn assemble_file(path: &Path, opts: &Options) -> Result<Output, Diagnostics>
     match bitloom_isa::srcfile::read_capped(path, MAX_SOURCE_BYTES) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => run(name, text.into(), Some(path.to_path_buf()), opts),
-            Err(e) => Err(io_diag(
-                name,
-                format!(
-                    "`{}` is not valid UTF-8 (invalid byte at offset {})",
-                    path.display(),
-                    e.utf8_error().valid_up_to()
-                ),
-            )),
+            Err(e) => Err(utf8_diag(name, e)),
         },
         Err(e) => Err(io_diag(
             name,
@@ -169,6 +162,30 @@ fn run(
         a.pass2();
     }
     a.finish_output()
+}
+
+/// A file that is not UTF-8: the error points at the first bad byte (line and column), with
+/// the text shown lossily (identical up to that byte).
+fn utf8_diag(name: String, e: std::string::FromUtf8Error) -> Diagnostics {
+    let at = e.utf8_error().valid_up_to();
+    let byte = e.as_bytes().get(at).copied().unwrap_or(0);
+    let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+    let mut sources = source::SourceMap::default();
+    sources.add(source::Source::new(
+        name.clone(),
+        text.into(),
+        source::Origin::File,
+    ));
+    let span = Span::new(0, at, at + '\u{fffd}'.len_utf8());
+    Diagnostics {
+        list: vec![Diagnostic::error(
+            span,
+            format!("`{name}` is not valid UTF-8 (byte 0x{byte:02x} at offset {at})"),
+        )
+        .label("not UTF-8")
+        .help("Loom sources are UTF-8 text")],
+        sources,
+    }
 }
 
 fn io_diag(name: String, msg: String) -> Diagnostics {

@@ -207,3 +207,34 @@ fn expansion_budget_and_error_cap() {
     assert!(r.len() < 5_000, "{} bytes", r.len());
     assert!(r.contains("bytes long; not shown"));
 }
+
+/// 64-bit patterns in hex are accepted; overflow in expressions is an error (issue 13).
+#[test]
+fn sixty_four_bit_literals_and_overflow() {
+    let ok = assemble_str(
+        "l.s",
+        "_start: .equ A, 0xffffffffffffffff\n.equ B, 0x8000000000000000\n li r1, A\n li r2, (B >> 63) + 2\n halt r0\n",
+        &Options::default(),
+    );
+    assert!(ok.is_ok(), "{}", ok.unwrap_err().render(false));
+    for src in [
+        "_start: li r1, 0x7fffffffffffffff*2+4\n halt r0\n",
+        "_start: li r1, 0x7fffffffffffffff+1\n halt r0\n",
+        "_start: li r1, -(0x8000000000000000)\n halt r0\n",
+        "_start: li r1, 0x8000000000000000 / -1\n halt r0\n",
+    ] {
+        let d = assemble_str("o.s", src, &Options::default()).unwrap_err();
+        assert!(
+            d.render(false).contains("expression overflows 64 bits"),
+            "{src}: {}",
+            d.render(false)
+        );
+    }
+    let d = assemble_str(
+        "d.s",
+        "_start: li r1, 9223372036854775808\n",
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert!(d.render(false).contains("does not fit in 64 bits"));
+}

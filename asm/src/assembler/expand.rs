@@ -388,10 +388,20 @@ impl<'o> Asm<'o> {
                                 s,
                                 format!("`{}` is not valid UTF-8", path.display()),
                             )
-                            .label(format!(
-                                "invalid byte at offset {}",
-                                e.utf8_error().valid_up_to()
-                            ));
+                            .label({
+                                let at = e.utf8_error().valid_up_to();
+                                let before = &e.as_bytes()[..at];
+                                let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+                                let col = before
+                                    .rsplit(|&b| b == b'\n')
+                                    .next()
+                                    .map_or(0, |l| String::from_utf8_lossy(l).chars().count())
+                                    + 1;
+                                format!(
+                                    "invalid byte at {}:{line}:{col} (offset {at})",
+                                    path.display()
+                                )
+                            });
                             self.error(d, exp);
                             return;
                         }
