@@ -238,3 +238,26 @@ fn sixty_four_bit_literals_and_overflow() {
     .unwrap_err();
     assert!(d.render(false).contains("does not fit in 64 bits"));
 }
+
+/// What the ELF writer would refuse is an assembly error at the source (issue 13).
+#[test]
+fn writer_rules_are_checked_at_the_source() {
+    let loc = |src: &str| {
+        let d = assemble_str("w.s", src, &Options::default()).unwrap_err();
+        let (_, l, c) = d.location(&d.list[0]);
+        (d.list[0].message.clone(), l, c)
+    };
+    let (m, l, c) = loc("_start: nop\n .byte 1\n");
+    assert!(m.contains("4-byte boundary"), "{m}");
+    assert_eq!((l, c), (2, 2));
+    let (m, l, _) = loc("nop\n.data\n_start: .word 1\n");
+    assert!(m.contains("entry point `_start` is in `.data`"), "{m}");
+    assert_eq!(l, 3);
+    // Re-aligned before the end: fine.
+    assert!(assemble_str(
+        "w.s",
+        "_start: halt r0\n .byte 1\n .align 4\n",
+        &Options::default()
+    )
+    .is_ok());
+}

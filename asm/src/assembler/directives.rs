@@ -325,6 +325,7 @@ impl<'o> Asm<'o> {
                     base: 0,
                     align: if kind == SectionKind::Text { 4 } else { 1 },
                     used: false,
+                    unaligned_at: None,
                 });
                 self.secs.len() - 1
             }

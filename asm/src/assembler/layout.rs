@@ -228,6 +228,9 @@ impl<'o> Asm<'o> {
         }
         let sec = &mut self.secs[self.cur];
         sec.size += n;
+        if sec.kind == SectionKind::Text {
+            sec.unaligned_at = (sec.size % 4 != 0).then_some((sp, exp));
+        }
         if sec.kind != SectionKind::Bss {
             sec.data.resize(sec.size as usize, 0);
         }

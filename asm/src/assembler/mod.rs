@@ -190,6 +190,9 @@ struct Sec {
     base: u32,
     align: u32,
     used: bool,
+    /// The statement that last left a code section's size off a 4-byte boundary (pass 1):
+    /// where to point if the section ends misaligned.
+    unaligned_at: Option<(Span, u32)>,
 }
 
 struct Macro {
@@ -337,6 +340,7 @@ impl<'o> Asm<'o> {
                 base: 0,
                 align: 4,
                 used: false,
+                unaligned_at: None,
             }],
             cur: 0,
             syms: HashMap::default(),

@@ -53,6 +53,52 @@ impl<'o> Asm<'o> {
                 sources: self.sm,
             });
         }
+        // What the ELF writer would refuse, said at the source that caused it.
+        let mut late = Vec::new();
+        for sec in &self.secs {
+            if sec.kind == SectionKind::Text && sec.size % 4 != 0 {
+                let (sp, exp) = sec.unaligned_at.unwrap_or_default();
+                let d = Diagnostic::error(
+                    sp,
+                    format!(
+                        "code section `{}` ends {} byte(s) past a 4-byte boundary",
+                        sec.name,
+                        sec.size % 4
+                    ),
+                )
+                .label("this leaves it unaligned")
+                .help("pad with `.align 4`, or put data in `.data` / `.rodata`");
+                late.push(self.with_expansion(d, exp));
+            }
+        }
+        if let Some(&i) = self.syms.get("_start") {
+            let s = &self.symtab[i as usize];
+            if let SymDef::Label { sec, .. } = s.def {
+                if self.secs[sec as usize].kind != SectionKind::Text {
+                    let d = Diagnostic::error(
+                        s.span.unwrap_or_default(),
+                        format!(
+                            "the entry point `_start` is in `{}`, not in code",
+                            self.secs[sec as usize].name
+                        ),
+                    )
+                    .label("defined here")
+                    .help("define `_start` in `.text`");
+                    late.push(d);
+                }
+            }
+        }
+        if !late.is_empty() {
+            let sm = &self.sm;
+            late.sort_by_key(|d| {
+                let s = sm.to_file(d.span);
+                (s.src, s.start)
+            });
+            return Err(Diagnostics {
+                list: late,
+                sources: self.sm,
+            });
+        }
         // Sections that hold something.
         let mut order: Vec<usize> = (0..self.secs.len())
             .filter(|&i| self.secs[i].used || self.secs[i].size > 0)
