@@ -261,3 +261,21 @@ fn writer_rules_are_checked_at_the_source() {
     )
     .is_ok());
 }
+
+/// A missing include is one error, not a cascade of unknown symbols (issue 13).
+#[test]
+fn missing_include_does_not_cascade() {
+    let d = assemble_str(
+        "/nonexistent-dir/mi.s",
+        ".include \"missing.inc\"\n_start: li r1, A\n li r2, B\n mymac r1\n halt r0\n",
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(d.error_count(), 1, "{}", d.render(false));
+    let r = d.render(false);
+    assert!(r.contains("include file not found"), "{r}");
+    assert!(
+        r.contains("3 later unknown symbol or instruction error(s) not shown"),
+        "{r}"
+    );
+}

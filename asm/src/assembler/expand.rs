@@ -321,7 +321,7 @@ impl<'o> Asm<'o> {
                             format!("cannot include `{}`: not a regular file", p.display()),
                         )
                         .label("a directory, device or pipe cannot be included");
-                        self.error(d, exp);
+                        self.include_error(d, exp);
                         return;
                     }
                     let mut d = Diagnostic::error(s, format!("include file not found: `{rel}`"))
@@ -329,7 +329,7 @@ impl<'o> Asm<'o> {
                     let list: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
                     d = d.note(format!("looked for: {}", list.join(", ")));
                     d = d.help("include paths are relative to the including file");
-                    self.error(d, exp);
+                    self.include_error(d, exp);
                     return;
                 };
                 let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
@@ -362,7 +362,7 @@ impl<'o> Asm<'o> {
                 d = d.with(*site, "included from here");
             }
             d = d.note(format!("cycle: {}", chain.join(" -> ")));
-            self.error(d, exp);
+            self.include_error(d, exp);
             return;
         }
         if self.include_stack.len() >= MAX_NEST {
@@ -371,7 +371,7 @@ impl<'o> Asm<'o> {
                 format!("includes nested more than {MAX_NEST} levels deep"),
             )
             .label("too deep");
-            self.error(d, exp);
+            self.include_error(d, exp);
             return;
         }
         let nsrc = match self.include_cache.get(&canon) {
@@ -402,7 +402,7 @@ impl<'o> Asm<'o> {
                                     path.display()
                                 )
                             });
-                            self.error(d, exp);
+                            self.include_error(d, exp);
                             return;
                         }
                     },
@@ -410,7 +410,7 @@ impl<'o> Asm<'o> {
                         let d =
                             Diagnostic::error(s, format!("cannot read `{}`: {e}", path.display()))
                                 .label("included here");
-                        self.error(d, exp);
+                        self.include_error(d, exp);
                         return;
                     }
                 };

@@ -79,7 +79,7 @@ impl<'o> Asm<'o> {
                 Some(m) => *m,
                 None => {
                     let mut d = Diagnostic::error(name, format!("unknown instruction `{n}`"))
-                        .label("not an instruction, pseudo-instruction or macro");
+                        .label(super::UNKNOWN_MNEMONIC_LABEL);
                     let cands = INSTRUCTIONS
                         .iter()
                         .map(|d| d.mnemonic)

@@ -75,6 +75,10 @@ type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
 
 const NONE: u32 = u32::MAX;
 const FAILED: u32 = u32::MAX - 1;
+/// Primary label of an unknown-symbol error.
+pub(super) const UNKNOWN_SYMBOL_LABEL: &str = "not defined anywhere";
+/// Primary label of an unknown-mnemonic error.
+pub(super) const UNKNOWN_MNEMONIC_LABEL: &str = "not an instruction, pseudo-instruction or macro";
 /// Deepest macro/include nesting.
 const MAX_NEST: usize = 64;
 /// Deepest chain of `.equ` symbols referring to each other.
@@ -261,6 +265,12 @@ pub(crate) struct Asm<'o> {
     include_cache: HashMap<PathBuf, u32>,
     /// `.include` names already resolved: (directory's buffer, name) → (path, canonical).
     include_resolved: HashMap<(u32, String), (PathBuf, PathBuf)>,
+    /// Index in `diags` of the first `.include` that failed: later "unknown symbol" and
+    /// "unknown instruction" errors are probably its consequences and are counted in a
+    /// note on it instead of reported one by one.
+    failed_include: Option<usize>,
+    /// Errors folded into the failed include's note.
+    include_cascade: usize,
     include_stack: Vec<(PathBuf, Span)>,
     macro_depth: usize,
     macro_counter: u32,
@@ -356,6 +366,8 @@ impl<'o> Asm<'o> {
             suppressed_errors: 0,
             include_cache: HashMap::default(),
             include_resolved: HashMap::default(),
+            failed_include: None,
+            include_cascade: 0,
             include_stack: Vec::new(),
             macro_depth: 0,
             macro_counter: 0,
@@ -390,8 +402,23 @@ impl<'o> Asm<'o> {
             self.halted = true;
             return;
         }
+        if self.failed_include.is_some()
+            && (d.label == UNKNOWN_SYMBOL_LABEL || d.label == UNKNOWN_MNEMONIC_LABEL)
+        {
+            self.include_cascade += 1;
+            return;
+        }
         let d = self.with_expansion(d, exp);
         self.diags.push(d);
+    }
+
+    /// Report a failed `.include` (remembered so its cascade is folded into it).
+    pub(super) fn include_error(&mut self, d: Diagnostic, exp: u32) {
+        let before = self.diags.len();
+        self.error(d, exp);
+        if self.failed_include.is_none() && self.diags.len() > before {
+            self.failed_include = Some(before);
+        }
     }
 
     /// Whether pass 1 stopped early (expansion budget or error cap).

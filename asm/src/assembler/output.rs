@@ -22,6 +22,13 @@ impl<'o> Asm<'o> {
                 self.diags.push(d);
             }
         }
+        if let (Some(i), n @ 1..) = (self.failed_include, self.include_cascade) {
+            if let Some(d) = self.diags.get_mut(i) {
+                d.notes.push(format!(
+                    "{n} later unknown symbol or instruction error(s) not shown: probably defined in this file"
+                ));
+            }
+        }
         let mut warnings = std::mem::take(&mut self.warnings);
         warnings.append(self.encode_warnings.get_mut());
         if !self.diags.is_empty() {
