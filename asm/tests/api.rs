@@ -279,3 +279,13 @@ fn missing_include_does_not_cascade() {
         "{r}"
     );
 }
+
+/// CR-only line endings get one clear error (issue 13); CRLF is fine.
+#[test]
+fn cr_only_line_endings() {
+    let d = assemble_str("cr.s", "_start: nop\r halt r0\r", &Options::default()).unwrap_err();
+    assert_eq!(d.error_count(), 1);
+    assert!(d.list[0].message.contains("CR-only line endings"));
+    assert_eq!(d.location(&d.list[0]).2, 12);
+    assert!(assemble_str("crlf.s", "_start: nop\r\n halt r0\r\n", &Options::default()).is_ok());
+}

@@ -420,6 +420,9 @@ impl<'o> Asm<'o> {
                 }
                 let name = path.display().to_string();
                 let nsrc = self.add_source(name, text.into(), Origin::File, Some(path));
+                if self.lone_cr(nsrc, exp) {
+                    return;
+                }
                 self.include_cache.insert(canon.clone(), nsrc);
                 nsrc
             }
