@@ -289,3 +289,22 @@ fn cr_only_line_endings() {
     assert_eq!(d.location(&d.list[0]).2, 12);
     assert!(assemble_str("crlf.s", "_start: nop\r\n halt r0\r\n", &Options::default()).is_ok());
 }
+
+/// A constant used before its definition where it must be known says so (issue 13).
+#[test]
+fn forward_constant_is_named_as_such() {
+    let src = "_start:\n.rept N\nnop\n.endr\n.zero M\n.align A\nhalt r0\n.equ N, 3\n.equ M, 4\n.equ A, 4\n";
+    let d = assemble_str("fw.s", src, &Options::default()).unwrap_err();
+    assert_eq!(d.error_count(), 3, "{}", d.render(false));
+    for e in &d.list {
+        assert!(e.message.contains("is defined later"), "{}", e.message);
+    }
+    // Really undefined: still "unknown symbol".
+    let d = assemble_str(
+        "u.s",
+        "_start:\n.rept Q\n.endr\nhalt r0\n",
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert!(d.list[0].message.contains("unknown symbol `Q`"));
+}

@@ -37,7 +37,14 @@ impl<'o> Asm<'o> {
                     .label("forward reference")
                     .help("define the constant before this line")
                 } else {
-                    self.unknown_symbol(sp)
+                    // Not seen yet: it may still be defined further down; `finish_output`
+                    // turns this into the forward-reference error if it is.
+                    let i = self.diags.len();
+                    self.error(self.unknown_symbol(sp), exp);
+                    if self.diags.len() > i {
+                        self.maybe_forward.push((i, s, what.to_string()));
+                    }
+                    return None;
                 };
                 self.error(d, exp);
                 None

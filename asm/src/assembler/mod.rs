@@ -271,6 +271,9 @@ pub(crate) struct Asm<'o> {
     failed_include: Option<usize>,
     /// Errors folded into the failed include's note.
     include_cascade: usize,
+    /// "unknown symbol" errors of pass-1 constants (index in `diags`, name, what needed
+    /// it): if the symbol is defined later, the error says so.
+    maybe_forward: Vec<(usize, String, String)>,
     include_stack: Vec<(PathBuf, Span)>,
     macro_depth: usize,
     macro_counter: u32,
@@ -368,6 +371,7 @@ impl<'o> Asm<'o> {
             include_resolved: HashMap::default(),
             failed_include: None,
             include_cascade: 0,
+            maybe_forward: Vec::new(),
             include_stack: Vec::new(),
             macro_depth: 0,
             macro_counter: 0,

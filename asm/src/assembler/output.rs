@@ -22,6 +22,23 @@ impl<'o> Asm<'o> {
                 self.diags.push(d);
             }
         }
+        for (i, name, what) in std::mem::take(&mut self.maybe_forward) {
+            let def = self
+                .syms
+                .get(name.as_str())
+                .map(|&k| &self.symtab[k as usize]);
+            if let (Some(sym), Some(d)) = (def, self.diags.get_mut(i)) {
+                if !matches!(sym.def, SymDef::Undef) {
+                    d.message = format!("{what} must be known here, but `{name}` is defined later");
+                    d.label = "forward reference".into();
+                    d.notes.clear();
+                    d.help = Some("define the constant before this line".into());
+                    if let Some(sp) = sym.span {
+                        d.secondary.push((sp, "defined here".into()));
+                    }
+                }
+            }
+        }
         if let (Some(i), n @ 1..) = (self.failed_include, self.include_cascade) {
             if let Some(d) = self.diags.get_mut(i) {
                 d.notes.push(format!(
