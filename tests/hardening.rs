@@ -488,3 +488,21 @@ fn non_utf8_byte_is_reported_at_its_line_and_column() {
     let out = bitloom_in(&d, &["asm", "inc.s"]);
     assert_fails(&out, "invalid byte at nu.s:3:11", "included file");
 }
+
+// ---- should fix: errors of an included file come in reading order, with where from ----
+
+#[test]
+fn included_file_errors_in_reading_order() {
+    let d = scratch("incorder");
+    std::fs::write(d.join("e.inc"), "bad1 r1\n").unwrap();
+    std::fs::write(
+        d.join("ei.s"),
+        "_start: nop\n.include \"e.inc\"\n bad2 r2\n halt r0\n",
+    )
+    .unwrap();
+    let out = bitloom_in(&d, &["asm", "ei.s"]);
+    let e = text(&out.stderr);
+    let (a, b) = (e.find("bad1").unwrap(), e.find("bad2").unwrap());
+    assert!(a < b, "{e}");
+    assert!(e.contains("in a file included from ei.s:2"), "{e}");
+}

@@ -420,6 +420,7 @@ impl<'o> Asm<'o> {
                 }
                 let name = path.display().to_string();
                 let nsrc = self.add_source(name, text.into(), Origin::File, Some(path));
+                self.include_site.insert(nsrc, s);
                 if self.lone_cr(nsrc, exp) {
                     return;
                 }

@@ -274,6 +274,8 @@ pub(crate) struct Asm<'o> {
     /// "unknown symbol" errors of pass-1 constants (index in `diags`, name, what needed
     /// it): if the symbol is defined later, the error says so.
     maybe_forward: Vec<(usize, String, String)>,
+    /// Where each included buffer was first included from (the file name's span).
+    include_site: HashMap<u32, Span>,
     include_stack: Vec<(PathBuf, Span)>,
     macro_depth: usize,
     macro_counter: u32,
@@ -372,6 +374,7 @@ impl<'o> Asm<'o> {
             failed_include: None,
             include_cascade: 0,
             maybe_forward: Vec::new(),
+            include_site: HashMap::default(),
             include_stack: Vec::new(),
             macro_depth: 0,
             macro_counter: 0,

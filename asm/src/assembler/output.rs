@@ -52,10 +52,34 @@ impl<'o> Asm<'o> {
             let mut list = std::mem::take(&mut self.diags);
             list.append(&mut warnings);
             let sm = &self.sm;
-            list.sort_by_key(|d| {
-                let s = sm.to_file(d.span);
-                (s.src, s.start)
-            });
+            // In reading order: a diagnostic inside an included file sorts at its `.include`
+            // line (then by its own place), and says where the file was included from.
+            let sites = &self.include_site;
+            let key = |sp: crate::source::Span| {
+                let mut chain = Vec::new();
+                let mut s = sm.to_file(sp);
+                for _ in 0..=super::MAX_NEST {
+                    chain.push((s.src, s.start));
+                    match sites.get(&s.src) {
+                        Some(site) => s = sm.to_file(*site),
+                        None => break,
+                    }
+                }
+                chain.reverse();
+                chain
+            };
+            list.sort_by_cached_key(|d| key(d.span));
+            for d in &mut list {
+                let f = sm.to_file(d.span);
+                if let Some(site) = sites.get(&f.src) {
+                    let site = sm.to_file(*site);
+                    if let Some(src) = sm.sources.get(site.src as usize) {
+                        let (l, _) = src.line_col(site.start);
+                        d.notes
+                            .push(format!("in a file included from {}:{l}", src.name));
+                    }
+                }
+            }
             let max = self.opts.max_errors.max(1);
             if list.len() > max {
                 let dropped = list.len() - max;
