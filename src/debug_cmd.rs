@@ -56,18 +56,18 @@ pub fn debug(
         || (!a.scripts.is_empty() || !a.commands.is_empty())
             && !std::io::IsTerminal::is_terminal(&std::io::stdin());
     if !a.batch {
-        print!("{}", s.banner());
+        crate::output::emit(&s.banner())?;
     }
     for f in &a.scripts {
         let text =
             std::fs::read_to_string(f).map_err(|e| format!("error: {}: {e}", f.display()))?;
-        print!("{}", s.run_script(&text));
+        crate::output::emit(&s.run_script(&text))?;
         if s.quit {
             return Ok(0);
         }
     }
     for c in &a.commands {
-        print!("{}", s.execute(c));
+        crate::output::emit(&s.execute(c))?;
         if s.quit {
             return Ok(0);
         }

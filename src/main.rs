@@ -3,6 +3,7 @@
 
 mod bench;
 mod debug_cmd;
+mod output;
 mod quant_cmd;
 mod test_cmd;
 
@@ -39,6 +40,16 @@ enum Cmd {
         /// Print a listing (address, encoding, source) to stdout, or to FILE.
         #[arg(short = 'l', long = "listing", num_args = 0..=1, default_missing_value = "-")]
         listing: Option<String>,
+        /// Stop after this many errors.
+        #[arg(long, value_name = "N", default_value_t = 200)]
+        max_errors: usize,
+        /// Most statements (lines of every include, macro and `.rept` expansion, and
+        /// `.rept` iterations) processed.
+        #[arg(long, value_name = "N", default_value_t = 20_000_000)]
+        max_lines: u64,
+        /// Most bytes of expanded macro bodies and included files.
+        #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+        max_expansion_bytes: u64,
     },
     /// Disassemble a Loom ELF file (symbolised, with section dump).
     Objdump {
@@ -76,9 +87,16 @@ enum Cmd {
         /// Write a per-instruction commit log (like Spike's --log-commits).
         #[arg(long, value_name = "FILE")]
         trace: Option<PathBuf>,
+        /// Most bytes written to the commit log (`--trace`); the log ends with a note when
+        /// cut. 0: no limit.
+        #[arg(long, value_name = "BYTES", default_value_t = 1 << 30)]
+        trace_limit: u64,
         /// Write a Chrome/Perfetto trace-event timeline of unit activity.
         #[arg(long, value_name = "FILE")]
         timeline: Option<PathBuf>,
+        /// Most timeline events recorded (`--timeline`); later ones are counted as dropped.
+        #[arg(long, value_name = "N", default_value_t = bitloom_emu::run::TIMELINE_LIMIT)]
+        timeline_limit: usize,
         /// Do not print the statistics summary.
         #[arg(short, long)]
         quiet: bool,
@@ -149,14 +167,10 @@ fn color() -> bool {
 
 /// Assemble `path` (with a listing if asked), rendering diagnostics on failure and
 /// warnings on success.
-fn assemble_opts(path: &Path, listing: bool) -> Result<bitloom_asm::Output, Fail> {
-    let opts = bitloom_asm::Options {
-        listing,
-        ..Default::default()
-    };
-    let out = bitloom_asm::assemble_file(path, &opts).map_err(|d| Fail(d.render(color()), 1))?;
+fn assemble_opts(path: &Path, opts: &bitloom_asm::Options) -> Result<bitloom_asm::Output, Fail> {
+    let out = bitloom_asm::assemble_file(path, opts).map_err(|d| Fail(d.render(color()), 1))?;
     if out.warnings.warning_count() > 0 {
-        eprint!("{}", out.warnings.render(color()));
+        output::stderr(&out.warnings.render(color()));
     }
     Ok(out)
 }
@@ -168,7 +182,7 @@ fn load_program(path: &Path) -> Result<Image, Fail> {
     match load_program(path, &bitloom_asm::Options::default()) {
         Ok(l) => {
             if let Some(w) = &l.warnings {
-                eprint!("{}", w.render(color()));
+                output::stderr(&w.render(color()));
             }
             Ok(l.image)
         }
@@ -226,8 +240,35 @@ impl Drop for ProgressLine {
     }
 }
 
-fn write_file(path: &Path, data: &[u8]) -> Result<(), Fail> {
-    std::fs::write(path, data).map_err(|e| Fail(format!("error: {}: {e}", path.display()), 1))
+/// The commit log: an atomic output file cut at `limit` bytes (0: none) with a note.
+struct CappedTrace {
+    file: std::rc::Rc<std::cell::RefCell<output::AtomicFile>>,
+    written: u64,
+    limit: u64,
+    cut: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl std::io::Write for CappedTrace {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.cut.get() {
+            return Ok(buf.len());
+        }
+        if self.limit > 0 && self.written + buf.len() as u64 > self.limit {
+            self.cut.set(true);
+            let note = format!(
+                "# trace cut here: it reached the limit of {} bytes (raise it with --trace-limit)\n",
+                self.limit
+            );
+            self.file.borrow_mut().write_all(note.as_bytes())?;
+            return Ok(buf.len());
+        }
+        self.written += buf.len() as u64;
+        self.file.borrow_mut().write_all(buf)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.borrow_mut().flush()
+    }
 }
 
 fn load_hw(path: Option<&Path>) -> Result<bitloom_emu::hw::HwConfig, Fail> {
@@ -244,8 +285,34 @@ fn real_main() -> Result<u8, Fail> {
             input,
             output,
             listing,
+            max_errors,
+            max_lines,
+            max_expansion_bytes,
         } => {
-            let out = assemble_opts(&input, listing.is_some())?;
+            let opath = output.unwrap_or_else(|| input.with_extension("elf"));
+            let lpath = listing.as_deref().filter(|l| *l != "-").map(Path::new);
+            let check = |includes: &[String]| -> Result<(), Fail> {
+                let mut files = output::Files::default();
+                files.input("input", &input);
+                for f in includes {
+                    files.input("included file", Path::new(f));
+                }
+                files.output("output", &opath)?;
+                if let Some(l) = lpath {
+                    files.output("listing", l)?;
+                }
+                Ok(())
+            };
+            check(&[])?;
+            let opts = bitloom_asm::Options {
+                listing: listing.is_some(),
+                max_errors,
+                max_lines,
+                max_expansion_bytes,
+                ..Default::default()
+            };
+            let out = assemble_opts(&input, &opts)?;
+            check(&out.image.lines.files)?;
             let has_code = out.image.section(".text").is_some_and(|t| t.size > 0);
             if !has_code {
                 return Err(Fail(
@@ -256,12 +323,12 @@ fn real_main() -> Result<u8, Fail> {
                     1,
                 ));
             }
-            let elf = bitloom_isa::elf::write_elf(&out.image)?;
-            let opath = output.unwrap_or_else(|| input.with_extension("elf"));
-            write_file(&opath, &elf)?;
+            let elf = bitloom_isa::elf::write_elf(&out.image)
+                .map_err(|e| Fail(format!("error: {}: {e}", input.display()), 1))?;
+            output::write_file(&opath, &elf)?;
             match listing.as_deref() {
-                Some("-") => print!("{}", out.listing),
-                Some(f) => write_file(Path::new(f), out.listing.as_bytes())?,
+                Some("-") => output::stdout(&out.listing)?,
+                Some(f) => output::write_file(Path::new(f), out.listing.as_bytes())?,
                 None => {}
             }
             Ok(0)
@@ -273,13 +340,13 @@ fn real_main() -> Result<u8, Fail> {
         } => {
             let img = load_program(&input)?;
             if reassemble {
-                print!("{}", bitloom_isa::disasm::disassemble_to_source(&img));
+                output::stdout(&bitloom_isa::disasm::disassemble_to_source(&img))?;
             } else {
                 let opts = bitloom_isa::disasm::ObjdumpOptions {
                     source,
                     ..Default::default()
                 };
-                print!("{}", bitloom_isa::disasm::objdump(&img, &opts));
+                output::stdout(&bitloom_isa::disasm::objdump(&img, &opts))?;
             }
             Ok(0)
         }
@@ -292,7 +359,9 @@ fn real_main() -> Result<u8, Fail> {
             max_cycles,
             stats_json,
             trace,
+            trace_limit,
             timeline,
+            timeline_limit,
             quiet,
             dump,
         } => {
@@ -300,6 +369,23 @@ fn real_main() -> Result<u8, Fail> {
             let dumps = dumps
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| Fail(format!("error: --dump {e}"), 1))?;
+            let mut files = output::Files::default();
+            files.input("program", &input);
+            if let Some(h) = &hw {
+                files.input("hardware description", h);
+            }
+            for (what, p) in [
+                ("statistics", &stats_json),
+                ("trace", &trace),
+                ("timeline", &timeline),
+            ] {
+                if let Some(p) = p {
+                    files.output(what, p)?;
+                }
+            }
+            for d in &dumps {
+                files.output("dump", &d.path)?;
+            }
             let hwc = load_hw(hw.as_deref())?;
             let img = load_program(&input)?;
             let mopts = bitloom_emu::session::MachineOptions {
@@ -308,18 +394,27 @@ fn real_main() -> Result<u8, Fail> {
             };
             let mut m = bitloom_emu::session::new_machine(&hwc, &img, &mopts)
                 .map_err(|e| Fail(format!("error: {}: {e}", input.display()), 1))?;
-            let trace_w: Option<Box<dyn std::io::Write>> = match &trace {
-                Some(p) => Some(Box::new(std::io::BufWriter::new(
-                    std::fs::File::create(p)
-                        .map_err(|e| Fail(format!("error: {}: {e}", p.display()), 1))?,
+            let trace_file = match &trace {
+                Some(p) => Some(std::rc::Rc::new(std::cell::RefCell::new(
+                    output::AtomicFile::create(p)?,
                 ))),
                 None => None,
             };
+            let trace_cut = std::rc::Rc::new(std::cell::Cell::new(false));
+            let trace_w: Option<Box<dyn std::io::Write>> = trace_file.as_ref().map(|f| {
+                Box::new(CappedTrace {
+                    file: f.clone(),
+                    written: 0,
+                    limit: trace_limit,
+                    cut: trace_cut.clone(),
+                }) as Box<dyn std::io::Write>
+            });
             let mut opts = bitloom_emu::run::RunOptions {
                 max_steps,
                 max_cycles,
                 trace: trace_w,
                 timeline: timeline.is_some(),
+                timeline_limit,
                 progress: None,
             };
             let line = std::rc::Rc::new(std::cell::RefCell::new(ProgressLine::new()));
@@ -330,14 +425,42 @@ fn real_main() -> Result<u8, Fail> {
             let report = bitloom_emu::run::run(&mut m, &mut opts);
             drop(opts);
             drop(line);
+            if let (Some(f), Some(p)) = (trace_file, &trace) {
+                if !matches!(report.outcome, Outcome::TraceError(_)) {
+                    let f = std::rc::Rc::try_unwrap(f)
+                        .map_err(|_| Fail("error: the trace is still in use".into(), 1))?
+                        .into_inner();
+                    f.commit()?;
+                    if trace_cut.get() {
+                        output::stderr(&format!(
+                            "warning: {}: the trace was cut at {trace_limit} bytes (raise the limit with --trace-limit)\n",
+                            p.display()
+                        ));
+                    }
+                }
+            }
             if let Some(p) = &stats_json {
-                write_file(p, report.stats.to_json().as_bytes())?;
+                output::write_file(p, report.stats.to_json().as_bytes())?;
             }
             if let Some(p) = &timeline {
-                write_file(p, report.chrome_trace().to_string().as_bytes())?;
+                let mut f = output::AtomicFile::create(p)?;
+                bitloom_emu::trace::write_chrome_trace(
+                    &mut f,
+                    &report.timeline,
+                    report.timeline_dropped,
+                )
+                .map_err(|e| Fail(format!("error: {}: {e}", p.display()), 1))?;
+                f.commit()?;
+                if report.timeline_dropped > 0 {
+                    output::stderr(&format!(
+                        "warning: {}: {} timeline events dropped after the limit of {timeline_limit} (raise it with --timeline-limit)\n",
+                        p.display(),
+                        report.timeline_dropped
+                    ));
+                }
             }
             if !quiet {
-                eprint!("{}", report.stats.human());
+                output::stderr(&report.stats.human());
             }
             let trapped = matches!(report.outcome, Outcome::Trap(_));
             let (msgs, dumped) = bitloom_emu::dump::write_all(&m, &dumps, trapped);
@@ -346,7 +469,7 @@ fn real_main() -> Result<u8, Fail> {
                 Outcome::Exit(_) if !dumped => Err(Fail("error: --dump failed".into(), 1)),
                 Outcome::Exit(code) => {
                     if !quiet {
-                        eprintln!("exit code {code}");
+                        output::stderr(&format!("exit code {code}\n"));
                     }
                     Ok((code & 0xff) as u8)
                 }
@@ -362,12 +485,12 @@ fn real_main() -> Result<u8, Fail> {
         }
         Cmd::Hw { hw } => {
             let c = load_hw(hw.as_deref())?;
-            print!("{}", c.to_toml());
+            output::stdout(&c.to_toml())?;
             Ok(0)
         }
         Cmd::Isa => {
-            print!("{}", bitloom_isa::docgen::instructions_markdown());
-            print!("{}", bitloom_isa::docgen::csrs_markdown());
+            output::stdout(&bitloom_isa::docgen::instructions_markdown())?;
+            output::stdout(&bitloom_isa::docgen::csrs_markdown())?;
             Ok(0)
         }
         Cmd::Test(args) => test_cmd::run(args).map_err(|e| Fail(format!("error: {e}"), 2)),
@@ -381,7 +504,7 @@ fn real_main() -> Result<u8, Fail> {
             };
             match r {
                 Ok(s) => {
-                    print!("{s}");
+                    output::stdout(&s)?;
                     Ok(0)
                 }
                 Err(e) => Err(Fail(format!("error: {e}"), 1)),
@@ -394,7 +517,9 @@ fn main() -> ExitCode {
     match real_main() {
         Ok(c) => ExitCode::from(c),
         Err(Fail(msg, code)) => {
-            eprintln!("{}", msg.trim_end());
+            if !msg.is_empty() {
+                output::stderr(&format!("{}\n", msg.trim_end()));
+            }
             ExitCode::from(code)
         }
     }

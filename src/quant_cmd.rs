@@ -180,9 +180,9 @@ pub fn run(a: QuantArgs) -> Result<(), String> {
     inputs.extend(a.calib.as_deref());
     bitloom_quant::report::write_outputs(&a.output, &q, &mut report, &inputs).map_err(e)?;
     if a.json {
-        println!("{}", report.json());
+        crate::output::emit(&format!("{}\n", report.json()))?;
     } else {
-        print!("{}", report.text());
+        crate::output::emit(&report.text())?;
     }
     Ok(())
 }

@@ -121,10 +121,18 @@ impl Diagnostics {
     /// colours (for terminals) or plain text (for files and tests).
     pub fn render(&self, color: bool) -> String {
         let mut out = Vec::new();
-        let files: Vec<(String, String)> = self
-            .sources
-            .sources
+        // Only the buffers a diagnostic points into (there may be millions of includes).
+        let mut used: Vec<u32> = self
+            .list
             .iter()
+            .flat_map(|d| std::iter::once(d.span).chain(d.secondary.iter().map(|s| s.0)))
+            .map(|sp| self.sources.to_file(sp).src)
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        let files: Vec<(String, String)> = used
+            .iter()
+            .filter_map(|&i| self.sources.sources.get(i as usize))
             .map(|s| (s.name.clone(), s.text.to_string()))
             .collect();
         let mut cache = ariadne::sources(files);
@@ -146,9 +154,13 @@ impl Diagnostics {
                     .unwrap_or_default();
                 (name, sp.start as usize..sp.end as usize)
             };
+            if let Some(plain) = self.render_long_line(d) {
+                out.extend_from_slice(plain.as_bytes());
+                continue;
+            }
             let mut b = Report::build(kind, id(d.span))
                 .with_config(config)
-                .with_message(&d.message);
+                .with_message(cut(&d.message));
             // ariadne keeps labels of one file in one snippet only when they come in line
             // order, so order them by position.
             let mut labels: Vec<(Span, &str, bool)> = vec![(d.span, d.label.as_str(), true)];
@@ -166,15 +178,15 @@ impl Diagnostics {
                     .with_color(if is_primary { col } else { Color::Blue })
                     .with_order(order as i32);
                 if !l.is_empty() {
-                    label = label.with_message(l);
+                    label = label.with_message(cut(l));
                 }
                 b.add_label(label);
             }
             for n in &d.notes {
-                b.add_note(n);
+                b.add_note(cut(n));
             }
             if let Some(h) = &d.help {
-                b.add_help(h);
+                b.add_help(cut(h));
             }
             let _ = b.finish().write(&mut cache, &mut out);
         }
@@ -194,5 +206,56 @@ impl Diagnostics {
             }
         }
         s
+    }
+
+    /// A diagnostic whose primary line is longer than [`MAX_SNIPPET_LINE`] bytes, rendered
+    /// without the snippet (a 10-million-character line would otherwise be printed whole).
+    fn render_long_line(&self, d: &Diagnostic) -> Option<String> {
+        let sp = self.sources.to_file(d.span);
+        let src = self.sources.sources.get(sp.src as usize)?;
+        let (line, col) = src.line_col(sp.start);
+        let starts = &src.line_starts;
+        let a = *starts.get(line.saturating_sub(1) as usize)? as usize;
+        let b = starts
+            .get(line as usize)
+            .map_or(src.text.len(), |&e| e as usize);
+        let len = b.saturating_sub(a);
+        if len <= MAX_SNIPPET_LINE {
+            return None;
+        }
+        let kind = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut s = format!(
+            "{kind}: {}\n  --> {}:{line}:{col}\n   = note: line {line} is {len} bytes long; not shown\n",
+            cut(&d.message),
+            src.name
+        );
+        if !d.label.is_empty() {
+            s.push_str(&format!("   = note: {}\n", cut(&d.label)));
+        }
+        for n in &d.notes {
+            s.push_str(&format!("   = note: {}\n", cut(n)));
+        }
+        if let Some(h) = &d.help {
+            s.push_str(&format!("   = help: {}\n", cut(h)));
+        }
+        Some(s)
+    }
+}
+
+/// Longest source line shown in a snippet (bytes); longer lines are named, not printed.
+pub const MAX_SNIPPET_LINE: usize = 1000;
+
+/// Longest message, label or note printed (characters); the rest is cut with `…`.
+pub const MAX_MESSAGE_CHARS: usize = 300;
+
+/// `m` cut to [`MAX_MESSAGE_CHARS`] characters (messages quote source text, which may be
+/// arbitrarily long: a 10-million-character mnemonic).
+fn cut(m: &str) -> std::borrow::Cow<'_, str> {
+    match m.char_indices().nth(MAX_MESSAGE_CHARS) {
+        None => m.into(),
+        Some((i, _)) => format!("{}… ({} bytes cut)", &m[..i], m.len() - i).into(),
     }
 }

@@ -274,10 +274,17 @@ pub fn classify_number(s: &str) -> Result<NumClass, String> {
                 if what == "octal" { "an" } else { "a" }
             )
         })?;
+        // Hex, octal and binary literals name 64-bit patterns (0xffff_ffff_ffff_ffff is
+        // -1, as in GNU as); decimal ones are non-negative i64 values.
+        let max = if radix == 10 {
+            i64::MAX as u64
+        } else {
+            u64::MAX
+        };
         v = v
             .checked_mul(radix as u64)
             .and_then(|v| v.checked_add(d as u64))
-            .filter(|&v| v <= i64::MAX as u64)
+            .filter(|&v| v <= max)
             .ok_or_else(|| "literal does not fit in 64 bits".to_string())?;
     }
     Ok(NumClass::Value(v as i64))

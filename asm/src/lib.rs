@@ -42,12 +42,25 @@ pub struct Options {
     pub listing: bool,
     /// Extra directories searched by `.include` after the including file's directory.
     pub include_dirs: Vec<PathBuf>,
-    /// Most diagnostics reported (the rest are counted in a note).
+    /// Most errors reported: assembly stops at the first error past this many (a note
+    /// says so), so a file of a million bad lines costs no more than 200 of them.
     pub max_errors: usize,
-    /// Most source lines processed, counting every line of every macro and `.rept`
-    /// expansion; bounds runaway expansion (an error when exceeded).
+    /// Most statements processed, counting every line of every include, macro and `.rept`
+    /// expansion and every `.rept` iteration (also of an empty body); bounds runaway
+    /// expansion (an error at the construct that exceeded it).
     pub max_lines: u64,
+    /// Most bytes of expanded text: every macro invocation counts its body (plus
+    /// [`EXPANSION_OVERHEAD`] for its bookkeeping), every `.include` the included file.
+    /// Bounds the memory of exponential macro expansion.
+    pub max_expansion_bytes: u64,
 }
+
+/// Bytes charged to [`Options::max_expansion_bytes`] per macro invocation or include on
+/// top of its text (the bookkeeping it keeps until the end of assembly).
+pub const EXPANSION_OVERHEAD: u64 = 128;
+
+/// Largest assembly source file (the root file and each include): 256 MiB.
+pub const MAX_SOURCE_BYTES: u64 = 256 << 20;
 
 impl Default for Options {
     fn default() -> Self {
@@ -56,6 +69,7 @@ impl Default for Options {
             include_dirs: Vec::new(),
             max_errors: 200,
             max_lines: 20_000_000,
+            max_expansion_bytes: 256 << 20,
         }
     }
 }
@@ -113,17 +127,10 @@ pub struct Output {
 /// Assemble a file. `.include` paths are relative to the including file.
 pub fn assemble_file(path: &Path, opts: &Options) -> Result<Output, Diagnostics> {
     let name = path.display().to_string();
-    match std::fs::read(path) {
+    match bitloom_isa::srcfile::read_capped(path, MAX_SOURCE_BYTES) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => run(name, text.into(), Some(path.to_path_buf()), opts),
-            Err(e) => Err(io_diag(
-                name,
-                format!(
-                    "`{}` is not valid UTF-8 (invalid byte at offset {})",
-                    path.display(),
-                    e.utf8_error().valid_up_to()
-                ),
-            )),
+            Err(e) => Err(utf8_diag(name, e)),
         },
         Err(e) => Err(io_diag(
             name,
@@ -151,8 +158,34 @@ fn run(
 ) -> Result<Output, Diagnostics> {
     let mut a = assembler::Asm::new(opts);
     a.run_root(name, text, path);
-    a.pass2();
+    if !a.halted() {
+        a.pass2();
+    }
     a.finish_output()
+}
+
+/// A file that is not UTF-8: the error points at the first bad byte (line and column), with
+/// the text shown lossily (identical up to that byte).
+fn utf8_diag(name: String, e: std::string::FromUtf8Error) -> Diagnostics {
+    let at = e.utf8_error().valid_up_to();
+    let byte = e.as_bytes().get(at).copied().unwrap_or(0);
+    let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+    let mut sources = source::SourceMap::default();
+    sources.add(source::Source::new(
+        name.clone(),
+        text.into(),
+        source::Origin::File,
+    ));
+    let span = Span::new(0, at, at + '\u{fffd}'.len_utf8());
+    Diagnostics {
+        list: vec![Diagnostic::error(
+            span,
+            format!("`{name}` is not valid UTF-8 (byte 0x{byte:02x} at offset {at})"),
+        )
+        .label("not UTF-8")
+        .help("Loom sources are UTF-8 text")],
+        sources,
+    }
 }
 
 fn io_diag(name: String, msg: String) -> Diagnostics {

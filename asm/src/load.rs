@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use bitloom_isa::elf::{read_elf, ElfError};
 use bitloom_isa::image::Image;
+use bitloom_isa::srcfile::{read_capped, ReadError, MAX_INPUT_BYTES};
 
 use crate::{assemble_file, Diagnostics, Options};
 
@@ -52,11 +53,33 @@ pub enum LoadError {
 /// Load `path`: an ELF object (by its magic number, whatever the extension) or an
 /// assembly source assembled with `opts`.
 pub fn load_program(path: &Path, opts: &Options) -> Result<Loaded, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+    let io = |source: std::io::Error| LoadError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    if bytes.starts_with(b"\x7fELF") {
+    };
+    // Sniff the magic first: a source is read by the assembler (with its own cap), an
+    // object here with the input cap (a valid ELF padded to GiBs is refused unread).
+    let mut magic = [0u8; 4];
+    let n = {
+        use std::io::Read;
+        let f = std::fs::File::open(path).map_err(io)?;
+        let mut got = 0;
+        let mut r = f.take(4);
+        loop {
+            match r.read(&mut magic[got..]) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io(e)),
+            }
+        }
+        got
+    };
+    if n == 4 && &magic == b"\x7fELF" {
+        let bytes = read_capped(path, MAX_INPUT_BYTES).map_err(|e| match e {
+            ReadError::Io(e) => io(e),
+            e => io(std::io::Error::other(e.to_string())),
+        })?;
         let image = read_elf(&bytes).map_err(|source| LoadError::Elf {
             path: path.to_path_buf(),
             source,

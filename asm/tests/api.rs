@@ -163,3 +163,148 @@ fn cfgi_that_would_trap_is_a_warning() {
     // The words are still emitted: a riscv-tests-style program may test the trap on purpose.
     assert_eq!(out.stats.instructions, 4);
 }
+
+/// The expansion budget: `.rept` iterations count even with an empty body, expanded bytes
+/// bound exponential macros, and the error cap stops assembly (issue 13).
+#[test]
+fn expansion_budget_and_error_cap() {
+    let opts = Options {
+        max_lines: 10_000,
+        max_expansion_bytes: 100_000,
+        max_errors: 5,
+        ..Options::default()
+    };
+    let err = |src: &str| match assemble_str("b.s", src, &opts) {
+        Ok(_) => panic!("assembled: {src}"),
+        Err(d) => d,
+    };
+    let d = err(".rept 100000\n.rept 100000\n.endr\n.endr\n_start: halt r0\n");
+    assert_eq!(d.error_count(), 1);
+    assert!(d.list[0].message.contains("more than 10000 statements"));
+    assert_eq!(d.location(&d.list[0]).1, 2, "at the inner `.rept`");
+    let mut src = String::new();
+    for k in 0..30 {
+        src.push_str(&format!(".macro m{k}\n m{0}\n m{0}\n.endm\n", k + 1));
+    }
+    src.push_str(".macro m30\n.endm\n_start: m0\n halt r0\n");
+    let opts_lines = Options {
+        max_lines: u64::MAX,
+        ..opts.clone()
+    };
+    let d = assemble_str("b.s", &src, &opts_lines).unwrap_err();
+    assert_eq!(d.error_count(), 1);
+    assert!(
+        d.list[0].message.contains("more than 100000 bytes"),
+        "{}",
+        d.list[0].message
+    );
+    let d = err(&"bogus\n".repeat(100_000));
+    assert_eq!(d.error_count(), 5);
+    assert!(d.render(false).contains("assembly stopped after 5 errors"));
+    // Long text is cut in messages and snippets.
+    let d = err(&format!("{} r1\n", "y".repeat(100_000)));
+    let r = d.render(false);
+    assert!(r.len() < 5_000, "{} bytes", r.len());
+    assert!(r.contains("bytes long; not shown"));
+}
+
+/// 64-bit patterns in hex are accepted; overflow in expressions is an error (issue 13).
+#[test]
+fn sixty_four_bit_literals_and_overflow() {
+    let ok = assemble_str(
+        "l.s",
+        "_start: .equ A, 0xffffffffffffffff\n.equ B, 0x8000000000000000\n li r1, A\n li r2, (B >> 63) + 2\n halt r0\n",
+        &Options::default(),
+    );
+    assert!(ok.is_ok(), "{}", ok.unwrap_err().render(false));
+    for src in [
+        "_start: li r1, 0x7fffffffffffffff*2+4\n halt r0\n",
+        "_start: li r1, 0x7fffffffffffffff+1\n halt r0\n",
+        "_start: li r1, -(0x8000000000000000)\n halt r0\n",
+        "_start: li r1, 0x8000000000000000 / -1\n halt r0\n",
+    ] {
+        let d = assemble_str("o.s", src, &Options::default()).unwrap_err();
+        assert!(
+            d.render(false).contains("expression overflows 64 bits"),
+            "{src}: {}",
+            d.render(false)
+        );
+    }
+    let d = assemble_str(
+        "d.s",
+        "_start: li r1, 9223372036854775808\n",
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert!(d.render(false).contains("does not fit in 64 bits"));
+}
+
+/// What the ELF writer would refuse is an assembly error at the source (issue 13).
+#[test]
+fn writer_rules_are_checked_at_the_source() {
+    let loc = |src: &str| {
+        let d = assemble_str("w.s", src, &Options::default()).unwrap_err();
+        let (_, l, c) = d.location(&d.list[0]);
+        (d.list[0].message.clone(), l, c)
+    };
+    let (m, l, c) = loc("_start: nop\n .byte 1\n");
+    assert!(m.contains("4-byte boundary"), "{m}");
+    assert_eq!((l, c), (2, 2));
+    let (m, l, _) = loc("nop\n.data\n_start: .word 1\n");
+    assert!(m.contains("entry point `_start` is in `.data`"), "{m}");
+    assert_eq!(l, 3);
+    // Re-aligned before the end: fine.
+    assert!(assemble_str(
+        "w.s",
+        "_start: halt r0\n .byte 1\n .align 4\n",
+        &Options::default()
+    )
+    .is_ok());
+}
+
+/// A missing include is one error, not a cascade of unknown symbols (issue 13).
+#[test]
+fn missing_include_does_not_cascade() {
+    let d = assemble_str(
+        "/nonexistent-dir/mi.s",
+        ".include \"missing.inc\"\n_start: li r1, A\n li r2, B\n mymac r1\n halt r0\n",
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(d.error_count(), 1, "{}", d.render(false));
+    let r = d.render(false);
+    assert!(r.contains("include file not found"), "{r}");
+    assert!(
+        r.contains("3 later unknown symbol or instruction error(s) not shown"),
+        "{r}"
+    );
+}
+
+/// CR-only line endings get one clear error (issue 13); CRLF is fine.
+#[test]
+fn cr_only_line_endings() {
+    let d = assemble_str("cr.s", "_start: nop\r halt r0\r", &Options::default()).unwrap_err();
+    assert_eq!(d.error_count(), 1);
+    assert!(d.list[0].message.contains("CR-only line endings"));
+    assert_eq!(d.location(&d.list[0]).2, 12);
+    assert!(assemble_str("crlf.s", "_start: nop\r\n halt r0\r\n", &Options::default()).is_ok());
+}
+
+/// A constant used before its definition where it must be known says so (issue 13).
+#[test]
+fn forward_constant_is_named_as_such() {
+    let src = "_start:\n.rept N\nnop\n.endr\n.zero M\n.align A\nhalt r0\n.equ N, 3\n.equ M, 4\n.equ A, 4\n";
+    let d = assemble_str("fw.s", src, &Options::default()).unwrap_err();
+    assert_eq!(d.error_count(), 3, "{}", d.render(false));
+    for e in &d.list {
+        assert!(e.message.contains("is defined later"), "{}", e.message);
+    }
+    // Really undefined: still "unknown symbol".
+    let d = assemble_str(
+        "u.s",
+        "_start:\n.rept Q\n.endr\nhalt r0\n",
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert!(d.list[0].message.contains("unknown symbol `Q`"));
+}

@@ -328,15 +328,30 @@ pub struct HwConfig {
     pub energy: EnergyConfig,
 }
 
+/// Largest hardware description file read (1 MiB; the default one is about 2 KB).
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 impl HwConfig {
     /// Read and validate a TOML hardware description. A missing file, a syntax error, an
     /// unknown section or key, or an out-of-range value is an error naming the file (and the
-    /// line, column and key where toml reports them).
+    /// line, column and key where toml reports them). Files larger than
+    /// [`MAX_CONFIG_BYTES`] (or `/dev/zero`) are refused after reading at most that much.
     pub fn load(path: impl AsRef<Path>) -> Result<HwConfig, HwError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| HwError::Io {
+        let io = |source: std::io::Error| HwError::Io {
             path: path.to_path_buf(),
             source,
+        };
+        let bytes =
+            bitloom_isa::srcfile::read_capped(path, MAX_CONFIG_BYTES).map_err(|e| match e {
+                bitloom_isa::srcfile::ReadError::Io(e) => io(e),
+                e => io(std::io::Error::other(e.to_string())),
+            })?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "not UTF-8 text",
+            ))
         })?;
         Self::parse_named(&text, path)
     }
@@ -393,8 +408,80 @@ impl HwConfig {
                 Err(bad(key, "0 (must be at least 1)".into()))
             }
         };
+        let at_most = |key: &'static str, v: f64, max: f64| {
+            if v <= max {
+                Ok(())
+            } else {
+                Err(bad(key, format!("{v} (at most {max})")))
+            }
+        };
         positive_f("clock.freq_mhz", self.clock.freq_mhz)?;
+        // 1 kHz ..= 1 THz: outside, rates print as 0 or overflow.
+        if !(1e-3..=1e6).contains(&self.clock.freq_mhz) {
+            return Err(bad(
+                "clock.freq_mhz",
+                format!("{} (must be 0.001..=1000000)", self.clock.freq_mhz),
+            ));
+        }
         at_least_1("mem.dram_bytes", self.mem.dram_bytes)?;
+        // The stack starts at the top of DRAM and grows down in words; a page multiple
+        // keeps it aligned (65539 bytes made the first push trap).
+        if self.mem.dram_bytes % 4096 != 0 {
+            return Err(bad(
+                "mem.dram_bytes",
+                format!("{} (must be a multiple of 4096)", self.mem.dram_bytes),
+            ));
+        }
+        for (key, v) in [
+            ("mem.wsp_bytes", self.mem.wsp_bytes),
+            ("mem.asp_bytes", self.mem.asp_bytes),
+            ("mem.acc_bytes", self.mem.acc_bytes),
+        ] {
+            if v % 4 != 0 || v > 1 << 30 {
+                return Err(bad(
+                    key,
+                    format!("{v} (must be a multiple of 4, at most 1 GiB)"),
+                ));
+            }
+        }
+        for (key, v) in [
+            ("mem.dram_bytes_per_cycle", self.mem.dram_bytes_per_cycle),
+            ("mem.spad_bytes_per_cycle", self.mem.spad_bytes_per_cycle),
+            (
+                "rle.decode_elems_per_cycle",
+                self.rle.decode_elems_per_cycle,
+            ),
+            (
+                "rle.encode_elems_per_cycle",
+                self.rle.encode_elems_per_cycle,
+            ),
+            ("post.elems_per_cycle", self.post.elems_per_cycle),
+            ("tile.elems_per_cycle", self.tile.elems_per_cycle),
+        ] {
+            at_most(key, v as f64, (1u32 << 20) as f64)?;
+        }
+        for (key, v) in [
+            ("mem.dram_latency", self.mem.dram_latency),
+            ("mac.fixed_latency", self.mac.fixed_latency),
+            ("mac.vector_scale_cycles", self.mac.vector_scale_cycles),
+            ("post.latency", self.post.latency),
+            ("scalar.alu", self.scalar.alu),
+            ("scalar.muldiv", self.scalar.muldiv),
+            ("scalar.load", self.scalar.load),
+            ("scalar.store", self.scalar.store),
+            ("scalar.branch", self.scalar.branch),
+            ("scalar.jump", self.scalar.jump),
+            ("scalar.config", self.scalar.config),
+            ("scalar.system", self.scalar.system),
+            ("scalar.tile", self.scalar.tile),
+            ("scalar.taken_penalty", self.scalar.taken_penalty),
+            ("scalar.accel_issue", self.scalar.accel_issue),
+        ] {
+            at_most(key, v as f64, 1e6)?;
+        }
+        for (key, v) in [("mac.rows", self.mac.rows), ("mac.cols", self.mac.cols)] {
+            at_most(key, v as f64, 4096.0)?;
+        }
         at_least_1("mem.dram_bytes_per_cycle", self.mem.dram_bytes_per_cycle)?;
         at_least_1("mem.spad_bytes_per_cycle", self.mem.spad_bytes_per_cycle)?;
         at_least_1(
@@ -411,7 +498,11 @@ impl HwConfig {
         at_least_1("mac.group", self.mac.group)?;
         if self.mac.rows as u64 * self.mac.cols as u64 > 1 << 20 {
             return Err(bad(
-                "mac.rows",
+                if self.mac.cols > self.mac.rows {
+                    "mac.cols"
+                } else {
+                    "mac.rows"
+                },
                 format!("{}x{} PEs (at most 2^20 PEs)", self.mac.rows, self.mac.cols),
             ));
         }
@@ -453,11 +544,47 @@ impl HwConfig {
         nonneg_f("energy.scalar_instr_pj", e.scalar_instr_pj)?;
         nonneg_f("energy.post_elem_pj", e.post_elem_pj)?;
         nonneg_f("energy.static_mw", e.static_mw)?;
+        // Large enough for any real design, small enough that totals stay finite (1e308
+        // printed `inf` and wrote `null` into the stats JSON).
+        for (key, v) in [
+            ("energy.mac_bit_pj", e.mac_bit_pj),
+            ("energy.mac_op_pj", e.mac_op_pj),
+            ("energy.dram_byte_pj", e.dram_byte_pj),
+            ("energy.spad_byte_pj", e.spad_byte_pj),
+            ("energy.scalar_instr_pj", e.scalar_instr_pj),
+            ("energy.post_elem_pj", e.post_elem_pj),
+            ("energy.static_mw", e.static_mw),
+        ] {
+            at_most(key, v, 1e9)?;
+        }
         Ok(())
     }
 
     /// Total bit-serial lanes of the MAC array (rows × cols × lanes).
     pub fn total_lanes(&self) -> u64 {
         self.mac.rows as u64 * self.mac.cols as u64 * self.mac.lanes as u64
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    fn err(toml: &str) -> String {
+        HwConfig::parse(toml).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn every_field_is_range_checked() {
+        assert!(HwConfig::default().validate().is_ok());
+        assert!(err("[mac]\ncols = 100000\n").contains("mac.cols"));
+        assert!(err("[mac]\nrows = 2048\ncols = 4096\n").contains("mac.cols"));
+        assert!(err("[mem]\ndram_bytes = 65539\n").contains("multiple of 4096"));
+        assert!(err("[mem]\nacc_bytes = 6\n").contains("mem.acc_bytes"));
+        assert!(err("[clock]\nfreq_mhz = 1e-30\n").contains("clock.freq_mhz"));
+        assert!(err("[energy]\nmac_bit_pj = 1e308\n").contains("energy.mac_bit_pj"));
+        assert!(err("[mem]\ndram_latency = 4000000000\n").contains("mem.dram_latency"));
+        assert!(err("[scalar]\nalu = 4000000000\n").contains("scalar.alu"));
+        assert!(err("[rle]\ndecode_elems_per_cycle = 4000000000\n").contains("rle.decode"));
     }
 }

@@ -64,6 +64,72 @@ pub fn read_source(path: &Path) -> Result<String, SourceUnavailable> {
     String::from_utf8(buf).map_err(|_| SourceUnavailable::NotText(name))
 }
 
+/// Largest input file read by the tools (ELF objects and assembly sources): 1.25 GiB, a
+/// little more than the largest program the ELF reader accepts
+/// ([`crate::elf::DEFAULT_MAX_BYTES`]) plus its symbols and line table.
+pub const MAX_INPUT_BYTES: u64 = crate::elf::DEFAULT_MAX_BYTES + (256 << 20);
+
+/// Why [`read_capped`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file could not be opened or read.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The file (or device, or pipe) holds more than the cap.
+    #[error("larger than {0} bytes (the input size limit)")]
+    TooLarge(u64),
+    /// A directory.
+    #[error("is a directory")]
+    Directory,
+}
+
+/// Read a whole input file, but never more than `max` bytes: a larger regular file is
+/// refused before reading, and a device or pipe (`/dev/zero`) is read only up to the cap.
+pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
+    let f = std::fs::File::open(path)?;
+    let md = f.metadata()?;
+    if md.is_dir() {
+        return Err(ReadError::Directory);
+    }
+    if md.is_file() && md.len() > max {
+        return Err(ReadError::TooLarge(max));
+    }
+    let cap = max.saturating_add(1);
+    let mut buf: Vec<u8> = Vec::new();
+    if md.is_file() {
+        buf.reserve_exact(md.len().min(cap) as usize);
+    }
+    // Grow by doubling, but never past the cap (`read_to_end` would double a 256 MiB
+    // buffer of `/dev/zero` to 512 MiB before noticing).
+    let mut r = f.take(cap);
+    loop {
+        if buf.len() == buf.capacity() {
+            let room = (cap - buf.len() as u64).min((buf.len() as u64).max(64 << 10));
+            if room == 0 {
+                break;
+            }
+            buf.try_reserve_exact(room as usize)
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+        }
+        let len = buf.len();
+        let spare = buf.capacity() - len;
+        buf.resize(len + spare, 0);
+        match r.read(&mut buf[len..]) {
+            Ok(0) => {
+                buf.truncate(len);
+                break;
+            }
+            Ok(n) => buf.truncate(len + n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(len),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if buf.len() as u64 > max {
+        return Err(ReadError::TooLarge(max));
+    }
+    Ok(buf)
+}
+
 /// Line `line` (1-based) of a source file, or why it is unavailable.
 pub fn source_line(path: &Path, line: u32) -> Result<Option<String>, SourceUnavailable> {
     let text = read_source(path)?;
@@ -124,6 +190,34 @@ mod tests {
             read_source(Path::new("/etc/passwd")),
             Err(SourceUnavailable::NotSource(_))
         ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn read_capped_stops_at_the_cap() {
+        assert!(matches!(
+            read_capped(Path::new("/dev/zero"), 1 << 20),
+            Err(ReadError::TooLarge(_))
+        ));
+        assert!(matches!(
+            read_capped(Path::new("/"), 1 << 20),
+            Err(ReadError::Directory)
+        ));
+        let dir = std::env::temp_dir().join(format!("bitloom-capped-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.elf");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(4 << 30)
+            .unwrap();
+        assert!(matches!(
+            read_capped(&big, 1 << 20),
+            Err(ReadError::TooLarge(_))
+        ));
+        let ok = dir.join("ok.s");
+        std::fs::write(&ok, "abc").unwrap();
+        assert_eq!(read_capped(&ok, 3).unwrap(), b"abc");
+        assert!(matches!(read_capped(&ok, 2), Err(ReadError::TooLarge(2))));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

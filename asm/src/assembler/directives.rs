@@ -84,7 +84,12 @@ impl<'o> Asm<'o> {
             Kind::Npy => self.npy(src, name, args, exp),
             Kind::Include => {
                 match args {
-                    [Arg::Str(s)] => self.include(src, *s, sp, exp),
+                    [Arg::Str(s)] => {
+                        self.include(src, *s, sp, exp);
+                        // Nothing later needs the `.include` line itself: let the line
+                        // driver drop its parse (a million includes, a million parses).
+                        self.line_done = true;
+                    }
                     _ => self.bad_arg(
                         sp,
                         "`.include` takes one file name in double quotes",
@@ -322,6 +327,7 @@ impl<'o> Asm<'o> {
                     base: 0,
                     align: if kind == SectionKind::Text { 4 } else { 1 },
                     used: false,
+                    unaligned_at: None,
                 });
                 self.secs.len() - 1
             }

@@ -37,7 +37,14 @@ impl<'o> Asm<'o> {
                     .label("forward reference")
                     .help("define the constant before this line")
                 } else {
-                    self.unknown_symbol(sp)
+                    // Not seen yet: it may still be defined further down; `finish_output`
+                    // turns this into the forward-reference error if it is.
+                    let i = self.diags.len();
+                    self.error(self.unknown_symbol(sp), exp);
+                    if self.diags.len() > i {
+                        self.maybe_forward.push((i, s, what.to_string()));
+                    }
+                    return None;
                 };
                 self.error(d, exp);
                 None
@@ -135,7 +142,10 @@ impl<'o> Asm<'o> {
                 match op {
                     UnOp::Plus => v,
                     _ if v.sec.is_some() => return Err(EvalErr::Reloc(e.span())),
-                    UnOp::Neg => Val::abs(v.v.wrapping_neg()),
+                    UnOp::Neg => match v.v.checked_neg() {
+                        Some(n) => Val::abs(n),
+                        None => return Err(overflow_err(e.span()).into()),
+                    },
                     UnOp::Not => Val::abs(!v.v),
                 }
             }
@@ -162,10 +172,11 @@ impl<'o> Asm<'o> {
                     _ => return Err(EvalErr::Reloc(*sp)),
                 }
                 let (x, y) = (a.v, b.v);
+                let checked = |r: Option<i64>| r.ok_or_else(|| EvalErr::from(overflow_err(*sp)));
                 Val::abs(match op {
-                    BinOp::Add => x.wrapping_add(y),
-                    BinOp::Sub => x.wrapping_sub(y),
-                    BinOp::Mul => x.wrapping_mul(y),
+                    BinOp::Add => checked(x.checked_add(y))?,
+                    BinOp::Sub => checked(x.checked_sub(y))?,
+                    BinOp::Mul => checked(x.checked_mul(y))?,
                     BinOp::Div | BinOp::Rem => {
                         if y == 0 {
                             let what = if *op == BinOp::Div {
@@ -182,9 +193,9 @@ impl<'o> Asm<'o> {
                             .into());
                         }
                         if *op == BinOp::Div {
-                            x.wrapping_div(y)
+                            checked(x.checked_div(y))?
                         } else {
-                            x.wrapping_rem(y)
+                            x.wrapping_rem(y) // exact: MIN % -1 is 0
                         }
                     }
                     BinOp::And => x & y,
@@ -244,4 +255,10 @@ fn shift_err(sp: Span, y: i64) -> EvalErr {
     Diagnostic::error(sp, format!("shift amount {y} out of range"))
         .label("must be 0..=63")
         .into()
+}
+
+/// A 64-bit overflow in an expression (values are signed 64-bit; nothing wraps silently).
+fn overflow_err(sp: Span) -> Diagnostic {
+    Diagnostic::error(sp, "expression overflows 64 bits")
+        .label("the result does not fit in a signed 64-bit value")
 }

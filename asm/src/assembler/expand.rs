@@ -164,6 +164,16 @@ impl<'o> Asm<'o> {
             self.error(d, exp);
             return;
         }
+        let body_bytes = match (self.line_range(msrc, body.0), body.1 > body.0) {
+            (Some((a, _)), true) => self
+                .line_range(msrc, body.1 - 1)
+                .map_or(0, |(_, b)| b.saturating_sub(a) as u64),
+            _ => 0,
+        };
+        let what = format!("expanding `{mname}`");
+        if !self.charge_bytes(body_bytes + crate::EXPANSION_OVERHEAD, site, &what, exp) {
+            return;
+        }
         self.stats.macro_expansions += 1;
         let loc = self.loc(site, exp);
         self.expansions.push(Expansion {
@@ -270,10 +280,11 @@ impl<'o> Asm<'o> {
         }
         self.rept_depth += 1;
         for _ in 0..n {
-            self.run(src, li + 1, end, exp);
-            if self.budget_reported {
+            // Every iteration counts, so an empty body repeated 10^7 × 10^7 times stops.
+            if !self.charge_statement(kw, exp) {
                 break;
             }
+            self.run(src, li + 1, end, exp);
         }
         self.rept_depth -= 1;
         end + 1
@@ -295,20 +306,38 @@ impl<'o> Asm<'o> {
             .as_ref()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_default();
-        let mut tried = vec![base_dir.join(&rel)];
-        for d in &self.opts.include_dirs {
-            tried.push(d.join(&rel));
-        }
-        let Some(path) = tried.iter().find(|p| p.is_file()).cloned() else {
-            let mut d = Diagnostic::error(s, format!("include file not found: `{rel}`"))
-                .label("no such file");
-            let list: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
-            d = d.note(format!("looked for: {}", list.join(", ")));
-            d = d.help("include paths are relative to the including file");
-            self.error(d, exp);
-            return;
+        let key = (s0, rel.clone());
+        let (path, canon) = match self.include_resolved.get(&key) {
+            Some(v) => v.clone(),
+            None => {
+                let mut tried = vec![base_dir.join(&rel)];
+                for d in &self.opts.include_dirs {
+                    tried.push(d.join(&rel));
+                }
+                let Some(path) = tried.iter().find(|p| p.is_file()).cloned() else {
+                    if let Some(p) = tried.iter().find(|p| p.exists()) {
+                        let d = Diagnostic::error(
+                            s,
+                            format!("cannot include `{}`: not a regular file", p.display()),
+                        )
+                        .label("a directory, device or pipe cannot be included");
+                        self.include_error(d, exp);
+                        return;
+                    }
+                    let mut d = Diagnostic::error(s, format!("include file not found: `{rel}`"))
+                        .label("no such file");
+                    let list: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+                    d = d.note(format!("looked for: {}", list.join(", ")));
+                    d = d.help("include paths are relative to the including file");
+                    self.include_error(d, exp);
+                    return;
+                };
+                let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+                self.include_resolved
+                    .insert(key, (path.clone(), canon.clone()));
+                (path, canon)
+            }
         };
-        let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         if let Some(pos) = self.include_stack.iter().position(|(p, _)| *p == canon) {
             let mut chain: Vec<String> = self.include_stack[pos..]
                 .iter()
@@ -333,7 +362,7 @@ impl<'o> Asm<'o> {
                 d = d.with(*site, "included from here");
             }
             d = d.note(format!("cycle: {}", chain.join(" -> ")));
-            self.error(d, exp);
+            self.include_error(d, exp);
             return;
         }
         if self.include_stack.len() >= MAX_NEST {
@@ -342,32 +371,63 @@ impl<'o> Asm<'o> {
                 format!("includes nested more than {MAX_NEST} levels deep"),
             )
             .label("too deep");
-            self.error(d, exp);
+            self.include_error(d, exp);
             return;
         }
-        let text = match std::fs::read(&path) {
-            Ok(b) => match String::from_utf8(b) {
-                Ok(t) => t,
-                Err(e) => {
-                    let d =
-                        Diagnostic::error(s, format!("`{}` is not valid UTF-8", path.display()))
-                            .label(format!(
-                                "invalid byte at offset {}",
-                                e.utf8_error().valid_up_to()
-                            ));
-                    self.error(d, exp);
+        let nsrc = match self.include_cache.get(&canon) {
+            // Included before: reuse the buffer (and its parse cache); only the lines run
+            // again (and count as statements), so a million includes of one file cost a
+            // million runs of its lines, not a million copies of it.
+            Some(&nsrc) => nsrc,
+            None => {
+                let text = match bitloom_isa::srcfile::read_capped(&path, crate::MAX_SOURCE_BYTES) {
+                    Ok(b) => match String::from_utf8(b) {
+                        Ok(t) => t,
+                        Err(e) => {
+                            let d = Diagnostic::error(
+                                s,
+                                format!("`{}` is not valid UTF-8", path.display()),
+                            )
+                            .label({
+                                let at = e.utf8_error().valid_up_to();
+                                let before = &e.as_bytes()[..at];
+                                let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+                                let col = before
+                                    .rsplit(|&b| b == b'\n')
+                                    .next()
+                                    .map_or(0, |l| String::from_utf8_lossy(l).chars().count())
+                                    + 1;
+                                format!(
+                                    "invalid byte at {}:{line}:{col} (offset {at})",
+                                    path.display()
+                                )
+                            });
+                            self.include_error(d, exp);
+                            return;
+                        }
+                    },
+                    Err(e) => {
+                        let d =
+                            Diagnostic::error(s, format!("cannot read `{}`: {e}", path.display()))
+                                .label("included here");
+                        self.include_error(d, exp);
+                        return;
+                    }
+                };
+                let len = text.len() as u64;
+                if !self.charge_bytes(len + crate::EXPANSION_OVERHEAD, sp, "this include", exp) {
                     return;
                 }
-            },
-            Err(e) => {
-                let d = Diagnostic::error(s, format!("cannot read `{}`: {e}", path.display()))
-                    .label("included here");
-                self.error(d, exp);
-                return;
+                let name = path.display().to_string();
+                let nsrc = self.add_source(name, text.into(), Origin::File, Some(path));
+                self.include_site.insert(nsrc, s);
+                if self.lone_cr(nsrc, exp) {
+                    return;
+                }
+                self.include_cache.insert(canon.clone(), nsrc);
+                nsrc
             }
         };
-        let name = path.display().to_string();
-        let nsrc = self.add_source(name, text.into(), Origin::File, Some(path));
         self.include_stack.push((canon, s));
         let n = self.nlines[nsrc as usize];
         self.run(nsrc, 0, n, exp);

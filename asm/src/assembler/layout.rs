@@ -79,7 +79,7 @@ impl<'o> Asm<'o> {
                 Some(m) => *m,
                 None => {
                     let mut d = Diagnostic::error(name, format!("unknown instruction `{n}`"))
-                        .label("not an instruction, pseudo-instruction or macro");
+                        .label(super::UNKNOWN_MNEMONIC_LABEL);
                     let cands = INSTRUCTIONS
                         .iter()
                         .map(|d| d.mnemonic)
@@ -212,7 +212,25 @@ impl<'o> Asm<'o> {
             self.error(d, exp);
             return false;
         }
+        let total: u64 = self.secs.iter().map(|s| s.size).sum::<u64>() + n;
+        if total > bitloom_isa::elf::DEFAULT_MAX_BYTES {
+            let d = Diagnostic::error(
+                sp,
+                format!(
+                    "the program would need more than {} MiB of memory, the most an ELF \
+                     reader and `bitloom run` accept",
+                    bitloom_isa::elf::DEFAULT_MAX_BYTES >> 20
+                ),
+            )
+            .label(format!("this adds {n} bytes (all sections: {total})"));
+            self.error(d, exp);
+            return false;
+        }
+        let sec = &mut self.secs[self.cur];
         sec.size += n;
+        if sec.kind == SectionKind::Text {
+            sec.unaligned_at = (sec.size % 4 != 0).then_some((sp, exp));
+        }
         if sec.kind != SectionKind::Bss {
             sec.data.resize(sec.size as usize, 0);
         }

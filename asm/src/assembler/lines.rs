@@ -83,6 +83,26 @@ impl<'o> Asm<'o> {
         (if fi == NONE { 0 } else { fi }, l, c)
     }
 
+    /// A file with a carriage return not followed by a newline (classic Mac line endings)
+    /// is one long line to the lexer, whose errors would be misleading: report the first
+    /// such character instead, and do not assemble the file.
+    pub(super) fn lone_cr(&mut self, src: u32, exp: u32) -> bool {
+        let text = &self.sm.sources[src as usize].text;
+        let b = text.as_bytes();
+        let Some(pos) = (0..b.len()).find(|&i| b[i] == b'\r' && b.get(i + 1) != Some(&b'\n'))
+        else {
+            return false;
+        };
+        let d = Diagnostic::error(
+            Span::new(src, pos, pos + 1),
+            "carriage return without a newline: this file seems to use CR-only line endings",
+        )
+        .label("lines must end with `\\n` (or `\\r\\n`)")
+        .help("convert the line endings, e.g. `tr '\\r' '\\n'`");
+        self.error(d, exp);
+        true
+    }
+
     /// Assemble the root buffer.
     pub(crate) fn run_root(&mut self, name: String, text: Rc<str>, path: Option<PathBuf>) {
         if let Some(p) = &path {
@@ -91,6 +111,9 @@ impl<'o> Asm<'o> {
             }
         }
         let src = self.add_source(name, text, Origin::File, path);
+        if self.lone_cr(src, NONE) {
+            return;
+        }
         let n = self.nlines[src as usize];
         // Most instructions are encoded in pass 1 and need neither an item nor a kept line.
         self.items.reserve(n as usize / 4);
@@ -107,22 +130,7 @@ impl<'o> Asm<'o> {
         while i < to {
             let li = i;
             i += 1;
-            self.statements += 1;
-            if self.statements > self.opts.max_lines {
-                if !self.budget_reported {
-                    self.budget_reported = true;
-                    let sp = self.line_span(src, li);
-                    let d = Diagnostic::error(
-                        sp,
-                        format!(
-                            "too many lines: the program expands to more than {} lines",
-                            self.opts.max_lines
-                        ),
-                    )
-                    .label("expansion limit reached here")
-                    .note("a `.rept` count or a recursive macro is probably larger than intended");
-                    self.error(d, exp);
-                }
+            if self.halted || !self.charge_statement(self.line_span(src, li), exp) {
                 return;
             }
             if src == 0 && exp == NONE {

@@ -75,6 +75,10 @@ type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
 
 const NONE: u32 = u32::MAX;
 const FAILED: u32 = u32::MAX - 1;
+/// Primary label of an unknown-symbol error.
+pub(super) const UNKNOWN_SYMBOL_LABEL: &str = "not defined anywhere";
+/// Primary label of an unknown-mnemonic error.
+pub(super) const UNKNOWN_MNEMONIC_LABEL: &str = "not an instruction, pseudo-instruction or macro";
 /// Deepest macro/include nesting.
 const MAX_NEST: usize = 64;
 /// Deepest chain of `.equ` symbols referring to each other.
@@ -190,6 +194,9 @@ struct Sec {
     base: u32,
     align: u32,
     used: bool,
+    /// The statement that last left a code section's size off a 4-byte boundary (pass 1):
+    /// where to point if the section ends misaligned.
+    unaligned_at: Option<(Span, u32)>,
 }
 
 struct Macro {
@@ -246,7 +253,29 @@ pub(crate) struct Asm<'o> {
     items: Vec<Item>,
     seq: u32,
     statements: u64,
-    budget_reported: bool,
+    /// Bytes charged to `Options::max_expansion_bytes` so far.
+    expanded_bytes: u64,
+    /// Set when the expansion budget or the error cap is reached: pass 1 stops, pass 2 is
+    /// skipped.
+    halted: bool,
+    /// Errors not kept because `Options::max_errors` were already reported.
+    suppressed_errors: usize,
+    /// Files already included (canonical path → buffer): an include of the same file
+    /// again reuses its buffer, line index and parse cache.
+    include_cache: HashMap<PathBuf, u32>,
+    /// `.include` names already resolved: (directory's buffer, name) → (path, canonical).
+    include_resolved: HashMap<(u32, String), (PathBuf, PathBuf)>,
+    /// Index in `diags` of the first `.include` that failed: later "unknown symbol" and
+    /// "unknown instruction" errors are probably its consequences and are counted in a
+    /// note on it instead of reported one by one.
+    failed_include: Option<usize>,
+    /// Errors folded into the failed include's note.
+    include_cascade: usize,
+    /// "unknown symbol" errors of pass-1 constants (index in `diags`, name, what needed
+    /// it): if the symbol is defined later, the error says so.
+    maybe_forward: Vec<(usize, String, String)>,
+    /// Where each included buffer was first included from (the file name's span).
+    include_site: HashMap<u32, Span>,
     include_stack: Vec<(PathBuf, Span)>,
     macro_depth: usize,
     macro_counter: u32,
@@ -272,9 +301,16 @@ pub(crate) struct Asm<'o> {
 
 /// The closest candidate to `name` within a small edit distance.
 pub(crate) fn suggest<'c>(name: &str, cands: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    // Names are short; a 10-million-character one would cost seconds per candidate.
+    if name.len() > 256 {
+        return None;
+    }
     let l = name.to_ascii_lowercase();
-    let max = (l.chars().count() / 3).max(1);
+    let n = l.chars().count();
+    let max = (n / 3).max(1);
     cands
+        // The distance is at least the difference in length.
+        .filter(|c| c.chars().count().abs_diff(n) <= max)
         .map(|c| (strsim::damerau_levenshtein(&l, &c.to_ascii_lowercase()), c))
         .filter(|&(d, _)| d <= max)
         .min_by_key(|&(d, c)| (d, c.len()))
@@ -319,6 +355,7 @@ impl<'o> Asm<'o> {
                 base: 0,
                 align: 4,
                 used: false,
+                unaligned_at: None,
             }],
             cur: 0,
             syms: HashMap::default(),
@@ -329,7 +366,15 @@ impl<'o> Asm<'o> {
             items: Vec::new(),
             seq: 0,
             statements: 0,
-            budget_reported: false,
+            expanded_bytes: 0,
+            halted: false,
+            suppressed_errors: 0,
+            include_cache: HashMap::default(),
+            include_resolved: HashMap::default(),
+            failed_include: None,
+            include_cascade: 0,
+            maybe_forward: Vec::new(),
+            include_site: HashMap::default(),
             include_stack: Vec::new(),
             macro_depth: 0,
             macro_counter: 0,
@@ -357,8 +402,83 @@ impl<'o> Asm<'o> {
     }
 
     pub(super) fn error(&mut self, d: Diagnostic, exp: u32) {
+        if self.diags.len() >= self.opts.max_errors.max(1) {
+            // Enough to read: stop working (a million copies of one bad line would
+            // otherwise cost a million diagnostics).
+            self.suppressed_errors += 1;
+            self.halted = true;
+            return;
+        }
+        if self.failed_include.is_some()
+            && (d.label == UNKNOWN_SYMBOL_LABEL || d.label == UNKNOWN_MNEMONIC_LABEL)
+        {
+            self.include_cascade += 1;
+            return;
+        }
         let d = self.with_expansion(d, exp);
         self.diags.push(d);
+    }
+
+    /// Report a failed `.include` (remembered so its cascade is folded into it).
+    pub(super) fn include_error(&mut self, d: Diagnostic, exp: u32) {
+        let before = self.diags.len();
+        self.error(d, exp);
+        if self.failed_include.is_none() && self.diags.len() > before {
+            self.failed_include = Some(before);
+        }
+    }
+
+    /// Whether pass 1 stopped early (expansion budget or error cap).
+    pub(crate) fn halted(&self) -> bool {
+        self.halted
+    }
+
+    /// Count one statement (a line or a `.rept` iteration) against
+    /// `Options::max_lines`; false (after reporting it once, at `sp`) when over.
+    pub(super) fn charge_statement(&mut self, sp: Span, exp: u32) -> bool {
+        self.statements += 1;
+        if self.statements <= self.opts.max_lines {
+            return !self.halted;
+        }
+        if !self.halted {
+            let d = Diagnostic::error(
+                sp,
+                format!(
+                    "expansion limit: the program expands to more than {} statements",
+                    self.opts.max_lines
+                ),
+            )
+            .label("limit reached here")
+            .note("every line of every include, macro and `.rept` expansion counts, and every `.rept` iteration")
+            .help("a `.rept` count or a recursive macro is probably larger than intended; the limit is `bitloom asm --max-lines`");
+            self.error(d, exp);
+            self.halted = true;
+        }
+        false
+    }
+
+    /// Count `bytes` of expanded text against `Options::max_expansion_bytes`; false
+    /// (after reporting it once, at `sp`) when over.
+    pub(super) fn charge_bytes(&mut self, bytes: u64, sp: Span, what: &str, exp: u32) -> bool {
+        self.expanded_bytes = self.expanded_bytes.saturating_add(bytes);
+        if self.expanded_bytes <= self.opts.max_expansion_bytes {
+            return !self.halted;
+        }
+        if !self.halted {
+            let d = Diagnostic::error(
+                sp,
+                format!(
+                    "expansion limit: macros and includes expand to more than {} bytes",
+                    self.opts.max_expansion_bytes
+                ),
+            )
+            .label(format!("{what} exceeds it"))
+            .note("a macro that invokes itself more than once grows exponentially")
+            .help("the limit is `bitloom asm --max-expansion-bytes`");
+            self.error(d, exp);
+            self.halted = true;
+        }
+        false
     }
 
     pub(super) fn with_expansion(&self, mut d: Diagnostic, mut exp: u32) -> Diagnostic {

@@ -22,16 +22,64 @@ impl<'o> Asm<'o> {
                 self.diags.push(d);
             }
         }
+        for (i, name, what) in std::mem::take(&mut self.maybe_forward) {
+            let def = self
+                .syms
+                .get(name.as_str())
+                .map(|&k| &self.symtab[k as usize]);
+            if let (Some(sym), Some(d)) = (def, self.diags.get_mut(i)) {
+                if !matches!(sym.def, SymDef::Undef) {
+                    d.message = format!("{what} must be known here, but `{name}` is defined later");
+                    d.label = "forward reference".into();
+                    d.notes.clear();
+                    d.help = Some("define the constant before this line".into());
+                    if let Some(sp) = sym.span {
+                        d.secondary.push((sp, "defined here".into()));
+                    }
+                }
+            }
+        }
+        if let (Some(i), n @ 1..) = (self.failed_include, self.include_cascade) {
+            if let Some(d) = self.diags.get_mut(i) {
+                d.notes.push(format!(
+                    "{n} later unknown symbol or instruction error(s) not shown: probably defined in this file"
+                ));
+            }
+        }
         let mut warnings = std::mem::take(&mut self.warnings);
         warnings.append(self.encode_warnings.get_mut());
         if !self.diags.is_empty() {
             let mut list = std::mem::take(&mut self.diags);
             list.append(&mut warnings);
             let sm = &self.sm;
-            list.sort_by_key(|d| {
-                let s = sm.to_file(d.span);
-                (s.src, s.start)
-            });
+            // In reading order: a diagnostic inside an included file sorts at its `.include`
+            // line (then by its own place), and says where the file was included from.
+            let sites = &self.include_site;
+            let key = |sp: crate::source::Span| {
+                let mut chain = Vec::new();
+                let mut s = sm.to_file(sp);
+                for _ in 0..=super::MAX_NEST {
+                    chain.push((s.src, s.start));
+                    match sites.get(&s.src) {
+                        Some(site) => s = sm.to_file(*site),
+                        None => break,
+                    }
+                }
+                chain.reverse();
+                chain
+            };
+            list.sort_by_cached_key(|d| key(d.span));
+            for d in &mut list {
+                let f = sm.to_file(d.span);
+                if let Some(site) = sites.get(&f.src) {
+                    let site = sm.to_file(*site);
+                    if let Some(src) = sm.sources.get(site.src as usize) {
+                        let (l, _) = src.line_col(site.start);
+                        d.notes
+                            .push(format!("in a file included from {}:{l}", src.name));
+                    }
+                }
+            }
             let max = self.opts.max_errors.max(1);
             if list.len() > max {
                 let dropped = list.len() - max;
@@ -41,8 +89,61 @@ impl<'o> Asm<'o> {
                         .push(format!("{dropped} more diagnostics not shown"));
                 }
             }
+            if self.suppressed_errors > 0 {
+                if let Some(last) = list.last_mut() {
+                    last.notes.push(format!(
+                        "assembly stopped after {max} errors (raise the cap with `bitloom asm --max-errors`)"
+                    ));
+                }
+            }
             return Err(Diagnostics {
                 list,
+                sources: self.sm,
+            });
+        }
+        // What the ELF writer would refuse, said at the source that caused it.
+        let mut late = Vec::new();
+        for sec in &self.secs {
+            if sec.kind == SectionKind::Text && sec.size % 4 != 0 {
+                let (sp, exp) = sec.unaligned_at.unwrap_or_default();
+                let d = Diagnostic::error(
+                    sp,
+                    format!(
+                        "code section `{}` ends {} byte(s) past a 4-byte boundary",
+                        sec.name,
+                        sec.size % 4
+                    ),
+                )
+                .label("this leaves it unaligned")
+                .help("pad with `.align 4`, or put data in `.data` / `.rodata`");
+                late.push(self.with_expansion(d, exp));
+            }
+        }
+        if let Some(&i) = self.syms.get("_start") {
+            let s = &self.symtab[i as usize];
+            if let SymDef::Label { sec, .. } = s.def {
+                if self.secs[sec as usize].kind != SectionKind::Text {
+                    let d = Diagnostic::error(
+                        s.span.unwrap_or_default(),
+                        format!(
+                            "the entry point `_start` is in `{}`, not in code",
+                            self.secs[sec as usize].name
+                        ),
+                    )
+                    .label("defined here")
+                    .help("define `_start` in `.text`");
+                    late.push(d);
+                }
+            }
+        }
+        if !late.is_empty() {
+            let sm = &self.sm;
+            late.sort_by_key(|d| {
+                let s = sm.to_file(d.span);
+                (s.src, s.start)
+            });
+            return Err(Diagnostics {
+                list: late,
                 sources: self.sm,
             });
         }

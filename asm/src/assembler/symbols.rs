@@ -171,8 +171,8 @@ impl<'o> Asm<'o> {
 
     pub(super) fn unknown_symbol(&self, sp: Span) -> Diagnostic {
         let s = self.text(sp);
-        let mut d =
-            Diagnostic::error(sp, format!("unknown symbol `{s}`")).label("not defined anywhere");
+        let mut d = Diagnostic::error(sp, format!("unknown symbol `{s}`"))
+            .label(super::UNKNOWN_SYMBOL_LABEL);
         if parse_gpr(s).is_some() || parse_tile(s).is_some() {
             d = d.note(format!(
                 "`{s}` is a register; registers cannot be used in expressions"
