@@ -101,7 +101,7 @@ enum Cmd {
         #[arg(short, long)]
         quiet: bool,
         /// After the run (or trap), write a memory range or tile as .npy (repeatable):
-        /// SYM[+OFF][:LEN][:DTYPE]=FILE or tN[:codes|:values]=FILE.
+        /// `SYM[+OFF][:LEN][:DTYPE]=FILE` or `tN[:codes|:values]=FILE`.
         #[arg(long, value_name = "SPEC")]
         dump: Vec<String>,
     },

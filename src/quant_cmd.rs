@@ -79,8 +79,8 @@ pub struct QuantArgs {
     /// log: base 2 or sqrt2 (the machine's 1.5·2^h step).
     #[arg(long, value_enum, default_value = "2")]
     log_base: BaseArg,
-    /// Calibration activations (.npy [samples, K] or [K]) for bias correction of a 2-D
-    /// weight [out, K].
+    /// Calibration activations (.npy of shape `(samples, K)` or `(K,)`) for bias correction
+    /// of a 2-D weight of shape `(out, K)`.
     #[arg(long)]
     calib: Option<PathBuf>,
     /// Activation scale, to write bias correction in accumulator units (bcorr_acc.npy).

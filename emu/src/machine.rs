@@ -634,18 +634,24 @@ impl Machine {
                     Err(k) => return Err(self.trap_at(pc, k)),
                 },
             };
-            let class = op.class;
+            // Count the class before executing (no instruction reads the per-class counts,
+            // and a trap takes the count back), so nothing of `op` is live after `exec`.
+            let class = (op.class as usize).min(CLASSES.len() - 1);
+            self.class_counts[class] += 1;
             match self.exec::<false>(pc, op, &mut sink) {
                 Ok(Next::Pc(n)) => {
                     self.pc = n;
-                    self.retire(class);
+                    self.instret += 1;
                 }
                 Ok(Next::Halt(code)) => {
                     self.exit = Some(code);
-                    self.retire(class);
+                    self.instret += 1;
                     return Ok(FastStop::Halted(code));
                 }
-                Err(k) => return Err(self.trap_at(pc, *k)),
+                Err(k) => {
+                    self.class_counts[class] -= 1;
+                    return Err(self.trap_at(pc, *k));
+                }
             }
         }
         Ok(FastStop::Budget)
