@@ -327,9 +327,9 @@ pub struct Quantized {
     pub k_search: Vec<(u32, Option<f64>)>,
     /// uint `--zpm`: before/after.
     pub zpm: Option<Zpm>,
-    /// Bias correction per output channel, real units: Σ_i (W_q − W)[o, i]·E[x_i].
+    /// Bias correction per output channel, real units: `Σ_i (W_q − W)[o, i]·E[x_i]`.
     pub bcorr: Option<Vec<f64>>,
-    /// Bias correction in accumulator units (`bcorr` divides by scale_w[o]·act_scale),
+    /// Bias correction in accumulator units (`bcorr` divides by `scale_w[o]·act_scale`),
     /// rounded to int32, for `bcorr tacc, tb`.
     pub bcorr_acc: Option<Vec<i32>>,
 }
