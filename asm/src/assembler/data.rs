@@ -2,15 +2,14 @@
 //! argument checks and sizes in pass 1, values and packing in pass 2. File data
 //! (`.incbin`, `.npy`) is read and emitted in pass 1: its bytes depend on no symbol.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use bitloom_isa::image::SectionKind;
 use bitloom_isa::{numfmt, rle};
 
 use crate::ast::{Arg, Expr};
 use crate::diag::Diagnostic;
-use crate::lexer;
-use crate::source::{Origin, Span};
+use crate::source::Span;
 
 use super::{plural, stmt_span, Asm, At, DataKind, Item, ItemKind, MAX_SECTION};
 
@@ -415,24 +414,8 @@ impl Asm<'_> {
     /// The file named by string `s`, resolved like `.include`: relative to the including
     /// file's directory (a macro's: its definition's), then each include directory.
     fn data_file(&mut self, src: u32, s: Span, what: &str, exp: u32) -> Option<(PathBuf, Vec<u8>)> {
-        let mut bytes = Vec::new();
-        let _ = lexer::unescape(self.str_body(s), &mut bytes);
-        let rel = String::from_utf8_lossy(&bytes).into_owned();
-        let mut s0 = src;
-        for _ in 0..256 {
-            match self.sm.sources.get(s0 as usize).map(|x| &x.origin) {
-                Some(Origin::Expansion { def, .. }) => s0 = *def,
-                _ => break,
-            }
-        }
-        let base_dir = self.paths[s0 as usize]
-            .as_ref()
-            .and_then(|p| p.parent().map(Path::to_path_buf))
-            .unwrap_or_default();
-        let mut tried = vec![base_dir.join(&rel)];
-        for d in &self.opts.include_dirs {
-            tried.push(d.join(&rel));
-        }
+        let (rel, s0) = self.named_file(src, s);
+        let tried = self.file_candidates(&rel, s0);
         let Some(path) = tried.iter().find(|p| p.is_file()).cloned() else {
             let list: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
             let d = Diagnostic::error(s, format!("{what} file not found: `{rel}`"))

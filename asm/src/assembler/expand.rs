@@ -1,7 +1,7 @@
 //! Expansion: macro definitions and invocations (with parameter substitution), `.rept`
 //! blocks and `.include` files. Each runs its lines through the line driver again.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::ast::Arg;
 use crate::diag::Diagnostic;
@@ -290,11 +290,13 @@ impl<'o> Asm<'o> {
         end + 1
     }
 
-    pub(super) fn include(&mut self, src: u32, s: Span, sp: Span, exp: u32) {
+    /// The file named by the string literal `s` in source `src`, as `.include` resolves
+    /// it: the name as written and the source whose file it is relative to (for macro
+    /// expansions, the macro's definition).
+    pub(super) fn named_file(&self, src: u32, s: Span) -> (String, u32) {
         let mut bytes = Vec::new();
         let _ = lexer::unescape(self.str_body(s), &mut bytes);
         let rel = String::from_utf8_lossy(&bytes).into_owned();
-        // Directory of the including file (for expansions: of the macro's file).
         let mut s0 = src;
         for _ in 0..256 {
             match self.sm.sources.get(s0 as usize).map(|x| &x.origin) {
@@ -302,18 +304,30 @@ impl<'o> Asm<'o> {
                 _ => break,
             }
         }
+        (rel, s0)
+    }
+
+    /// Where to look for `rel` named in source `s0`, in order: beside that file, then in
+    /// each include directory.
+    pub(super) fn file_candidates(&self, rel: &str, s0: u32) -> Vec<PathBuf> {
         let base_dir = self.paths[s0 as usize]
             .as_ref()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_default();
+        let mut tried = vec![base_dir.join(rel)];
+        for d in &self.opts.include_dirs {
+            tried.push(d.join(rel));
+        }
+        tried
+    }
+
+    pub(super) fn include(&mut self, src: u32, s: Span, sp: Span, exp: u32) {
+        let (rel, s0) = self.named_file(src, s);
         let key = (s0, rel.clone());
         let (path, canon) = match self.include_resolved.get(&key) {
             Some(v) => v.clone(),
             None => {
-                let mut tried = vec![base_dir.join(&rel)];
-                for d in &self.opts.include_dirs {
-                    tried.push(d.join(&rel));
-                }
+                let tried = self.file_candidates(&rel, s0);
                 let Some(path) = tried.iter().find(|p| p.is_file()).cloned() else {
                     if let Some(p) = tried.iter().find(|p| p.exists()) {
                         let d = Diagnostic::error(
