@@ -201,7 +201,7 @@ fn words<const N: usize>(b: &[u8]) -> impl Iterator<Item = [u8; N]> + '_ {
 }
 
 /// An existing `path` that is one of the program's source files (from the line table).
-fn is_program_source(m: &Machine, path: &Path) -> bool {
+pub fn is_program_source(m: &Machine, path: &Path) -> bool {
     let Ok(dest) = std::fs::canonicalize(path) else {
         return false;
     };

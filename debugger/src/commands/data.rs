@@ -411,6 +411,20 @@ impl Session {
 
     pub(super) fn cmd_dump(&mut self, a: &str) -> Result<String, String> {
         let words: Vec<&str> = a.split_whitespace().collect();
+        // Never overwrite the program (its ELF or a source file of it).
+        if let Some(file) = words
+            .iter()
+            .find(|w| w.ends_with(".npy") || words.last() == Some(w))
+        {
+            let dest = std::path::Path::new(file);
+            let same_as_program = std::fs::canonicalize(dest)
+                .is_ok_and(|d| std::fs::canonicalize(&self.dbg.program).is_ok_and(|p| p == d));
+            if same_as_program || bitloom_emu::dump::is_program_source(&self.dbg.m, dest) {
+                return Err(format!(
+                    "dump: {file} is the program or one of its source files; not overwriting it"
+                ));
+            }
+        }
         match words.as_slice() {
             ["memory", addr, len, file] => {
                 let (_, addr) = self.eval(addr)?;

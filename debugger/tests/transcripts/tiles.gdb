@@ -32,6 +32,7 @@ dump t1 target/dbg-dumps/t1_codes.npy --codes
 dump t0 target/dbg-dumps/t0.npy --values
 dump memory a_bytes 16 target/dbg-dumps/a16.npy
 dump t2 target/dbg-dumps/x.npy --raw
+dump t2 programs/examples/gemm_check.s
 dump t9 target/dbg-dumps/x.npy
 dump memory 0xfffffff0 64 target/dbg-dumps/x.npy
 dump
