@@ -2,42 +2,13 @@
 //! outputs, error paths (bad source, bad ELF, runaway program, bad hardware config) and the
 //! `hw` config round trip.
 
+mod common;
+
+use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_bitloom");
-
-/// A fresh scratch directory for one test, removed when the test passes (kept for
-/// inspection when it fails).
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn scratch(name: &str) -> Scratch {
-    let d = std::env::temp_dir().join(format!("bitloom-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("create scratch dir");
-    Scratch(d)
-}
-
-fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("programs/examples")
-        .join(name)
-}
 
 fn bitloom(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().expect("run bitloom")

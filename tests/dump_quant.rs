@@ -1,27 +1,13 @@
 //! End-to-end tests of `bitloom run --dump` and `bitloom quant`: files read back with a
 //! small `.npy` parser written here (not npyz) and compared with results computed here.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::*;
+use std::path::Path;
 use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_bitloom");
-
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn scratch(name: &str) -> Scratch {
-    let d = std::env::temp_dir().join(format!("bitloom-dq-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    Scratch(d)
-}
 
 fn bitloom(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().expect("run bitloom")

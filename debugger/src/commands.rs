@@ -12,6 +12,8 @@ mod data;
 mod run;
 mod source;
 
+pub use source::INFO_SUBCOMMANDS;
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;

@@ -94,19 +94,12 @@ fn completion_words(s: &Session) -> Vec<String> {
     w.extend(bitloom_isa::csr::CSRS.iter().map(|c| c.name.to_string()));
     w.extend(s.dbg.m.image().symbols.iter().map(|s| s.name.clone()));
     w.extend(
+        crate::commands::INFO_SUBCOMMANDS
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    w.extend(
         [
-            "breakpoints",
-            "watchpoints",
-            "registers",
-            "all-registers",
-            "csr",
-            "tiles",
-            "mac",
-            "line",
-            "symbol",
-            "display",
-            "history",
-            "frame",
             "var",
             "history-size",
             "listsize",

@@ -283,12 +283,9 @@ pub fn parse_int(name: &str, bytes: &[u8]) -> Result<(Vec<usize>, Vec<i64>), Err
     Ok((p.shape, data))
 }
 
-/// Write `data` as an array of `shape`, atomically (temporary file beside it, then rename).
-pub fn write_with<T: npyz::AutoSerialize + Copy>(
-    path: &Path,
-    data: &[T],
-    shape: &[usize],
-) -> Result<(), Error> {
+/// Write `path` atomically: `fill` writes a temporary file beside it, which is renamed into
+/// place only when `fill` succeeded (and removed otherwise).
+fn atomic(path: &Path, fill: impl FnOnce(&Path) -> std::io::Result<()>) -> Result<(), Error> {
     let name = path.display();
     let dir = path
         .parent()
@@ -299,9 +296,23 @@ pub fn write_with<T: npyz::AutoSerialize + Copy>(
         .ok_or_else(|| Error::new(format!("{name}: not a file name")))?
         .to_string_lossy();
     let tmp = dir.join(format!(".{file}.{}.tmp", std::process::id()));
+    let res = fill(&tmp).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = res {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::new(format!("{name}: {e}")));
+    }
+    Ok(())
+}
+
+/// Write `data` as an array of `shape`, atomically (temporary file beside it, then rename).
+pub fn write_with<T: npyz::AutoSerialize + Copy>(
+    path: &Path,
+    data: &[T],
+    shape: &[usize],
+) -> Result<(), Error> {
     let shape: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
-    let res = (|| -> std::io::Result<()> {
-        let f = std::fs::File::create(&tmp)?;
+    atomic(path, |tmp| {
+        let f = std::fs::File::create(tmp)?;
         let mut buf = std::io::BufWriter::new(f);
         {
             let mut w = npyz::WriteOptions::<T>::new()
@@ -313,34 +324,13 @@ pub fn write_with<T: npyz::AutoSerialize + Copy>(
             w.finish()?;
         }
         buf.flush()?;
-        buf.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = res {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::new(format!("{name}: {e}")));
-    }
-    Ok(())
+        buf.into_inner().map_err(|e| e.into_error())?.sync_all()
+    })
 }
 
 /// Write a file atomically (temporary file beside it, then rename).
 pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let name = path.display();
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file = path
-        .file_name()
-        .ok_or_else(|| Error::new(format!("{name}: not a file name")))?
-        .to_string_lossy();
-    let tmp = dir.join(format!(".{file}.{}.tmp", std::process::id()));
-    let res = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = res {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::new(format!("{name}: {e}")));
-    }
-    Ok(())
+    atomic(path, |tmp| std::fs::write(tmp, bytes))
 }
 
 /// Write a `uint8` array.

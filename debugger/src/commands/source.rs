@@ -9,6 +9,22 @@ use crate::engine::{flow, Flow};
 use crate::expr;
 use crate::views;
 
+/// The subcommands of `info` (also offered by the line editor's completion).
+pub const INFO_SUBCOMMANDS: &[&str] = &[
+    "breakpoints",
+    "watchpoints",
+    "registers",
+    "all-registers",
+    "csr",
+    "tiles",
+    "mac",
+    "line",
+    "symbol",
+    "display",
+    "history",
+    "frame",
+];
+
 impl Session {
     /// The (file, line) of an address, from the ELF line table.
     pub(super) fn line_of(&self, pc: u32) -> Option<(String, u32)> {
@@ -325,35 +341,25 @@ impl Session {
 
     pub(super) fn cmd_info(&mut self, a: &str) -> Result<String, String> {
         let (what, rest) = super::split_word(a);
-        const SUBS: &[&str] = &[
-            "breakpoints",
-            "watchpoints",
-            "registers",
-            "all-registers",
-            "csr",
-            "tiles",
-            "mac",
-            "line",
-            "symbol",
-            "display",
-            "history",
-            "frame",
-        ];
         if what.is_empty() {
-            return Ok(format!("info {}\n", SUBS.join("|")));
+            return Ok(format!("info {}\n", INFO_SUBCOMMANDS.join("|")));
         }
         let sub: &'static str = match what {
             "b" | "br" | "break" => "breakpoints",
             "r" | "reg" | "regs" => "registers",
             w => {
-                let m: Vec<&&str> = SUBS.iter().filter(|s| s.starts_with(w)).collect();
+                let m: Vec<&&str> = INFO_SUBCOMMANDS
+                    .iter()
+                    .filter(|s| s.starts_with(w))
+                    .collect();
                 match m.as_slice() {
                     [one] => one,
                     [] => {
                         let mut msg = format!("Undefined info command: \"{w}\".");
-                        if let Some(s) =
-                            expr::suggest(w, SUBS.iter().map(|s| s.to_string()).collect())
-                        {
+                        if let Some(s) = expr::suggest(
+                            w,
+                            INFO_SUBCOMMANDS.iter().map(|s| s.to_string()).collect(),
+                        ) {
                             let _ = write!(msg, " Did you mean \"{s}\"?");
                         }
                         return Err(msg);
@@ -466,7 +472,7 @@ impl Session {
                     self.dbg.m.cycle()
                 ))
             }
-            _ => unreachable!("SUBS lists every subcommand"),
+            _ => unreachable!("INFO_SUBCOMMANDS lists every subcommand"),
         }
     }
 
