@@ -30,6 +30,8 @@ use crate::timing::Timing;
 use crate::trap::{Trap, TrapKind};
 use crate::work::Work;
 
+mod fast;
+
 /// How a tile's data was last brought into its scratchpad.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Storage {
@@ -617,6 +619,30 @@ impl Machine {
             return Err(self.trap_at(self.pc, TrapKind::Halted { code }));
         }
         let mut sink = Commit::default();
+        if self.timing.is_none() {
+            // Functional: scalar runs go through the fast loop; whatever it bails on runs
+            // here, one instruction at a time.
+            let mut left = max_steps;
+            let mut resume = resume;
+            loop {
+                let (done, exit) = self.fast_scalar::<BP>(left, map, resume);
+                left -= done;
+                match exit {
+                    fast::FastExit::Budget => return Ok(FastStop::Budget),
+                    fast::FastExit::Breakpoint(pc) => return Ok(FastStop::Breakpoint(pc)),
+                    fast::FastExit::Bail => {}
+                }
+                // The fast loop checked the breakpoint at this pc (or was told to skip it).
+                if let Some(stop) = self.general_one(&mut sink)? {
+                    return Ok(stop);
+                }
+                left -= 1;
+                resume = false;
+                if left == 0 {
+                    return Ok(FastStop::Budget);
+                }
+            }
+        }
         for n in 0..max_steps {
             let pc = self.pc;
             let idx = pc.wrapping_sub(self.text_base).rotate_right(2) as usize;
@@ -655,6 +681,29 @@ impl Machine {
             }
         }
         Ok(FastStop::Budget)
+    }
+
+    /// Execute the instruction at `pc` on the general path (no breakpoint check). Returns
+    /// `Some(Halted)` when it was `halt`.
+    fn general_one(&mut self, sink: &mut Commit) -> Result<Option<FastStop>, Trap> {
+        let pc = self.pc;
+        let op = match self.fetch(pc) {
+            Ok(op) => op,
+            Err(k) => return Err(self.trap_at(pc, k)),
+        };
+        match self.exec::<false>(pc, op, sink) {
+            Ok(Next::Pc(n)) => {
+                self.pc = n;
+                self.retire(op.class);
+                Ok(None)
+            }
+            Ok(Next::Halt(code)) => {
+                self.exit = Some(code);
+                self.retire(op.class);
+                Ok(Some(FastStop::Halted(code)))
+            }
+            Err(k) => Err(self.trap_at(pc, *k)),
+        }
     }
 
     /// Run one accelerator instruction's semantics (kept out of line so the scalar fast
