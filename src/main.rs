@@ -2,6 +2,7 @@
 //! Loom ISA. Each subcommand is a thin layer over the library crates.
 
 mod bench;
+mod bench_emu;
 mod debug_cmd;
 mod output;
 mod quant_cmd;
@@ -500,7 +501,7 @@ fn real_main() -> Result<u8, Fail> {
                     Some(dir) => bench::emit_asm(lines, &dir),
                     None => bench::bench_asm(lines, reps),
                 },
-                BenchWhat::Emu { size, scalar_iters } => bench::bench_emu(size, scalar_iters),
+                BenchWhat::Emu { size, scalar_iters } => bench_emu::bench_emu(size, scalar_iters),
             };
             match r {
                 Ok(s) => {

@@ -11,7 +11,10 @@
 pub mod runner;
 pub mod synth;
 
-pub use synth::{gemm_image, native_gemm, rand_i8, scalar_loop_image};
+pub use synth::{
+    gemm_image, native_gemm, native_gemm_bt, native_gemm_bt_simd, rand_i8, scalar_loop_image,
+    tiled_gemm_image, untile_c, TILED_C_ADDR,
+};
 
 /// Directory of the bundled example kernels.
 pub fn examples_dir() -> std::path::PathBuf {

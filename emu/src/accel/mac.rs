@@ -119,6 +119,11 @@ impl Plan<'_> {
     }
 }
 
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512vl",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
 #[allow(clippy::too_many_arguments)]
 fn gemm_lin<A: Copy + Into<i32>>(
     w: &[i16],
@@ -143,38 +148,25 @@ fn gemm_lin<A: Copy + Into<i32>>(
         }
         return;
     }
-    // Register blocking: a block of BLK outputs stays in registers across the whole k range
-    // (what a compiler does for a native loop with known sizes).
-    const BLK: usize = 32;
+    // Register blocking: a block of outputs stays in registers across the whole k range
+    // (what a compiler does for a native loop with known sizes): blocks of 32, then 16
+    // and 8 columns, so small tiles (8 or 16 wide) vectorise too; a scalar tail last.
     for mi in 0..m {
         let wrow = &w[mi * kk + k0..mi * kk + k1];
         let orow = &mut out[mi * n..(mi + 1) * n];
-        let full = n / BLK * BLK;
-        for c0 in (0..full).step_by(BLK) {
-            let mut blk = [0i32; BLK];
-            blk.copy_from_slice(&orow[c0..c0 + BLK]);
-            for (j, &wv) in wrow.iter().enumerate() {
-                let wv = wv as i32;
-                let base = (k0 + j) * n + c0;
-                let arow: &[A; BLK] = match a[base..base + BLK].try_into() {
-                    Ok(r) => r,
-                    Err(_) => continue, // unreachable: the slice has BLK elements
-                };
-                for i in 0..BLK {
-                    blk[i] = blk[i].wrapping_add(wv * arow[i].into());
-                }
-            }
-            orow[c0..c0 + BLK].copy_from_slice(&blk);
-        }
-        if full < n {
-            let orow = &mut orow[full..];
+        let mut c0 = 0;
+        c0 = lin_blocks::<A, 32>(wrow, a, orow, n, k0, c0);
+        c0 = lin_blocks::<A, 16>(wrow, a, orow, n, k0, c0);
+        c0 = lin_blocks::<A, 8>(wrow, a, orow, n, k0, c0);
+        if c0 < n {
+            let orow = &mut orow[c0..];
             for (j, &wv) in wrow.iter().enumerate() {
                 if wv == 0 {
                     continue;
                 }
                 let wv = wv as i32;
                 let k = k0 + j;
-                let arow = &a[k * n + full..(k + 1) * n];
+                let arow = &a[k * n + c0..(k + 1) * n];
                 for (o, &x) in orow.iter_mut().zip(arow) {
                     *o = o.wrapping_add(wv * x.into());
                 }
@@ -183,6 +175,42 @@ fn gemm_lin<A: Copy + Into<i32>>(
     }
 }
 
+/// Output columns `c0..` of one row in register blocks of `BLK` while at least `BLK`
+/// remain; returns the first column not done.
+#[inline(always)]
+fn lin_blocks<A: Copy + Into<i32>, const BLK: usize>(
+    wrow: &[i16],
+    a: &[A],
+    orow: &mut [i32],
+    n: usize,
+    k0: usize,
+    mut c0: usize,
+) -> usize {
+    while c0 + BLK <= n {
+        let mut blk = [0i32; BLK];
+        blk.copy_from_slice(&orow[c0..c0 + BLK]);
+        for (j, &wv) in wrow.iter().enumerate() {
+            let wv = wv as i32;
+            let base = (k0 + j) * n + c0;
+            let arow: &[A; BLK] = match a[base..base + BLK].try_into() {
+                Ok(r) => r,
+                Err(_) => continue, // unreachable: the slice has BLK elements
+            };
+            for i in 0..BLK {
+                blk[i] = blk[i].wrapping_add(wv * arow[i].into());
+            }
+        }
+        orow[c0..c0 + BLK].copy_from_slice(&blk);
+        c0 += BLK;
+    }
+    c0
+}
+
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512vl",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
 #[allow(clippy::too_many_arguments)]
 fn gemm_log<A: Copy + Into<i32>>(
     wc: &[u8],

@@ -159,6 +159,9 @@ impl Machine {
     /// Unpacked codes of a code tile.
     fn codes_of(&self, t: &Tile) -> Vec<u8> {
         let raw = self.tile_raw(t);
+        if t.prec == 8 {
+            return raw; // one code per byte
+        }
         let mut out = Vec::new();
         // The raw bytes are exactly packed_len long, so unpacking cannot fail.
         numfmt::unpack_into(&raw, t.prec, t.elements() as usize, &mut out);

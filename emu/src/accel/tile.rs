@@ -118,6 +118,9 @@ impl Machine {
     pub(super) fn count_nnz(&self, t: &Tile, op: &'static str) -> Result<u64, TrapKind> {
         let n = if t.is_acc() {
             self.acc_of(t).iter().filter(|&&v| v != 0).count() as u64
+        } else if t.prec == 8 {
+            // Codes are the bytes.
+            self.tile_raw(t).iter().filter(|&&v| v != 0).count() as u64
         } else {
             self.codes_of(t).iter().filter(|&&v| v != 0).count() as u64
         };
