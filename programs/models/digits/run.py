@@ -71,7 +71,7 @@ FORMATS = {
 
 
 def sh(cmd, **kw):
-    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parents[2], **kw)
     if r.returncode != 0:
         sys.exit(f"command failed ({r.returncode}): {shlex.join(cmd)}\n{r.stdout}{r.stderr}")
     return r.stdout
@@ -256,21 +256,24 @@ def main():
         rows.append(dict(format=name, title=spec["title"], accuracy=acc,
                          delta_pp=100 * (acc - float_acc), bit_exact=exact,
                          sqnr_db=[q["layers"][k]["report"].get("sqnr_db") for k in (1, 2)],
-                         cycles=stats["cycles"], macs=m["macs"], macs_skipped=skipped,
+                         cycles=stats["cycles"], mac_cycles=stats["units"]["mac"]["busy_cycles"],
+                         macs=m["macs"], macs_skipped=skipped,
                          dram_bytes=stats["bytes"]["dram_read"] + stats["bytes"]["dram_written"],
                          energy_uj=stats["energy"]["total_uj"]))
 
     print(f"digits MLP 64-64-10, {len(labels)} test images; float model accuracy "
           f"{100 * float_acc:.1f} %")
     print(f"{'format':32} {'acc %':>6} {'vs float':>8} {'SQNR dB (W1/W2)':>15} {'cycles':>8} "
+          f"{'MAC busy':>8} "
           f"{'MACs skipped':>14} {'DRAM bytes':>10} {'energy uJ':>9}  bit-exact")
     for r in rows:
         sq = "/".join("inf" if s is None else f"{s:.1f}" for s in r["sqnr_db"])
         print(f"{r['title']:32} {100 * r['accuracy']:6.1f} {r['delta_pp']:+8.1f} {sq:>15} "
-              f"{r['cycles']:8d} {r['macs_skipped']:7d} ({100 * r['macs_skipped'] / r['macs']:3.0f}%)"
+              f"{r['cycles']:8d} {r['mac_cycles']:8d} {r['macs_skipped']:7d} ({100 * r['macs_skipped'] / r['macs']:3.0f}%)"
               f" {r['dram_bytes']:10d} {r['energy_uj']:9.2f}  {'yes' if r['bit_exact'] else 'NO'}")
-    print(f"MACs per run: {rows[0]['macs']:,} (500 images x (64x64 + 10x64)); "
-          f"accuracy: arg-max of the int32 logits dequantised per class.")
+    print(f"MACs per run: {rows[0]['macs']:,} (500 images x (64x64 + 10x64)); skipped: a "
+          f"zero operand. Accuracy: arg-max of the int32 logits dequantised per class.\n"
+          f"DRAM bytes: read + written. Energy: the timing model's estimate (docs/TIMING.md).")
     if args.json:
         Path(args.json).write_text(json.dumps(dict(float_accuracy=float_acc, formats=rows),
                                               indent=1))
