@@ -57,8 +57,14 @@ fn digits_model_is_bit_exact_in_every_format() {
     ] {
         let row = stdout
             .lines()
-            .find(|l| l.starts_with(title))
+            .find(|l| l.starts_with(&format!("| {title}")))
             .unwrap_or_else(|| panic!("no row for {title}:\n{stdout}"));
-        assert!(row.trim_end().ends_with("yes"), "{row}");
+        assert!(
+            row.trim_end()
+                .trim_end_matches('|')
+                .trim_end()
+                .ends_with("yes"),
+            "{row}"
+        );
     }
 }

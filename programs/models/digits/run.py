@@ -263,14 +263,20 @@ def main():
 
     print(f"digits MLP 64-64-10, {len(labels)} test images; float model accuracy "
           f"{100 * float_acc:.1f} %")
-    print(f"{'format':32} {'acc %':>6} {'vs float':>8} {'SQNR dB (W1/W2)':>15} {'cycles':>8} "
-          f"{'MAC busy':>8} "
-          f"{'MACs skipped':>14} {'DRAM bytes':>10} {'energy uJ':>9}  bit-exact")
+    cols = ["format", "accuracy", "vs float", "SQNR W1/W2", "cycles", "MAC busy",
+            "MACs skipped", "DRAM bytes", "energy", "bit-exact"]
+    table = [cols, ["---"] + ["--:"] * (len(cols) - 2) + [":-:"]]
     for r in rows:
         sq = "/".join("inf" if s is None else f"{s:.1f}" for s in r["sqnr_db"])
-        print(f"{r['title']:32} {100 * r['accuracy']:6.1f} {r['delta_pp']:+8.1f} {sq:>15} "
-              f"{r['cycles']:8d} {r['mac_cycles']:8d} {r['macs_skipped']:7d} ({100 * r['macs_skipped'] / r['macs']:3.0f}%)"
-              f" {r['dram_bytes']:10d} {r['energy_uj']:9.2f}  {'yes' if r['bit_exact'] else 'NO'}")
+        table.append([r["title"], f"{100 * r['accuracy']:.1f} %", f"{r['delta_pp']:+.1f} pp",
+                      f"{sq} dB", f"{r['cycles']:,}", f"{r['mac_cycles']:,}",
+                      f"{r['macs_skipped']:,} ({100 * r['macs_skipped'] / r['macs']:.0f} %)",
+                      f"{r['dram_bytes']:,}", f"{r['energy_uj']:.2f} uJ",
+                      "yes" if r["bit_exact"] else "NO"])
+    width = [max(len(row[i]) for row in table) for i in range(len(cols))]
+    for row in table:
+        cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, width))]
+        print("| " + " | ".join(cells) + " |")
     print(f"MACs per run: {rows[0]['macs']:,} (500 images x (64x64 + 10x64)); skipped: a "
           f"zero operand. Accuracy: arg-max of the int32 logits dequantised per class.\n"
           f"DRAM bytes: read + written. Energy: the timing model's estimate (docs/TIMING.md).")
