@@ -46,6 +46,17 @@ fn digits_model_is_bit_exact_in_every_format() {
         "run.py --check failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
     assert!(stdout.contains("check passed"), "{stdout}");
+    // int8 within 1 percentage point of the float model (run.py checks it too).
+    let int8 = stdout
+        .lines()
+        .find(|l| l.starts_with("| int8"))
+        .unwrap_or_else(|| panic!("no int8 row:\n{stdout}"));
+    let delta: f64 = int8
+        .split('|')
+        .nth(3)
+        .and_then(|c| c.trim().trim_end_matches("pp").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no accuracy delta in {int8}"));
+    assert!(delta >= -1.0, "int8 is {delta} points from float: {int8}");
     // One row per format, each bit-exact.
     for title in [
         "int8",

@@ -71,7 +71,10 @@ FORMATS = {
 
 
 def sh(cmd, **kw):
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parents[2], **kw)
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parents[2], **kw)
+    except OSError as e:
+        sys.exit(f"cannot run {cmd[0]}: {e} (give the bitloom binary with --bitloom PATH)")
     if r.returncode != 0:
         sys.exit(f"command failed ({r.returncode}): {shlex.join(cmd)}\n{r.stdout}{r.stderr}")
     return r.stdout
@@ -210,20 +213,21 @@ def main():
     bitloom = shlex.split(args.bitloom)
     if not Path(bitloom[0]).is_absolute() and Path(bitloom[0]).exists():
         bitloom[0] = str(Path(bitloom[0]).resolve())
-    repo = HERE.parents[2]
-
-    tmp = None
-    if args.check:
+    if not args.check:
+        return pipeline(args, bitloom, HERE)
+    with tempfile.TemporaryDirectory(prefix="bitloom-digits-") as tmp:
         # The kernels include ../../kernels/include/k.inc: keep that layout in the copy.
-        tmp = Path(tempfile.mkdtemp(prefix="bitloom-digits-"))
-        root = tmp / "programs/models/digits"
+        root = Path(tmp) / "programs/models/digits"
         shutil.copytree(HERE, root, ignore=shutil.ignore_patterns("build", "data",
                                                                   "__pycache__", "*.expect.toml"))
-        inc = tmp / "programs/kernels/include"
+        inc = Path(tmp) / "programs/kernels/include"
         inc.mkdir(parents=True)
-        shutil.copy(repo / "programs/kernels/include/k.inc", inc)
-    else:
-        root = HERE
+        shutil.copy(HERE.parents[2] / "programs/kernels/include/k.inc", inc)
+        return pipeline(args, bitloom, root)
+
+
+def pipeline(args, bitloom, root):
+    """Quantise, generate, run and compare every format with the kernels in `root`."""
     build, data = root / "build", root / "data"
     build.mkdir(parents=True, exist_ok=True)
     data.mkdir(parents=True, exist_ok=True)
@@ -301,7 +305,6 @@ def main():
         for rel in fresh:
             if (HERE / rel).is_file() and (HERE / rel).read_bytes() != (root / rel).read_bytes():
                 failures.append(f"{rel} is stale: rerun programs/models/digits/run.py")
-        shutil.rmtree(tmp)
         if failures:
             print("CHECK FAILED:\n  " + "\n  ".join(failures), file=sys.stderr)
             return 1
