@@ -633,3 +633,121 @@ fn vscode_manifest_is_valid_json_with_the_debug_type() {
         assert!(props.get(k).is_some(), "launch attribute {k} missing");
     }
 }
+
+fn frame_names(st: &Value) -> Vec<String> {
+    st["stackFrames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn calls_conditions_instruction_breakpoints_stack_and_memory() {
+    let mut c = Client::spawn();
+    let src = program("programs/examples/calls_loops.s");
+    start(&mut c, "programs/examples/calls_loops.s", false);
+    // `mul r10, r10, r10` in `square` (line 140), only when squaring 4.
+    let b = c.ok(
+        "setBreakpoints",
+        json!({"source": {"path": src}, "breakpoints": [{"line": 140, "condition": "r10 == 4"}]}),
+    );
+    assert_eq!(b["breakpoints"][0]["verified"], true);
+    c.ok("configurationDone", Value::Null);
+    assert_eq!(c.event("stopped")["reason"], "breakpoint");
+    let regs = c.ok("variables", json!({"variablesReference": 1}));
+    assert_eq!(regs["variables"][10]["value"], "0x00000004 (4)");
+    // The frames: square, its caller from ra (at the call, line 152), _start from the stack.
+    let st = c.ok("stackTrace", json!({"threadId": 1}));
+    assert_eq!(frame_names(&st), ["square", "sum_squares", "_start"]);
+    assert_eq!(st["stackFrames"][0]["line"], 140);
+    assert_eq!(st["stackFrames"][1]["line"], 152);
+    assert_eq!(st["stackFrames"][2]["line"], 61);
+    // Out of `square`: back in sum_squares after the call.
+    c.ok("stepOut", Value::Null);
+    c.event("stopped");
+    let st = c.ok("stackTrace", json!({"threadId": 1}));
+    assert_eq!(frame_names(&st)[0], "sum_squares");
+    assert_eq!(st["stackFrames"][0]["line"], 153);
+    // An instruction breakpoint at `square` that stops on its 2nd hit from now: squaring 2
+    // (the terms go n, n-1, ..., and the last stop squared 4).
+    c.ok(
+        "setBreakpoints",
+        json!({"source": {"path": src}, "breakpoints": []}),
+    );
+    let sq = c.ok(
+        "evaluate",
+        json!({"expression": "square", "context": "hover"}),
+    );
+    let b = c.ok(
+        "setInstructionBreakpoints",
+        json!({"breakpoints": [{"instructionReference": sq["memoryReference"], "hitCondition": "2"}]}),
+    );
+    assert_eq!(b["breakpoints"][0]["line"], 140);
+    c.ok("continue", Value::Null);
+    assert_eq!(c.event("stopped")["reason"], "instruction breakpoint");
+    let regs = c.ok("variables", json!({"variablesReference": 1}));
+    assert_eq!(regs["variables"][10]["value"], "0x00000002 (2)");
+    // Memory: write four bytes into the squares table and read them back.
+    let sq = c.ok(
+        "evaluate",
+        json!({"expression": "squares", "context": "watch"}),
+    );
+    let w = c.ok(
+        "writeMemory",
+        json!({"memoryReference": sq["memoryReference"], "offset": 4, "data": "AQIDBA=="}),
+    );
+    assert_eq!(w["bytesWritten"], 4);
+    let r = c.ok(
+        "readMemory",
+        json!({"memoryReference": sq["memoryReference"], "offset": 4, "count": 4}),
+    );
+    assert_eq!(r["data"], "AQIDBA==");
+    let p = c.ok(
+        "evaluate",
+        json!({"expression": "p/x *(squares + 4)", "context": "repl"}),
+    );
+    assert_eq!(p["result"], "$1 = 0x4030201");
+    // Past the end of DRAM: unreadable bytes, no error.
+    let r = c.ok(
+        "readMemory",
+        json!({"memoryReference": "0xfffffffe", "count": 4}),
+    );
+    assert_eq!(r["unreadableBytes"], 4);
+    c.ok("disconnect", Value::Null);
+    assert!(c.finish().success());
+}
+
+#[test]
+fn luts_and_stats_scopes() {
+    let mut c = Client::spawn();
+    start(&mut c, "programs/examples/lut_codebook.s", false);
+    c.ok("configurationDone", Value::Null);
+    assert_eq!(c.event("exited")["exitCode"], 0);
+    c.event("terminated");
+    // The final state stays browsable until the editor disconnects.
+    let l = c.ok("variables", json!({"variablesReference": 4}));
+    let lut0 = &l["variables"][0];
+    assert_eq!(lut0["name"], "lut0");
+    let n = lut0["indexedVariables"].as_u64().expect("lut0 programmed");
+    let e = c.ok(
+        "variables",
+        json!({"variablesReference": lut0["variablesReference"], "start": 0, "count": n}),
+    );
+    assert_eq!(e["variables"].as_array().unwrap().len() as u64, n);
+    let s = c.ok("variables", json!({"variablesReference": 5}));
+    let get = |k: &str| {
+        s["variables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == k)
+            .unwrap()["value"]
+            .clone()
+    };
+    assert_ne!(get("cycles"), "0");
+    assert_ne!(get("mac products"), "0");
+    c.ok("disconnect", Value::Null);
+    assert!(c.finish().success());
+}

@@ -137,8 +137,8 @@ impl Session {
         self.line_code(file, line).map(|(a, _)| a)
     }
 
-    /// The first line at or after `line` of `file` (as [`Session::line_address`] finds
-    /// it) that has code: its lowest address and its line number.
+    /// The first line at or after `line` of `file` (or of the pc's file) that has code:
+    /// its lowest address and its line number (breakpoints on `FILE:LINE` use it).
     pub fn line_code(&self, file: Option<&str>, line: u32) -> Result<(u32, u32), String> {
         let lines = &self.dbg.m.image().lines;
         if lines.rows.is_empty() {
