@@ -478,6 +478,12 @@ fn malformed_and_out_of_order_requests_get_error_responses() {
         json!({"program": "programs/debug/tiled_bug.s", "args": ["-D", "N=4"]}),
     );
     assert!(m.contains("defines not supported yet"), "{m}");
+    assert!(c
+        .fails(
+            "launch",
+            json!({"program": "programs/debug/tiled_bug.s", "cwd": "/no/such/dir"})
+        )
+        .contains("cwd"));
     // Launched, but not started.
     c.ok(
         "launch",
@@ -629,7 +635,7 @@ fn vscode_manifest_is_valid_json_with_the_debug_type() {
     let dbg = &v["contributes"]["debuggers"][0];
     assert_eq!(dbg["type"], "bitloom");
     let props = &dbg["configurationAttributes"]["launch"]["properties"];
-    for k in ["program", "hw", "stopOnEntry", "args"] {
+    for k in ["program", "cwd", "hw", "stopOnEntry", "noTiming", "args"] {
         assert!(props.get(k).is_some(), "launch attribute {k} missing");
     }
 }
@@ -654,8 +660,11 @@ fn calls_conditions_instruction_breakpoints_stack_and_memory() {
         json!({"source": {"path": src}, "breakpoints": [{"line": 140, "condition": "r10 == 4"}]}),
     );
     assert_eq!(b["breakpoints"][0]["verified"], true);
-    c.ok("configurationDone", Value::Null);
+    // Zed sends empty argument objects to requests without arguments (a known failure of
+    // the `dap` crate's types); they are accepted.
+    c.ok("configurationDone", json!({}));
     assert_eq!(c.event("stopped")["reason"], "breakpoint");
+    c.ok("threads", json!({}));
     let regs = c.ok("variables", json!({"variablesReference": 1}));
     assert_eq!(regs["variables"][10]["value"], "0x00000004 (4)");
     // The frames: square, its caller from ra (at the call, line 152), _start from the stack.

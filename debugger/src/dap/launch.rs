@@ -54,6 +54,9 @@ impl<W: Write> Adapter<W> {
                 la.args.join(" ")
             ));
         }
+        if let Some(d) = la.cwd.as_deref().filter(|d| !d.is_empty()) {
+            std::env::set_current_dir(d).map_err(|e| format!("cwd `{d}`: {e}"))?;
+        }
         let hw = match &la.hw {
             Some(p) => bitloom_emu::hw::HwConfig::load(p).map_err(|e| e.to_string())?,
             None => bitloom_emu::hw::HwConfig::default(),

@@ -66,6 +66,10 @@ pub struct LaunchArgs {
     /// Assembler defines (`-D NAME[=VALUE]`).
     #[serde(default)]
     pub args: Vec<String>,
+    /// Working directory: relative paths (`program`, `hw`, the sources the line table
+    /// names) are resolved from it.
+    #[serde(default)]
+    pub cwd: Option<String>,
     /// Launch without debugging (run to the end).
     #[serde(default)]
     pub no_debug: bool,
