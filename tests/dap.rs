@@ -760,3 +760,57 @@ fn luts_and_stats_scopes() {
     c.ok("disconnect", Value::Null);
     assert!(c.finish().success());
 }
+
+#[test]
+fn data_breakpoints_on_memory_and_registers() {
+    let mut c = Client::spawn();
+    start(&mut c, "programs/examples/calls_loops.s", true);
+    c.ok("configurationDone", Value::Null);
+    assert_eq!(c.event("stopped")["reason"], "entry");
+    // A read watch on the word at `squares + 8` (by address), hit by `lw r14, 0(r11)`
+    // (line 43) on the third pass of the loop.
+    let sq = c.ok(
+        "evaluate",
+        json!({"expression": "squares + 8", "context": "watch"}),
+    );
+    let info = c.ok(
+        "dataBreakpointInfo",
+        json!({"name": sq["memoryReference"], "asAddress": true, "bytes": 4}),
+    );
+    let id = info["dataId"].as_str().unwrap().to_string();
+    assert!(id.ends_with("@4"), "{id}");
+    c.ok(
+        "setDataBreakpoints",
+        json!({"breakpoints": [{"dataId": id, "accessType": "read"}]}),
+    );
+    c.ok("continue", Value::Null);
+    let stop = c.event("stopped");
+    assert_eq!(stop["reason"], "data breakpoint");
+    assert_eq!(stop["text"], "Value = 4");
+    let st = c.ok("stackTrace", json!({"threadId": 1}));
+    assert_eq!(st["stackFrames"][0]["line"], 43);
+    // A write watch on r12 (the loop counter): the next change is 2 -> 3.
+    let info = c.ok(
+        "dataBreakpointInfo",
+        json!({"variablesReference": 1, "name": "r12"}),
+    );
+    c.ok(
+        "setDataBreakpoints",
+        json!({"breakpoints": [{"dataId": info["dataId"], "accessType": "write"}]}),
+    );
+    c.ok("continue", Value::Null);
+    assert_eq!(c.event("stopped")["text"], "Old value = 2\nNew value = 3");
+    // Views are not watchable; conditions on data breakpoints are refused.
+    let info = c.ok(
+        "dataBreakpointInfo",
+        json!({"variablesReference": 5, "name": "cycles"}),
+    );
+    assert!(info["dataId"].is_null());
+    let b = c.ok(
+        "setDataBreakpoints",
+        json!({"breakpoints": [{"dataId": "r12", "condition": "r12 == 5"}]}),
+    );
+    assert_eq!(b["breakpoints"][0]["verified"], false);
+    c.ok("disconnect", Value::Null);
+    assert!(c.finish().success());
+}
