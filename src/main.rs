@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_emu;
+mod dap_cmd;
 mod debug_cmd;
 mod output;
 mod quant_cmd;
@@ -109,6 +110,9 @@ enum Cmd {
     /// Debug a program in a gdb-style REPL: breakpoints, watchpoints, tile/LUT/config views,
     /// reverse execution (`-x FILE` / `--batch` for scripts).
     Debug(debug_cmd::DebugArgs),
+    /// Serve the Debug Adapter Protocol (for VS Code, nvim-dap, ...) on stdin/stdout or a
+    /// local port, over the same debugger engine.
+    Dap(dap_cmd::DapArgs),
     /// Quantise a float .npy tensor into a Loom format: codes, scales and a report.
     Quant(quant_cmd::QuantArgs),
     /// Print the effective hardware configuration as TOML.
@@ -484,6 +488,7 @@ fn real_main() -> Result<u8, Fail> {
             let img = load_program(&a.input)?;
             debug_cmd::debug(a, img, &hwc).map_err(|e| Fail(e, 1))
         }
+        Cmd::Dap(a) => dap_cmd::run(a).map_err(|e| Fail(e, 1)),
         Cmd::Hw { hw } => {
             let c = load_hw(hw.as_deref())?;
             output::stdout(&c.to_toml())?;

@@ -360,6 +360,17 @@ impl Debugger {
         id
     }
 
+    /// The user changed the machine (`set var`, a memory write): later checkpoints no longer
+    /// describe the run, and an instruction that trapped gets to execute again (the change
+    /// may have removed the cause), as in gdb.
+    pub fn diverged(&mut self) {
+        if matches!(self.state, RunState::Trapped(_)) {
+            self.state = RunState::Stopped;
+        }
+        let m = self.m.clone();
+        self.hist.diverge(&m);
+    }
+
     /// Whether the machine can execute (not exited or trapped).
     pub fn can_run(&self) -> Result<(), String> {
         match &self.state {

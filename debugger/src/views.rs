@@ -353,21 +353,7 @@ pub fn config(m: &Machine, prev: Option<&[u32]>) -> String {
         let d = csr::by_num(n).expect("table CSR");
         let v = m.csr(n).unwrap_or(0);
         let changed = prev.is_some_and(|p| p.get(k) != Some(&v));
-        let meaning = match n {
-            csr::WFMT | csr::AFMT => bitloom_isa::numfmt::NumFmt::from_code(v)
-                .map(|f| format!(" ({f})"))
-                .unwrap_or_default(),
-            csr::SERIAL => [" (weights)", " (activations)", " (both)"]
-                .get(v as usize)
-                .unwrap_or(&"")
-                .to_string(),
-            csr::LOGBASE => [" (base 2)", " (base sqrt 2)"]
-                .get(v as usize)
-                .unwrap_or(&"")
-                .to_string(),
-            csr::SLICE if v == 0 => " (off)".into(),
-            _ => String::new(),
-        };
+        let meaning = csr_meaning(n, v);
         let line = format!(
             "{}{:<8} {:<6}{meaning}",
             if changed { "* " } else { "  " },
@@ -378,6 +364,66 @@ pub fn config(m: &Machine, prev: Option<&[u32]>) -> String {
     }
     s
 }
+
+/// What a CSR value means, when it is a code (` (uint)`, ` (both)`, ` (off)`), else "".
+pub fn csr_meaning(n: u8, v: u32) -> String {
+    match n {
+        csr::WFMT | csr::AFMT => bitloom_isa::numfmt::NumFmt::from_code(v)
+            .map(|f| format!(" ({f})"))
+            .unwrap_or_default(),
+        csr::SERIAL => [" (weights)", " (activations)", " (both)"]
+            .get(v as usize)
+            .unwrap_or(&"")
+            .to_string(),
+        csr::LOGBASE => [" (base 2)", " (base sqrt 2)"]
+            .get(v as usize)
+            .unwrap_or(&"")
+            .to_string(),
+        csr::SLICE if v == 0 => " (off)".into(),
+        _ => String::new(),
+    }
+}
+
+/// Every CSR in groups by concern, for views that group them (the editor adapter's CSRs
+/// scope): each CSR is in exactly one group.
+pub const CSR_GROUPS: &[(&str, &[u8])] = &[
+    (
+        "precision/format",
+        &[
+            csr::WPREC,
+            csr::APREC,
+            csr::WFMT,
+            csr::AFMT,
+            csr::WZP,
+            csr::AZP,
+            csr::WLUT,
+            csr::ALUT,
+            csr::LOGBASE,
+            csr::RLERUN,
+        ],
+    ),
+    (
+        "slice/cluster",
+        &[csr::SLICE, csr::SFREQ, csr::CK, csr::SERIAL],
+    ),
+    (
+        "scales/requantise",
+        &[csr::VLEN, csr::RSHIFT, csr::RELU, csr::RMODE],
+    ),
+    ("dma/density", &[csr::DSTRIDE, csr::DTHRESH]),
+    (
+        "status",
+        &[
+            csr::CYCLE,
+            csr::CYCLEH,
+            csr::INSTRET,
+            csr::INSTRETH,
+            csr::DENSITY,
+            csr::DENSE,
+            csr::NNZ,
+        ],
+    ),
+];
 
 /// The configuration CSR values, in [`CONFIG_CSRS`] order.
 pub fn config_values(m: &Machine) -> Vec<u32> {
@@ -522,21 +568,27 @@ pub fn timeline(m: &Machine, n: usize) -> String {
     s
 }
 
+/// The word at `addr` and its disassembly (labels for branch targets; `.word` when it
+/// does not decode); None outside DRAM.
+pub fn instruction_at(m: &Machine, addr: u32) -> Option<(u32, String)> {
+    let b = m.read_dram(addr, 4).ok()?;
+    let w = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    let img = m.image();
+    let text = match Instr::decode(w) {
+        Ok(i) => i.format(addr, &|a| img.label(a)),
+        Err(_) => format!(".word 0x{w:08x}"),
+    };
+    Some((w, text))
+}
+
 /// Disassemble `count` instructions from `addr`, marking the pc with `=>`.
 pub fn disassemble(m: &Machine, addr: u32, count: u32) -> String {
     let mut s = String::new();
-    let img = m.image().clone();
-    let symbol = move |a: u32| img.label(a);
     for k in 0..count {
         let a = addr.wrapping_add(4 * k);
-        let Ok(b) = m.read_dram(a, 4) else {
+        let Some((w, text)) = instruction_at(m, a) else {
             let _ = writeln!(s, "   0x{a:08x}: <outside DRAM>");
             break;
-        };
-        let w = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        let text = match Instr::decode(w) {
-            Ok(i) => i.format(a, &symbol),
-            Err(_) => format!(".word 0x{w:08x}"),
         };
         let sym = symbolize(m, a)
             .map(|x| format!(" <{x}>"))
@@ -545,4 +597,20 @@ pub fn disassemble(m: &Machine, addr: u32, count: u32) -> String {
         let _ = writeln!(s, "{mark}0x{a:08x}{sym}:\t{w:08x}\t{text}");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_csr_is_in_exactly_one_group() {
+        for c in csr::CSRS {
+            let n = CSR_GROUPS
+                .iter()
+                .filter(|(_, g)| g.contains(&c.num))
+                .count();
+            assert_eq!(n, 1, "{} is in {n} groups", c.name);
+        }
+    }
 }

@@ -55,7 +55,8 @@ fn parse_fmt(slash: &str) -> Result<char, String> {
 }
 
 impl Session {
-    fn eval(&self, text: &str) -> Result<(Expr, i64), String> {
+    /// Evaluate an expression; errors are rendered with a caret under the problem.
+    pub fn eval(&self, text: &str) -> Result<(Expr, i64), String> {
         let e = expr::parse(text).map_err(|e| render_expr_error(text, &e))?;
         let v = expr::eval(&e, &self.dbg).map_err(|e| render_expr_error(text, &e))?;
         Ok((e, v))
@@ -195,7 +196,9 @@ impl Session {
         }
     }
 
-    fn assign(&mut self, a: &str) -> Result<String, String> {
+    /// `set var`: assign `LHS = EXPR` to a register, CSR (range-checked), `$pc` or a DRAM
+    /// word; the run diverges here (later checkpoints are dropped).
+    pub fn assign(&mut self, a: &str) -> Result<String, String> {
         let (lhs, rhs) = a
             .split_once('=')
             .filter(|(l, r)| !l.ends_with(['=', '!', '<', '>']) && !r.starts_with('='))
@@ -245,14 +248,9 @@ impl Session {
             return Err(msg);
         }
         // Any change may remove a trap's cause (`set var r5 = 0x2000` before a misaligned
-        // load), so the faulting instruction gets to execute again, as in gdb. (Fix: only
-        // `set var $pc` cleared the trapped state, so fixing a register could not resume.)
-        if matches!(self.dbg.state, crate::engine::RunState::Trapped(_)) {
-            self.dbg.state = crate::engine::RunState::Stopped;
-        }
-        // The run diverged here: later checkpoints no longer describe it.
-        let m = self.dbg.m.clone();
-        self.dbg.hist.diverge(&m);
+        // load), so the faulting instruction gets to execute again. (Fix: only `set var $pc`
+        // cleared the trapped state, so fixing a register could not resume.)
+        self.dbg.diverged();
         Ok(String::new())
     }
 
@@ -340,7 +338,7 @@ impl Session {
 
     /// Resolve a watch target: `rN`/`sp`/…, a CSR name, `tN`, `*EXPR[@LEN]`, or a symbol
     /// (its size, else 4 bytes).
-    fn watch_target(&self, a: &str) -> Result<Target, String> {
+    pub fn watch_target(&self, a: &str) -> Result<Target, String> {
         let t = a.trim();
         let name = t.trim_start_matches('$');
         if let Some(r) = reg_num(name) {

@@ -122,8 +122,14 @@ impl Session {
     }
 
     pub(super) fn cmd_stepi(&mut self, a: &str, over: bool) -> Result<String, String> {
-        self.dbg.can_run()?;
         let n = count(a)?;
+        let ev = self.stepi(n, over)?;
+        Ok(self.report(ev))
+    }
+
+    /// Execute `n` instructions (`nexti`: stepping over calls); the stop event.
+    pub fn stepi(&mut self, n: u64, over: bool) -> Result<Event, String> {
+        self.dbg.can_run()?;
         let mut ev = Event::Done;
         for _ in 0..n {
             ev = if over && self.next_is_call() {
@@ -137,7 +143,7 @@ impl Session {
                 break;
             }
         }
-        Ok(self.report(ev))
+        Ok(ev)
     }
 
     fn next_is_call(&self) -> bool {
@@ -149,8 +155,15 @@ impl Session {
     }
 
     pub(super) fn cmd_step(&mut self, a: &str, over: bool) -> Result<String, String> {
-        self.dbg.can_run()?;
         let n = count(a)?;
+        let ev = self.step_lines(n, over)?;
+        Ok(self.report(ev))
+    }
+
+    /// Execute to the start of a new source line, `n` times (`next`: over calls); the stop
+    /// event.
+    pub fn step_lines(&mut self, n: u64, over: bool) -> Result<Event, String> {
+        self.dbg.can_run()?;
         let mut ev = Event::Done;
         for _ in 0..n {
             let start = self.line_of(self.dbg.m.pc);
@@ -177,13 +190,22 @@ impl Session {
                 break;
             }
         }
-        Ok(self.report(ev))
+        Ok(ev)
     }
 
     pub(super) fn cmd_finish(&mut self, a: &str) -> Result<String, String> {
         if !a.trim().is_empty() {
             return Err("`finish` takes no arguments".into());
         }
+        self.check_finish()?;
+        let mut s = format!("Run till exit from {}\n", self.describe_pc(self.dbg.m.pc));
+        let ev = self.finish()?;
+        s.push_str(&self.report(ev));
+        Ok(s)
+    }
+
+    /// Refuse `finish` where it has no meaning.
+    pub fn check_finish(&self) -> Result<(), String> {
         self.dbg.can_run()?;
         // gdb refuses `finish` in the outermost frame; it used to run to the end of the
         // program here. Outermost: the pc's function is the one holding the entry point.
@@ -192,13 +214,16 @@ impl Session {
         if func(self.dbg.m.pc).is_some() && func(self.dbg.m.pc) == func(img.entry) {
             return Err("\"finish\" not meaningful in the outermost frame.".into());
         }
-        let mut s = format!("Run till exit from {}\n", self.describe_pc(self.dbg.m.pc));
+        Ok(())
+    }
+
+    /// Run until the current function returns; the stop event.
+    pub fn finish(&mut self) -> Result<Event, String> {
+        self.check_finish()?;
         let mut depth = 0i64;
-        let ev = self
+        Ok(self
             .dbg
-            .forward(None, true, &mut |_, st| track(&mut depth, st) < 0, true);
-        s.push_str(&self.report(ev));
-        Ok(s)
+            .forward(None, true, &mut |_, st| track(&mut depth, st) < 0, true))
     }
 
     pub(super) fn cmd_until(&mut self, a: &str, advance: bool) -> Result<String, String> {
@@ -243,6 +268,13 @@ impl Session {
 
     pub(super) fn cmd_rstepi(&mut self, a: &str, over: bool) -> Result<String, String> {
         let n = count(a)?;
+        let ev = self.reverse_stepi(n, over)?;
+        Ok(self.report(ev))
+    }
+
+    /// Go back `n` instructions (`over`: a call counts as one); the stop event
+    /// ([`Event::HistoryStart`] when the history ran out first).
+    pub fn reverse_stepi(&mut self, n: u64, over: bool) -> Result<Event, String> {
         let now = self.dbg.m.instret;
         let oldest = self.dbg.hist.oldest();
         if now == oldest {
@@ -256,7 +288,7 @@ impl Session {
             } else {
                 Event::Done
             };
-            return Ok(self.report(ev));
+            return Ok(ev);
         }
         for _ in 0..n {
             let k = self
@@ -265,11 +297,18 @@ impl Session {
                 .ok_or_else(|| format!("{NO_HISTORY}."))?;
             self.dbg.goto(k)?;
         }
-        Ok(self.report(Event::Done))
+        Ok(Event::Done)
     }
 
     pub(super) fn cmd_rstep(&mut self, a: &str, over: bool) -> Result<String, String> {
         let n = count(a)?;
+        let ev = self.reverse_step(n, over)?;
+        Ok(self.report(ev))
+    }
+
+    /// Go back to the start of the previous source line, `n` times (`over`: skipping
+    /// callees); the stop event.
+    pub fn reverse_step(&mut self, n: u64, over: bool) -> Result<Event, String> {
         for _ in 0..n {
             let lines = self.dbg.m.image().lines.clone();
             let line = |pc: u32| lines.lookup(pc).map(|r| (r.file, r.line));
@@ -304,7 +343,7 @@ impl Session {
             let k = k.ok_or_else(|| format!("{NO_HISTORY}."))?;
             self.dbg.goto(k)?;
         }
-        Ok(self.report(Event::Done))
+        Ok(Event::Done)
     }
 
     pub(super) fn cmd_rfinish(&mut self, a: &str) -> Result<String, String> {

@@ -2,7 +2,7 @@
 //! `LINE`; `list`, `disassemble`, `backtrace` and the `info` subcommands.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{parse_u32, Session};
 use crate::engine::{flow, Flow};
@@ -27,7 +27,7 @@ pub const INFO_SUBCOMMANDS: &[&str] = &[
 
 impl Session {
     /// The (file, line) of an address, from the ELF line table.
-    pub(super) fn line_of(&self, pc: u32) -> Option<(String, u32)> {
+    pub fn line_of(&self, pc: u32) -> Option<(String, u32)> {
         let lines = &self.dbg.m.image().lines;
         let r = lines.lookup(pc)?;
         Some((lines.file_name(r).to_string(), r.line))
@@ -53,15 +53,23 @@ impl Session {
             .cloned()
     }
 
+    /// Where the source file named `file` in the line table is on disk: as named,
+    /// relative to the program's folder, or by its name in that folder.
+    pub fn source_path(&self, file: &str) -> Option<PathBuf> {
+        let cands = [
+            Path::new(file).to_path_buf(),
+            self.base_dir.join(file),
+            self.base_dir
+                .join(Path::new(file).file_name().unwrap_or_default()),
+        ];
+        cands.into_iter().find(|p| p.is_file())
+    }
+
     fn source_lines(&mut self, file: &str) -> Option<&Vec<String>> {
         if !self.sources.contains_key(file) {
-            let cands = [
-                Path::new(file).to_path_buf(),
-                self.base_dir.join(file),
-                self.base_dir
-                    .join(Path::new(file).file_name().unwrap_or_default()),
-            ];
-            let text = cands.iter().find_map(|p| std::fs::read_to_string(p).ok());
+            let text = self
+                .source_path(file)
+                .and_then(|p| std::fs::read_to_string(p).ok());
             self.sources.insert(
                 file.to_string(),
                 text.map(|t| t.lines().map(str::to_string).collect()),
@@ -126,6 +134,12 @@ impl Session {
     /// The lowest address of the first line at or after `line` with code, in `file` (or
     /// the file of the pc, else the first file).
     fn line_address(&self, file: Option<&str>, line: u32) -> Result<u32, String> {
+        self.line_code(file, line).map(|(a, _)| a)
+    }
+
+    /// The first line at or after `line` of `file` (or of the pc's file) that has code:
+    /// its lowest address and its line number (breakpoints on `FILE:LINE` use it).
+    pub fn line_code(&self, file: Option<&str>, line: u32) -> Result<(u32, u32), String> {
         let lines = &self.dbg.m.image().lines;
         if lines.rows.is_empty() {
             return Err("the program has no line table (assembled without one?)".into());
@@ -163,7 +177,7 @@ impl Session {
             .min_by_key(|r| (r.line, r.addr));
         // Name the file: lines of an included file expanded elsewhere (macros) have no
         // code of their own, which "past the last line" did not explain.
-        best.map(|r| r.addr).ok_or_else(|| {
+        best.map(|r| (r.addr, r.line)).ok_or_else(|| {
             let names: Vec<&str> = file_idx
                 .iter()
                 .filter_map(|&i| lines.files.get(i as usize).map(String::as_str))
@@ -281,6 +295,27 @@ impl Session {
     }
 
     pub(super) fn cmd_backtrace(&mut self, _a: &str) -> Result<String, String> {
+        let frames = self.frames();
+        let mut s = String::new();
+        for (i, (pc, how)) in frames.iter().enumerate() {
+            let func = self
+                .dbg
+                .m
+                .image()
+                .symbolize(*pc)
+                .map_or("??".to_string(), |(s, _)| s.name.clone());
+            let at = self
+                .line_of(*pc)
+                .map(|(f, l)| format!(" at {f}:{l}"))
+                .unwrap_or_default();
+            let _ = writeln!(s, "#{i}  0x{pc:08x} in {func}{at}{how}");
+        }
+        Ok(s)
+    }
+
+    /// The call chain, innermost first: each frame's pc (for callers, the call
+    /// instruction) and how it was found (`""`, `" (from ra)"`, `" (from the stack)"`).
+    pub fn frames(&self) -> Vec<(u32, &'static str)> {
         let m = &self.dbg.m;
         let mut frames: Vec<(u32, &'static str)> = vec![(m.pc, "")];
         let is_ret_addr = |a: u32| -> bool {
@@ -322,21 +357,7 @@ impl Session {
             a += 4;
             scanned += 1;
         }
-        let mut s = String::new();
-        for (i, (pc, how)) in frames.iter().enumerate() {
-            let func = self
-                .dbg
-                .m
-                .image()
-                .symbolize(*pc)
-                .map_or("??".to_string(), |(s, _)| s.name.clone());
-            let at = self
-                .line_of(*pc)
-                .map(|(f, l)| format!(" at {f}:{l}"))
-                .unwrap_or_default();
-            let _ = writeln!(s, "#{i}  0x{pc:08x} in {func}{at}{how}");
-        }
-        Ok(s)
+        frames
     }
 
     pub(super) fn cmd_info(&mut self, a: &str) -> Result<String, String> {

@@ -1,0 +1,137 @@
+//! The session's lifecycle: `initialize` (capabilities), `launch` (load the program and
+//! build the engine, exactly as `bitloom debug` does), `configurationDone` (start: stop
+//! at the entry or run), `restart` (from reset, breakpoints kept), `terminate` and
+//! `disconnect`.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use super::protocol::{self, Capabilities, LaunchArgs};
+use super::{Adapter, Reply, RunKind};
+use crate::commands::Session;
+use crate::engine::Debugger;
+use bitloom_emu::session::{new_machine, MachineOptions};
+
+impl<W: Write> Adapter<W> {
+    pub(super) fn initialize(&mut self, _a: &Value) -> Result<Reply, String> {
+        if self.initialized {
+            return Err("`initialize` was already sent".into());
+        }
+        self.initialized = true;
+        let caps = Capabilities {
+            supports_configuration_done_request: true,
+            supports_conditional_breakpoints: true,
+            supports_hit_conditional_breakpoints: true,
+            supports_evaluate_for_hovers: true,
+            supports_step_back: true,
+            supports_set_variable: true,
+            supports_restart_request: true,
+            supports_exception_info_request: true,
+            supports_terminate_request: true,
+            supports_data_breakpoints: true,
+            supports_disassemble_request: true,
+            supports_read_memory_request: true,
+            supports_write_memory_request: true,
+            supports_stepping_granularity: true,
+            supports_instruction_breakpoints: true,
+            supports_delayed_stack_trace_loading: false,
+        };
+        Reply::body(serde_json::to_value(caps).map_err(|e| e.to_string())?)
+    }
+
+    pub(super) fn launch(&mut self, a: &Value) -> Result<Reply, String> {
+        if self.sess.is_some() {
+            return Err(
+                "`launch` was already sent: one program per session (use `restart`)".into(),
+            );
+        }
+        let la: LaunchArgs = protocol::args("launch", a)?;
+        if !la.args.is_empty() {
+            return Err(format!(
+                "defines not supported yet: `args` ({}) would be passed to the assembler as -D defines",
+                la.args.join(" ")
+            ));
+        }
+        if let Some(d) = la.cwd.as_deref().filter(|d| !d.is_empty()) {
+            std::env::set_current_dir(d).map_err(|e| format!("cwd `{d}`: {e}"))?;
+        }
+        let hw = match &la.hw {
+            Some(p) => bitloom_emu::hw::HwConfig::load(p).map_err(|e| e.to_string())?,
+            None => bitloom_emu::hw::HwConfig::default(),
+        };
+        let path = Path::new(&la.program);
+        let image = match bitloom_asm::load::load_program(path, &bitloom_asm::Options::default()) {
+            Ok(l) => l.image,
+            Err(bitloom_asm::load::LoadError::Asm { diagnostics, .. }) => {
+                return Err(diagnostics.render(false))
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        let m = new_machine(
+            &hw,
+            &image,
+            &MachineOptions {
+                timing: !la.no_timing,
+                checked: false,
+            },
+        )
+        .map_err(|e| format!("{}: {e}", la.program))?;
+        let mut dbg = Debugger::new(m, &la.program);
+        dbg.interrupt = self.interrupt.clone();
+        self.sess = Some(Session::new(dbg, path));
+        self.stop_on_entry = la.stop_on_entry;
+        self.no_debug = la.no_debug;
+        Reply::body(Value::Null)
+    }
+
+    pub(super) fn configuration_done(&mut self) -> Result<Reply, String> {
+        if self.configured {
+            return Err("`configurationDone` was already sent".into());
+        }
+        self.configured = true;
+        if self.stop_on_entry {
+            Reply::run(RunKind::Entry)
+        } else {
+            Reply::run(RunKind::Continue)
+        }
+    }
+
+    pub(super) fn restart(&mut self) -> Result<Reply, String> {
+        if !self.configured {
+            return Err("`restart` before `configurationDone`".into());
+        }
+        let ignores: Vec<(u32, u64)> = self.hit_ignore.iter().map(|(k, v)| (*k, *v)).collect();
+        let s = self.session();
+        s.dbg.restart();
+        for (id, n) in ignores {
+            if let Some(b) = s.dbg.bps.iter_mut().find(|b| b.id == id) {
+                b.ignore = n;
+            }
+        }
+        self.terminated = false;
+        self.last_trap = None;
+        if self.stop_on_entry {
+            Reply::run(RunKind::Entry)
+        } else {
+            Reply::run(RunKind::Continue)
+        }
+    }
+
+    pub(super) fn terminate(&mut self) -> Result<Reply, String> {
+        Reply::body(Value::Null)
+    }
+
+    pub(super) fn disconnect(&mut self) -> Result<Reply, String> {
+        self.done = true;
+        Reply::body(Value::Null)
+    }
+
+    pub(super) fn pause(&mut self) -> Result<Reply, String> {
+        // The reader thread raised the interrupt flag already; a running command stops at
+        // its next check and reports `stopped` with reason `pause`. When nothing runs
+        // there is nothing to do.
+        Reply::body(json!(null))
+    }
+}
