@@ -8,7 +8,7 @@ Each function takes an array-like of floats and returns a :class:`Quantized` who
 >>> from bitloom import quant
 >>> q = quant.int(np.array([[1.0, -0.5], [0.25, 2.0]]), bits=8, axis=0)
 >>> q.codes
-array([[127, 193],
+array([[127, 192],
        [ 16, 127]], dtype=uint8)
 >>> q.scales.round(6)
 array([0.007874, 0.015748])
