@@ -81,9 +81,9 @@ pub fn shape_of<'py>(
                 "shape {dims:?}: dimensions must be ≥ 0"
             )));
         }
-        n = n.checked_mul(d as u64).ok_or_else(|| {
-            PyValueError::new_err(format!("shape {dims:?}: too many elements"))
-        })?;
+        n = n
+            .checked_mul(d as u64)
+            .ok_or_else(|| PyValueError::new_err(format!("shape {dims:?}: too many elements")))?;
     }
     Ok((PyTuple::new(py, dims)?, n))
 }
@@ -148,9 +148,7 @@ pub fn hw_config(py: Python<'_>, hw: Option<&Bound<'_, PyAny>>) -> PyResult<HwCo
         .import("os")?
         .getattr("fspath")?
         .call1((hw,))
-        .map_err(|_| {
-            PyTypeError::new_err("hw must be None, a dict, or a path to a TOML file")
-        })?
+        .map_err(|_| PyTypeError::new_err("hw must be None, a dict, or a path to a TOML file"))?
         .extract()?;
     HwConfig::load(&path).map_err(|e| PyValueError::new_err(e.to_string()))
 }

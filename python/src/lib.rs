@@ -7,10 +7,10 @@
 //! emulator memory). The Python-side package (`python/bitloom/`) re-exports these names and
 //! holds the type stubs; docs/PYTHON.md documents the API.
 //!
-//! * [`program`]: `assemble`, `load`, `Program`, `AssemblyError`.
-//! * [`machine`]: `Machine`, `StopReason`, `TileView`, `Snapshot`, `Trap`.
-//! * [`quant`]: the quantisers (`quant_int`, … re-exported as `bitloom.quant.int`, …).
-//! * [`convert`]: NumPy dtypes and byte buffers, hardware descriptions from dicts.
+//! * `program`: `assemble`, `load`, `Program`, `AssemblyError`.
+//! * `machine`: `Machine`, `StopReason`, `TileView`, `Snapshot`, `Trap`.
+//! * `quant`: the quantisers (`quant_int`, … re-exported as `bitloom.quant.int`, …).
+//! * `convert`: NumPy dtypes and byte buffers, hardware descriptions from dicts.
 
 mod convert;
 mod machine;

@@ -5,11 +5,11 @@
 
 use bitloom_emu::session::{self, Breakpoints, MachineOptions, Stops};
 use bitloom_emu::stats::Stats;
-use bitloom_emu::{Storage, StopReason as Reason};
+use bitloom_emu::{StopReason as Reason, Storage};
 use bitloom_isa::csr::CSRS;
+use numpy::PyArrayMethods;
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyIndexError, PyKeyError, PyValueError};
-use numpy::PyArrayMethods;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
@@ -96,7 +96,12 @@ pub struct Machine {
     program: Py<Program>,
 }
 
-fn trap_err(py: Python<'_>, program: &Program, m: &bitloom_emu::Machine, t: &bitloom_emu::Trap) -> PyErr {
+fn trap_err(
+    py: Python<'_>,
+    program: &Program,
+    m: &bitloom_emu::Machine,
+    t: &bitloom_emu::Trap,
+) -> PyErr {
     let loc = m.source_of(t.pc);
     let source_line = loc
         .as_ref()
@@ -416,7 +421,14 @@ impl Machine {
         d.set_item("rows", t.rows)?;
         d.set_item("cols", t.cols)?;
         d.set_item("prec", t.prec)?;
-        d.set_item("fmt", if t.is_acc() { "int32".to_string() } else { t.fmt.to_string() })?;
+        d.set_item(
+            "fmt",
+            if t.is_acc() {
+                "int32".to_string()
+            } else {
+                t.fmt.to_string()
+            },
+        )?;
         d.set_item("zp", t.zp)?;
         d.set_item("lut", t.lut)?;
         d.set_item(

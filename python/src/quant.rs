@@ -4,11 +4,9 @@
 //! them as `int`, `uint`, `log`, `lut`, `vsq`, `cluster`.
 
 use bitloom_isa::numfmt::LogBase;
-use bitloom_quant::{
-    quantize, Format, KChoice, LutMethod, Options, ScaleRule, Tensor, VsqRound,
-};
-use pyo3::exceptions::PyValueError;
+use bitloom_quant::{quantize, Format, KChoice, LutMethod, Options, ScaleRule, Tensor, VsqRound};
 use numpy::PyArrayMethods;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::convert::float_tensor;
@@ -111,10 +109,7 @@ fn run(py: Python<'_>, t: &Tensor, o: &Options) -> PyResult<Quantized> {
                 arr(py, q.lut, &[n])
             })
             .transpose()?,
-        vscale: q
-            .vscale
-            .map(|v| arr(py, v.codes, &v.shape))
-            .transpose()?,
+        vscale: q.vscale.map(|v| arr(py, v.codes, &v.shape)).transpose()?,
         k: q.ck,
         sqnr,
         bcorr: q
