@@ -144,7 +144,54 @@ fn trap_err(
     }
 }
 
+/// Instructions per `session::run` call between checks for Python signals (Ctrl-C).
+pub const SLICE: u64 = 1 << 20;
+
 impl Machine {
+    /// `session::run` without the GIL, in slices of [`SLICE`] instructions with a check
+    /// for pending Python signals between them (a `KeyboardInterrupt` propagates; the
+    /// machine stays consistent at the slice boundary). Breakpoints (`use_bps`) on the
+    /// first instruction of a later slice stop the run, as in one long call.
+    fn run_sliced(
+        &mut self,
+        py: Python<'_>,
+        use_bps: bool,
+        max_steps: Option<u64>,
+        max_cycles: Option<u64>,
+    ) -> PyResult<session::Stop> {
+        let mut done = 0u64;
+        loop {
+            let budget = max_steps.map_or(SLICE, |lim| (lim - done).min(SLICE));
+            let (m, bps) = (&mut self.m, &self.bps);
+            let first = done == 0;
+            let stop = py.detach(move || {
+                let mut stops = Stops {
+                    breakpoints: use_bps.then_some(bps),
+                    stop_at_first: !first,
+                    max_steps: Some(budget),
+                    max_cycles,
+                    ..Stops::default()
+                };
+                session::run(m, &mut stops)
+            });
+            done += stop.steps;
+            let reason = match stop.reason {
+                Reason::StepLimit(_) => match max_steps {
+                    Some(lim) if done >= lim => Reason::StepLimit(lim),
+                    _ => {
+                        py.check_signals()?;
+                        continue;
+                    }
+                },
+                r => r,
+            };
+            return Ok(session::Stop {
+                reason,
+                steps: done,
+            });
+        }
+    }
+
     /// An address from a symbol name or an int, with the symbol's size when known.
     fn locate(&self, place: &Bound<'_, PyAny>) -> PyResult<(u32, Option<u32>)> {
         if let Ok(a) = place.extract::<u32>() {
@@ -213,8 +260,9 @@ impl Machine {
     }
 
     /// Run until `halt`, a trap (raised as `Trap`), a breakpoint, or a limit. The GIL is
-    /// released while the machine runs. A run continued from a breakpoint stop executes
-    /// the breakpoint's instruction first.
+    /// released while the machine runs; Ctrl-C (a pending signal) interrupts it within
+    /// [`SLICE`] instructions, leaving the machine where it stopped. A run continued from
+    /// a breakpoint stop executes the breakpoint's instruction first.
     #[pyo3(signature = (max_steps=None, max_cycles=None))]
     fn run(
         &mut self,
@@ -222,30 +270,14 @@ impl Machine {
         max_steps: Option<u64>,
         max_cycles: Option<u64>,
     ) -> PyResult<StopReason> {
-        let (m, bps) = (&mut self.m, &self.bps);
-        let stop = py.detach(move || {
-            let mut stops = Stops {
-                breakpoints: Some(bps),
-                max_steps,
-                max_cycles,
-                ..Stops::default()
-            };
-            session::run(m, &mut stops)
-        });
+        let stop = self.run_sliced(py, true, max_steps, max_cycles)?;
         self.stop(py, stop)
     }
 
     /// Execute `n` instructions (fewer at `halt` or a trap; breakpoints are ignored).
     #[pyo3(signature = (n=1))]
     fn step(&mut self, py: Python<'_>, n: u64) -> PyResult<StopReason> {
-        let m = &mut self.m;
-        let stop = py.detach(move || {
-            let mut stops = Stops {
-                max_steps: Some(n),
-                ..Stops::default()
-            };
-            session::run(m, &mut stops)
-        });
+        let stop = self.run_sliced(py, false, Some(n), None)?;
         self.stop(py, stop)
     }
 

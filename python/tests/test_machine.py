@@ -1,6 +1,7 @@
 """Running machines from Python: stops, breakpoints, registers, CSRs, memory and tiles
 as NumPy arrays, traps as exceptions, statistics, snapshots, hardware descriptions."""
 
+import _thread
 import threading
 
 import numpy as np
@@ -199,6 +200,31 @@ def test_hw_dict_path_and_errors(root):
         bitloom.Machine(p, hw="preset:loom")
     with pytest.raises(TypeError):
         bitloom.Machine(p, hw=3)
+
+
+def test_ctrl_c_interrupts_a_run():
+    # An endless loop; a timer thread raises SIGINT's flag as Ctrl-C would.
+    m = bitloom.Machine(bitloom.assemble("_start: addi r1, r1, 1\n j _start\n"))
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        m.run()
+    timer.join()
+    n = m.instret
+    assert n > 0 and n % (1 << 20) == 0  # stopped between two slices
+    assert m.regs[1] == n // 2
+    assert m.run(max_steps=10).kind == "step_limit" and m.instret == n + 10
+
+
+def test_breakpoint_at_a_slice_boundary():
+    # `end` is first reached after exactly 2**20 instructions (li = lui + addi, then
+    # 524287 two-instruction iterations): the first instruction of the run's second slice.
+    src = "_start: li r2, 524287\nloop: addi r1, r1, 1\n blt r1, r2, loop\nend: halt r0\n"
+    m = bitloom.Machine(bitloom.assemble(src))
+    m.break_at("end")
+    r = m.run()
+    assert (r.kind, r.steps) == ("breakpoint", 1 << 20)
+    assert m.run().kind == "exited"
 
 
 def test_runs_release_the_gil():
