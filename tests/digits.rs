@@ -22,6 +22,11 @@ fn numpy_available() -> bool {
 #[test]
 fn digits_model_is_bit_exact_in_every_format() {
     if !numpy_available() {
+        // CI sets this: there a missing NumPy is a failure, not a skip.
+        assert!(
+            std::env::var_os("BITLOOM_REQUIRE_NUMPY").is_none(),
+            "BITLOOM_REQUIRE_NUMPY is set but python3 cannot import numpy"
+        );
         eprintln!(
             "\n************************************************************\n\
              SKIPPED digits_model_is_bit_exact_in_every_format: python3 with\n\
