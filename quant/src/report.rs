@@ -204,6 +204,17 @@ fn list<T: std::fmt::Display + Copy + PartialOrd>(v: &[T]) -> String {
     }
 }
 
+/// A number shown in scientific notation with `P` digits, ordered by its value (so the
+/// min/max of a list of them are numeric, not lexicographic).
+#[derive(Clone, Copy, PartialEq, PartialOrd)]
+struct Sci<const P: usize>(f64);
+
+impl<const P: usize> std::fmt::Display for Sci<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.*e}", P, self.0)
+    }
+}
+
 fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
@@ -227,12 +238,8 @@ impl Report {
             None => "per tensor".to_string(),
             Some(a) => format!("per channel (axis {a})"),
         };
-        let sc: Vec<String> = self.scales.iter().map(|x| format!("{x:.6e}")).collect();
-        let _ = writeln!(
-            s,
-            "scales       {scope}: {}",
-            list(&sc.iter().map(String::as_str).collect::<Vec<_>>())
-        );
+        let sc: Vec<Sci<6>> = self.scales.iter().map(|&x| Sci(x as f64)).collect();
+        let _ = writeln!(s, "scales       {scope}: {}", list(&sc));
         if !self.zero_points.is_empty() {
             let _ = writeln!(s, "zero-points  {}", list(&self.zero_points));
         }
@@ -314,12 +321,8 @@ impl Report {
             );
         }
         if let Some(b) = &self.bcorr {
-            let v: Vec<String> = b.iter().map(|x| format!("{x:.4e}")).collect();
-            let _ = writeln!(
-                s,
-                "bias corr.   {}",
-                list(&v.iter().map(String::as_str).collect::<Vec<_>>())
-            );
+            let v: Vec<Sci<4>> = b.iter().map(|&x| Sci(x as f64)).collect();
+            let _ = writeln!(s, "bias corr.   {}", list(&v));
         }
         if let Some(b) = &self.bcorr_acc {
             let _ = writeln!(s, "bias corr.   accumulator units {}", list(b));
@@ -400,4 +403,20 @@ pub fn write_outputs(
     npy::write_bytes(&dir.join("report.txt"), report.text().as_bytes())?;
     npy::write_bytes(&dir.join("report.json"), report.json().as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: min/max were taken over the formatted strings ("1.0e-1" < "9.6e-2").
+    #[test]
+    fn list_min_max_are_numeric() {
+        let v: Vec<Sci<6>> = [0.1005611, 0.09630654, 0.5, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8]
+            .iter()
+            .map(|&x| Sci(x))
+            .collect();
+        let s = list(&v);
+        assert!(s.ends_with("(9 total; min 9.630654e-2, max 8.000000e-1)"), "{s}");
+    }
 }
