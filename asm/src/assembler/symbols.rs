@@ -67,15 +67,7 @@ impl<'o> Asm<'o> {
 
     /// Why `name` cannot be a symbol (registers, keywords), if it cannot.
     pub(super) fn reserved_name(&self, name: &str) -> Option<&'static str> {
-        if parse_gpr(name).is_some() {
-            Some("this is a general register name")
-        } else if parse_tile(name).is_some() {
-            Some("this is a tile register name")
-        } else if Space::from_name(name).is_some() {
-            Some("this is a scratchpad keyword")
-        } else {
-            None
-        }
+        reserved_name(name)
     }
 
     pub(super) fn sym_id(&mut self, name: &str) -> u32 {
@@ -194,5 +186,18 @@ impl<'o> Asm<'o> {
                 .filter(|x| !matches!(x.def, SymDef::Undef))
                 .map(|x| &*x.name),
         )
+    }
+}
+
+/// Why `name` cannot be a symbol (registers, keywords), if it cannot.
+pub(crate) fn reserved_name(name: &str) -> Option<&'static str> {
+    if parse_gpr(name).is_some() {
+        Some("this is a general register name")
+    } else if parse_tile(name).is_some() {
+        Some("this is a tile register name")
+    } else if Space::from_name(name).is_some() {
+        Some("this is a scratchpad keyword")
+    } else {
+        None
     }
 }
