@@ -11,8 +11,9 @@
         .endr                           ; => 03 03
         .byte 0                         ; => 00
         .tile 4, 1, 2, 3
-t:      .tile 4, 1, 2                   ; => 21 03 21 (a label in between: intended)
+; a label in between: intended
+t:      .tile 4, 1, 2                   ; => 21 03 21
         .tile 4, 1
         .balign 1                       ; any statement in between: intended
         .tile 4, 1, 2                   ; => 01 21
-        .tile 8, 1                      ; => 01 (the previous one ended on a byte)
+        .tile 8, 1                      ; => 01
