@@ -110,7 +110,6 @@ impl<'o> Asm<'o> {
     /// `.err`/`.error ["message"]` (an error at this line) and `.warning ["message"]`.
     fn message(&mut self, l: &str, error: bool, sp: Span, args: &[Arg], exp: u32) {
         let msg = match args {
-            [] if error => format!("`{l}` reached"),
             [] => format!("`{l}` reached"),
             [Arg::Str(s)] => {
                 let mut bytes = Vec::new();
@@ -132,7 +131,7 @@ impl<'o> Asm<'o> {
                 .label(format!("`{l}` in an assembled part of the source"));
             self.error(d, exp);
         } else {
-            let d = Diagnostic::warning(sp, msg).label(format!("`{l}`"));
+            let d = Diagnostic::warning(sp, msg).label(format!("from `{l}`"));
             let d = self.with_expansion(d, exp);
             self.warnings.push(d);
         }

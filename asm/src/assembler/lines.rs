@@ -164,7 +164,9 @@ impl<'o> Asm<'o> {
             if !cond::active(&conds) {
                 // A skipped line: never parsed; only conditionals are tracked.
                 let mut toks = self.line_tokens(src, li);
-                i += self.join_continued(src, li, to, &mut toks, exp);
+                i += self
+                    .join_continued(src, li, to, &mut toks, exp)
+                    .unwrap_or(0);
                 if let Some((Kind::Cond(c), sp)) = self.keyword_of(src, &toks) {
                     self.cond(src, li, c, sp, &mut conds, exp);
                 }
@@ -207,7 +209,10 @@ impl<'o> Asm<'o> {
                 _ => {}
             }
             if cached == NONE {
-                i += self.join_continued(src, li, to, &mut toks, exp);
+                match self.join_continued(src, li, to, &mut toks, exp) {
+                    Ok(k) => i += k,
+                    Err(()) => continue,
+                }
             } else if !self.cont.is_empty() {
                 i += self.cont.get(&(src, li)).copied().unwrap_or(0);
             }
@@ -304,7 +309,8 @@ impl<'o> Asm<'o> {
 
     /// If `toks` (line `li`) ends with a lone `\`, drop it and append the tokens of the
     /// following lines (up to `to`) while they end with one too; returns how many lines
-    /// were joined (remembered, so a revisit with a cached parse skips them too).
+    /// were joined (remembered, so a revisit with a cached parse skips them too). `Err`
+    /// (reported) for a continuation with no next line.
     pub(super) fn join_continued(
         &mut self,
         src: u32,
@@ -312,7 +318,7 @@ impl<'o> Asm<'o> {
         to: u32,
         toks: &mut LineToks,
         exp: u32,
-    ) -> u32 {
+    ) -> Result<u32, ()> {
         let mut k = 0;
         while let Some(t) = toks.last().copied() {
             if t.kind.is_some() || self.tok_text(src, &t) != "\\" {
@@ -324,7 +330,7 @@ impl<'o> Asm<'o> {
                     .label("`\\` joins the next line, but there is none")
                     .help("remove the trailing `\\`");
                 self.error(d, exp);
-                break;
+                return Err(());
             }
             k += 1;
             toks.extend(self.line_tokens(src, li + k));
@@ -332,7 +338,7 @@ impl<'o> Asm<'o> {
         if k > 0 {
             self.cont.insert((src, li), k);
         }
-        k
+        Ok(k)
     }
 
     pub(super) fn tok_text(&self, src: u32, t: &RawToken) -> &str {

@@ -44,8 +44,9 @@ impl<'o> Asm<'o> {
                         };
                         let mut d = Diagnostic::error(*sp, format!("duplicate {what} `{name}`"))
                             .label("redefined here");
-                        if let Some(f) = first {
-                            d = d.with(f, "first defined here");
+                        match first {
+                            Some(f) => d = d.with(f, "first defined here"),
+                            None => d = predefined(d, &name),
                         }
                         d = d.help("labels are global to the program; use a numeric local label (`1:` with `1b`/`1f`) for repeated names");
                         self.error(d, exp);
@@ -130,8 +131,9 @@ impl<'o> Asm<'o> {
                     format!("`{n}` is already defined and cannot be reassigned"),
                 )
                 .label("assigned here");
-                if let Some(f) = first {
-                    d = d.with(f, "defined here");
+                match first {
+                    Some(f) => d = d.with(f, "defined here"),
+                    None => d = predefined(d, &n),
                 }
                 self.error(d, exp);
             }
@@ -153,10 +155,14 @@ impl<'o> Asm<'o> {
             let first = s.span;
             let mut d =
                 Diagnostic::error(name, format!("duplicate symbol `{n}`")).label("redefined here");
-            if let Some(f) = first {
-                d = d.with(f, "first defined here");
+            match first {
+                Some(f) => {
+                    d = d
+                        .with(f, "first defined here")
+                        .help("use `.set` (or `name = value`) for symbols that change value")
+                }
+                None => d = predefined(d, &n),
             }
-            d = d.help("use `.set` (or `name = value`) for symbols that change value");
             self.error(d, exp);
         }
     }
@@ -187,6 +193,17 @@ impl<'o> Asm<'o> {
                 .map(|x| &*x.name),
         )
     }
+}
+
+/// The note on a redefinition of a symbol predefined with `-D` (the only symbols that are
+/// defined without a place in the source).
+fn predefined(d: Diagnostic, name: &str) -> Diagnostic {
+    d.note(format!(
+        "`{name}` is predefined on the command line (`-D {name}`)"
+    ))
+    .help(format!(
+        "to give it a default in the source, guard the definition with `.ifndef {name}` … `.endif`"
+    ))
 }
 
 /// Why `name` cannot be a symbol (registers, keywords), if it cannot.
