@@ -8,7 +8,7 @@ use crate::diag::Diagnostic;
 use crate::directive::Cond;
 use crate::source::Span;
 
-use super::{Asm, SymDef};
+use super::{Asm, SymDef, MAX_COND_NEST};
 
 /// Where a conditional is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,6 +55,17 @@ impl<'o> Asm<'o> {
         let was_active = active(conds);
         let kwt = self.text(kw).to_ascii_lowercase();
         if matches!(c, Cond::If | Cond::Ifdef | Cond::Ifndef) {
+            if conds.len() >= MAX_COND_NEST {
+                let d = Diagnostic::error(
+                    kw,
+                    format!("conditionals nested more than {MAX_COND_NEST} levels deep"),
+                )
+                .label("too deep")
+                .note("assembly stops here");
+                self.error(d, exp);
+                self.halted = true;
+                return;
+            }
             let state = if !was_active {
                 State::Dead
             } else {

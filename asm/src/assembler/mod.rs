@@ -84,6 +84,8 @@ pub(super) const UNKNOWN_SYMBOL_LABEL: &str = "not defined anywhere";
 pub(super) const UNKNOWN_MNEMONIC_LABEL: &str = "not an instruction, pseudo-instruction or macro";
 /// Deepest macro/include nesting.
 const MAX_NEST: usize = 64;
+/// Deepest nesting of conditionals in one run of lines.
+const MAX_COND_NEST: usize = 256;
 /// Deepest chain of `.equ` symbols referring to each other.
 const MAX_SYM_DEPTH: u32 = 64;
 /// Most parenthesis levels in one line.
