@@ -51,16 +51,14 @@ fn expect(nodes: &[N], out: &mut Vec<u8>) {
     for n in nodes {
         match n {
             N::Byte(b) => out.push(*b),
-            N::If(branches, els) => {
-                match branches.iter().find(|(c, _)| truth(c)) {
-                    Some((_, body)) => expect(body, out),
-                    None => {
-                        if let Some(e) = els {
-                            expect(e, out)
-                        }
+            N::If(branches, els) => match branches.iter().find(|(c, _)| truth(c)) {
+                Some((_, body)) => expect(body, out),
+                None => {
+                    if let Some(e) = els {
+                        expect(e, out)
                     }
                 }
-            }
+            },
         }
     }
 }
@@ -193,7 +191,12 @@ fn defines_are_absolute_symbols_and_last_wins() {
     let out = assemble_str("d.s", ".data\n.byte V & 0xff, D\n", &o).expect("assembles");
     let sec = out.image.section(".data").expect(".data");
     assert_eq!(sec.data, vec![0xf9, 1]);
-    let v = out.image.symbols.iter().find(|s| s.name == "V").expect("V in the image");
+    let v = out
+        .image
+        .symbols
+        .iter()
+        .find(|s| s.name == "V")
+        .expect("V in the image");
     assert_eq!(v.kind, SymbolKind::Absolute);
     assert_eq!(v.value, (-7i64) as u32);
 }
