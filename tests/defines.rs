@@ -65,7 +65,20 @@ fn docs_example_builds_two_variants() {
     let out = bitloom(&["asm", p(&src), "-o", p(&dir.join("v8.elf")), "-l", "-"]);
     assert_status(&out, 0, "asm (default)");
     // 1, -2, 3, 0 as bytes (the listing shows the first four bytes of the run).
-    assert_eq!(w_tile_bytes(&text(&out.stdout)), "01fe0300");
+    let listing = text(&out.stdout);
+    assert_eq!(w_tile_bytes(&listing), "01fe0300");
+    // The continued line is listed under the first, before the rest of the bytes.
+    let after: Vec<&str> = listing
+        .lines()
+        .skip_while(|l| !l.contains("w_tile:"))
+        .skip(1)
+        .take(2)
+        .collect();
+    assert!(
+        after[0].trim_start().starts_with(char::is_numeric) && after[0].contains("-1,  2,  0,  4"),
+        "{listing}"
+    );
+    assert!(after[1].trim().ends_with("ff020004"), "{listing}");
     // -D WPREC=4: the same codes as nibbles, LSB first: (1, -2) = 0xe1, (3, 0) = 0x03,
     // (-1, 2) = 0x2f, (0, 4) = 0x40 -- one run over the two source lines.
     for flag in ["-D", "--defsym", "--define"] {

@@ -1,8 +1,9 @@
 //! bitloom-asm: the assembler for the Loom accelerator ISA.
 //!
-//! GNU-as flavoured syntax (labels, expressions, `.equ`, macros, `.rept`, includes, data
-//! directives including the accelerator's `.tile`/`.rle`/`.lut`/`.scales`), two passes, and
-//! rustc-grade diagnostics. The result is a [`bitloom_isa::image::Image`]. The language is
+//! GNU-as flavoured syntax (labels, expressions, `.equ`, macros, `.rept`/`.irp`, includes,
+//! conditional assembly with `.if`/`.ifdef` and symbols predefined through
+//! [`Options::defines`], data directives including the accelerator's
+//! `.tile`/`.rle`/`.lut`/`.scales`), two passes, and rustc-grade diagnostics. The result is a [`bitloom_isa::image::Image`]. The language is
 //! documented in docs/ASSEMBLY.md.
 //!
 //! ```
