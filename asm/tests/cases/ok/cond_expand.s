@@ -35,3 +35,14 @@
         .byte 0xc3
         .endr
         .endif                          ; => c3 c3
+        .if 0
+        .include "inc/does_not_exist.inc" ; a skipped .include is not read
+        .irp x, 1, 2                    ; nor is a skipped .irp expanded
+        .byte \x
+        .endr
+        .endif
+        .ifdef USE_INC /* a block comment hides an .endif:
+        .endif
+        */
+        .byte 0xc4                      ; => c4
+        .endif
