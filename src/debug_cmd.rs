@@ -33,6 +33,9 @@ pub struct DebugArgs {
     /// Keep the command history in this file (default: ~/.bitloom_history; `-` for none).
     #[arg(long)]
     pub history_file: Option<PathBuf>,
+    /// Predefined symbols for assembling a `.s` program.
+    #[command(flatten)]
+    pub defines: crate::define_args::DefineArgs,
 }
 
 /// Run `bitloom debug`; returns the process exit status.

@@ -5,6 +5,7 @@ mod bench;
 mod bench_emu;
 mod dap_cmd;
 mod debug_cmd;
+mod define_args;
 mod output;
 mod quant_cmd;
 mod test_cmd;
@@ -52,6 +53,8 @@ enum Cmd {
         /// Most bytes of expanded macro bodies and included files.
         #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
         max_expansion_bytes: u64,
+        #[command(flatten)]
+        defines: define_args::DefineArgs,
     },
     /// Disassemble a Loom ELF file (symbolised, with section dump).
     Objdump {
@@ -106,6 +109,8 @@ enum Cmd {
         /// `SYM[+OFF][:LEN][:DTYPE]=FILE` or `tN[:codes|:values]=FILE`.
         #[arg(long, value_name = "SPEC")]
         dump: Vec<String>,
+        #[command(flatten)]
+        defines: define_args::DefineArgs,
     },
     /// Debug a program in a gdb-style REPL: breakpoints, watchpoints, tile/LUT/config views,
     /// reverse execution (`-x FILE` / `--batch` for scripts).
@@ -182,9 +187,13 @@ fn assemble_opts(path: &Path, opts: &bitloom_asm::Options) -> Result<bitloom_asm
 
 /// Load an ELF file, or assemble a source file, into an image (the session layer's
 /// loader), rendering diagnostics on failure and warnings on success.
-fn load_program(path: &Path) -> Result<Image, Fail> {
+fn load_program(path: &Path, defines: &[bitloom_asm::Define]) -> Result<Image, Fail> {
     use bitloom_asm::load::{load_program, LoadError};
-    match load_program(path, &bitloom_asm::Options::default()) {
+    let opts = bitloom_asm::Options {
+        defines: defines.to_vec(),
+        ..Default::default()
+    };
+    match load_program(path, &opts) {
         Ok(l) => {
             if let Some(w) = &l.warnings {
                 output::stderr(&w.render(color()));
@@ -293,6 +302,7 @@ fn real_main() -> Result<u8, Fail> {
             max_errors,
             max_lines,
             max_expansion_bytes,
+            defines,
         } => {
             let opath = output.unwrap_or_else(|| input.with_extension("elf"));
             let lpath = listing.as_deref().filter(|l| *l != "-").map(Path::new);
@@ -314,6 +324,7 @@ fn real_main() -> Result<u8, Fail> {
                 max_errors,
                 max_lines,
                 max_expansion_bytes,
+                defines: defines.defines,
                 ..Default::default()
             };
             let out = assemble_opts(&input, &opts)?;
@@ -343,7 +354,7 @@ fn real_main() -> Result<u8, Fail> {
             source,
             reassemble,
         } => {
-            let img = load_program(&input)?;
+            let img = load_program(&input, &[])?;
             if reassemble {
                 output::stdout(&bitloom_isa::disasm::disassemble_to_source(&img))?;
             } else {
@@ -369,6 +380,7 @@ fn real_main() -> Result<u8, Fail> {
             timeline_limit,
             quiet,
             dump,
+            defines,
         } => {
             let dumps = dump.iter().map(|s| bitloom_emu::dump::parse_dump_spec(s));
             let dumps = dumps
@@ -392,7 +404,7 @@ fn real_main() -> Result<u8, Fail> {
                 files.output("dump", &d.path)?;
             }
             let hwc = load_hw(hw.as_deref())?;
-            let img = load_program(&input)?;
+            let img = load_program(&input, &defines.defines)?;
             let mopts = bitloom_emu::session::MachineOptions {
                 timing: !no_timing,
                 checked,
@@ -485,7 +497,7 @@ fn real_main() -> Result<u8, Fail> {
         Cmd::Quant(a) => quant_cmd::run(a).map(|()| 0).map_err(|e| Fail(e, 1)),
         Cmd::Debug(a) => {
             let hwc = load_hw(a.hw.as_deref())?;
-            let img = load_program(&a.input)?;
+            let img = load_program(&a.input, &a.defines.defines)?;
             debug_cmd::debug(a, img, &hwc).map_err(|e| Fail(e, 1))
         }
         Cmd::Dap(a) => dap_cmd::run(a).map_err(|e| Fail(e, 1)),

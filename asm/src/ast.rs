@@ -8,9 +8,18 @@ use crate::source::Span;
 /// Arguments of one statement: most lines have at most three, kept inline (no allocation).
 pub type Args = SmallVec<[Arg; 3]>;
 
-/// Binary operators, C precedence (see docs/ASSEMBLY.md).
+/// Binary operators, C precedence (see docs/ASSEMBLY.md). Comparisons and the logical
+/// operators yield 1 for true and 0 for false.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinOp {
+    LOr,
+    LAnd,
+    Eq,
+    Ne,
+    Lt,
+    Gt,
+    Le,
+    Ge,
     Or,
     Xor,
     And,
@@ -29,6 +38,8 @@ pub enum UnOp {
     Neg,
     Not,
     Plus,
+    /// `!`: 1 if the operand is 0, else 0.
+    LNot,
 }
 
 /// A constant expression.

@@ -16,6 +16,25 @@ pub(crate) enum Block {
     Rept,
     /// `.endr`
     Endr,
+    /// `.irp`
+    Irp,
+}
+
+/// A conditional-assembly keyword: handled by the line driver, also in skipped regions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cond {
+    /// `.if EXPR`
+    If,
+    /// `.ifdef NAME`
+    Ifdef,
+    /// `.ifndef NAME` / `.ifnotdef NAME`
+    Ifndef,
+    /// `.elseif EXPR`
+    Elseif,
+    /// `.else`
+    Else,
+    /// `.endif`
+    Endif,
 }
 
 /// What a directive does (and so which handler it goes to).
@@ -62,8 +81,14 @@ pub(crate) enum Kind {
     Incbin,
     /// `.npy "file", PREC[, ROWS, COLS[, RUNBITS]]`.
     Npy,
-    /// `.macro`/`.endm`/`.rept`/`.endr`.
+    /// `.macro`/`.endm`/`.rept`/`.irp`/`.endr`.
     Block(Block),
+    /// `.if`/`.ifdef`/`.ifndef`/`.elseif`/`.else`/`.endif`.
+    Cond(Cond),
+    /// `.err`/`.error ["message"]`: an error at this line.
+    Err,
+    /// `.warning "message"`: a warning at this line.
+    Warning,
 }
 
 /// One directive: its name (lower case, with the dot) and kind.
@@ -118,6 +143,17 @@ pub(crate) const DIRECTIVES: &[Directive] = &[
     d(".endm", Kind::Block(Block::Endm)),
     d(".rept", Kind::Block(Block::Rept)),
     d(".endr", Kind::Block(Block::Endr)),
+    d(".irp", Kind::Block(Block::Irp)),
+    d(".if", Kind::Cond(Cond::If)),
+    d(".ifdef", Kind::Cond(Cond::Ifdef)),
+    d(".ifndef", Kind::Cond(Cond::Ifndef)),
+    d(".ifnotdef", Kind::Cond(Cond::Ifndef)),
+    d(".elseif", Kind::Cond(Cond::Elseif)),
+    d(".else", Kind::Cond(Cond::Else)),
+    d(".endif", Kind::Cond(Cond::Endif)),
+    d(".err", Kind::Err),
+    d(".error", Kind::Err),
+    d(".warning", Kind::Warning),
 ];
 
 /// The directive called `name` (case-insensitive).

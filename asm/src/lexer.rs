@@ -66,6 +66,24 @@ pub enum RawTok {
     Shl,
     #[token(">>")]
     Shr,
+    #[token("==")]
+    EqEq,
+    #[token("!=")]
+    Ne,
+    #[token("<")]
+    Lt,
+    #[token(">")]
+    Gt,
+    #[token("<=")]
+    Le,
+    #[token(">=")]
+    Ge,
+    #[token("&&")]
+    AndAnd,
+    #[token("||")]
+    OrOr,
+    #[token("!")]
+    Bang,
     #[token("=")]
     Eq,
     #[token(".")]
@@ -208,6 +226,15 @@ pub enum Tok<'a> {
     Tilde,
     Shl,
     Shr,
+    EqEq,
+    Ne,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+    AndAnd,
+    OrOr,
+    Bang,
     Eq,
     Dot,
 }
@@ -424,6 +451,15 @@ pub fn convert<'a>(text: &'a str, t: &RawToken) -> Result<Tok<'a>, LexError> {
         RawTok::Tilde => Tok::Tilde,
         RawTok::Shl => Tok::Shl,
         RawTok::Shr => Tok::Shr,
+        RawTok::EqEq => Tok::EqEq,
+        RawTok::Ne => Tok::Ne,
+        RawTok::Lt => Tok::Lt,
+        RawTok::Gt => Tok::Gt,
+        RawTok::Le => Tok::Le,
+        RawTok::Ge => Tok::Ge,
+        RawTok::AndAnd => Tok::AndAnd,
+        RawTok::OrOr => Tok::OrOr,
+        RawTok::Bang => Tok::Bang,
         RawTok::Eq => Tok::Eq,
         RawTok::Dot => Tok::Dot,
     })
@@ -452,6 +488,15 @@ impl std::fmt::Display for Tok<'_> {
             Tok::Tilde => f.write_str("`~`"),
             Tok::Shl => f.write_str("`<<`"),
             Tok::Shr => f.write_str("`>>`"),
+            Tok::EqEq => f.write_str("`==`"),
+            Tok::Ne => f.write_str("`!=`"),
+            Tok::Lt => f.write_str("`<`"),
+            Tok::Gt => f.write_str("`>`"),
+            Tok::Le => f.write_str("`<=`"),
+            Tok::Ge => f.write_str("`>=`"),
+            Tok::AndAnd => f.write_str("`&&`"),
+            Tok::OrOr => f.write_str("`||`"),
+            Tok::Bang => f.write_str("`!`"),
             Tok::Eq => f.write_str("`=`"),
             Tok::Dot => f.write_str("`.`"),
         }

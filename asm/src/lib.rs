@@ -1,8 +1,9 @@
 //! bitloom-asm: the assembler for the Loom accelerator ISA.
 //!
-//! GNU-as flavoured syntax (labels, expressions, `.equ`, macros, `.rept`, includes, data
-//! directives including the accelerator's `.tile`/`.rle`/`.lut`/`.scales`), two passes, and
-//! rustc-grade diagnostics. The result is a [`bitloom_isa::image::Image`]. The language is
+//! GNU-as flavoured syntax (labels, expressions, `.equ`, macros, `.rept`/`.irp`, includes,
+//! conditional assembly with `.if`/`.ifdef` and symbols predefined through
+//! [`Options::defines`], data directives including the accelerator's
+//! `.tile`/`.rle`/`.lut`/`.scales`), two passes, and rustc-grade diagnostics. The result is a [`bitloom_isa::image::Image`]. The language is
 //! documented in docs/ASSEMBLY.md.
 //!
 //! ```
@@ -10,8 +11,11 @@
 //! assert_eq!(out.image.entry, bitloom_isa::TEXT_BASE);
 //! ```
 
+mod arith;
 mod assembler;
 pub mod ast;
+mod comments;
+pub mod define;
 pub mod diag;
 mod directive;
 mod fastparse;
@@ -32,6 +36,7 @@ use std::rc::Rc;
 
 use bitloom_isa::image::Image;
 
+pub use define::{Define, DefineError};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use source::Span;
 
@@ -53,6 +58,11 @@ pub struct Options {
     /// [`EXPANSION_OVERHEAD`] for its bookkeeping), every `.include` the included file.
     /// Bounds the memory of exponential macro expansion.
     pub max_expansion_bytes: u64,
+    /// Symbols predefined as absolute values before the first line (`-D NAME[=VALUE]`), in
+    /// order; a later definition of the same name replaces an earlier one. Visible to
+    /// `.if`, `.ifdef` and every expression; a source `.equ`/label of the same name is a
+    /// duplicate-symbol error (guard defaults with `.ifndef NAME`).
+    pub defines: Vec<Define>,
 }
 
 /// Bytes charged to [`Options::max_expansion_bytes`] per macro invocation or include on
@@ -70,6 +80,7 @@ impl Default for Options {
             max_errors: 200,
             max_lines: 20_000_000,
             max_expansion_bytes: 256 << 20,
+            defines: Vec::new(),
         }
     }
 }

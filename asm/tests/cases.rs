@@ -7,14 +7,18 @@
 //! - `; error: text` — assembly must fail with a diagnostic containing `text`.
 //! - `; symbol: name = 0x1000` — the image has that symbol with that value.
 //! - `; entry: 0x1000` — the image's entry point.
+//! - `; define: NAME=VALUE` — assemble with that predefined symbol (`-D NAME=VALUE`).
+//! - `; warning: text` — assembly must succeed with a warning containing `text`.
 //! - a file `NAME.stderr` next to `NAME.s` — assembly must fail and the rendered diagnostics
 //!   (no colour) must equal the file exactly. Run with `BLESS=1` to (re)write these files.
+//! - a file `NAME.warnings` next to `NAME.s` — assembly must succeed and the rendered
+//!   warnings must equal the file exactly (also written by `BLESS=1` when there are any).
 //!
 //! Files ending in `.inc` are include-only helpers and are not tests themselves.
 
 use std::path::{Path, PathBuf};
 
-use bitloom_asm::{assemble_file, Options};
+use bitloom_asm::{assemble_file, Define, Options};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -68,6 +72,8 @@ fn run_case(path: &Path) -> Result<(), Failed> {
     let mut errors: Vec<String> = Vec::new();
     let mut symbols: Vec<(String, u32)> = Vec::new();
     let mut entry = None;
+    let mut defines = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
     for (i, l) in text.lines().enumerate() {
         let Some(pos) = l.find(';') else { continue };
         let c = l[pos + 1..].trim();
@@ -82,12 +88,17 @@ fn run_case(path: &Path) -> Result<(), Failed> {
             symbols.push((n.trim().to_string(), parse_num(v)?));
         } else if let Some(v) = c.strip_prefix("entry:") {
             entry = Some(parse_num(v)?);
+        } else if let Some(d) = c.strip_prefix("define:") {
+            defines.push(Define::parse(d.trim()).map_err(|e| format!("`; define:` {e}"))?);
+        } else if let Some(w) = c.strip_prefix("warning:") {
+            warnings.push(w.trim().to_string());
         }
     }
     let golden = path.with_extension("stderr");
     let bless = std::env::var_os("BLESS").is_some();
     let opts = Options {
         listing: true,
+        defines,
         ..Options::default()
     };
     let result = assemble_file(path, &opts);
@@ -119,6 +130,34 @@ fn run_case(path: &Path) -> Result<(), Failed> {
         return Ok(());
     }
     let out = result.map_err(|d| format!("assembly failed:\n{}", d.render(false)))?;
+    let rendered = if out.warnings.warning_count() > 0 {
+        out.warnings.render(false)
+    } else {
+        String::new()
+    };
+    for w in &warnings {
+        if !rendered.contains(w.as_str()) {
+            return Err(format!("expected a warning containing `{w}`, got:\n{rendered}").into());
+        }
+    }
+    let wgolden = path.with_extension("warnings");
+    if bless && !rendered.is_empty() {
+        std::fs::write(&wgolden, &rendered).map_err(|e| e.to_string())?;
+    } else if wgolden.exists() {
+        let want = std::fs::read_to_string(&wgolden).map_err(|e| e.to_string())?;
+        if want != rendered {
+            return Err(format!(
+                "warnings differ from {} (run with BLESS=1 to accept)\n--- expected\n{want}\n--- actual\n{rendered}",
+                wgolden.display()
+            )
+            .into());
+        }
+    } else if !rendered.is_empty() && warnings.is_empty() {
+        return Err(format!(
+            "unexpected warnings (add a `.warnings` golden or `; warning:` lines):\n{rendered}"
+        )
+        .into());
+    }
     let mut prev = 0;
     for (line, want) in &markers {
         let got: Vec<u8> = out

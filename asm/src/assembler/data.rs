@@ -182,12 +182,55 @@ impl<'o> Asm<'o> {
             return;
         }
         let size = numfmt::packed_len(vals.len(), prec as u32) as u64;
+        self.packed_run(name, vals.len() as u64 * prec as u64, exp);
         let kind = if tile {
             DataKind::Tile(prec as u8)
         } else {
             DataKind::Scales(prec as u8)
         };
         self.data_values(n, name, args, idx, exp, kind, size, 1);
+    }
+
+    /// A packed directive (`name`) of `bits` bits: warn if the previous statement was a
+    /// packed directive that ended mid-byte (its padding now sits between the two runs),
+    /// and remember whether this one does.
+    fn packed_run(&mut self, name: Span, bits: u64, exp: u32) {
+        if let Some(p) = self.last_pad.take() {
+            if p.stmt + 1 == self.stmt_no && !self.labeled {
+                let (prev, this) = (self.text(p.name).to_string(), self.text(name).to_string());
+                let pad = 8 - p.used;
+                let used = super::plural(p.used as usize, "bit");
+                let d = Diagnostic::warning(
+                    p.name,
+                    format!(
+                        "`{prev}` ends mid-byte: {} of padding before the next `{this}`",
+                        super::plural(pad as usize, "zero bit")
+                    ),
+                );
+                let d = if p.name == name {
+                    // The same line again: a `.rept`/`.irp` body or a macro.
+                    d.label(format!("its last byte holds {used} of data, and the next repetition starts at the next byte"))
+                } else {
+                    d.label(format!("its last byte holds {used} of data")).with(
+                        name,
+                        "starts at the next byte, not where the previous run ended",
+                    )
+                };
+                let d = d
+                .note("each packed directive starts on a byte boundary and pads its last byte with zeros")
+                .help("for one run, write the codes in one directive (end a line with `\\` to continue it on the next); if the gap is intended, put a label or `.balign 1` between them");
+                let d = self.with_expansion(d, p.exp);
+                self.warnings.push(d);
+            }
+        }
+        if bits % 8 != 0 {
+            self.last_pad = Some(super::Pad {
+                stmt: self.stmt_no,
+                name,
+                exp,
+                used: (bits % 8) as u32,
+            });
+        }
     }
 
     /// `.lut v, ...`.
@@ -637,7 +680,10 @@ impl Asm<'_> {
         }
         let out = match run {
             Some(r) => rle::encode(&codes, prec as u32, r),
-            None => numfmt::pack(&codes, prec as u32),
+            None => {
+                self.packed_run(name, codes.len() as u64 * prec as u64, exp);
+                numfmt::pack(&codes, prec as u32)
+            }
         };
         self.emit_bytes(&out, name, exp);
     }

@@ -99,10 +99,42 @@ impl<'o> Asm<'o> {
                 }
                 return false;
             }
-            // Never reached: the line driver takes block keywords before lines are parsed.
-            Kind::Block(_) => self.unknown_directive(n, name, exp),
+            Kind::Err | Kind::Warning => self.message(l, dir.kind == Kind::Err, sp, args, exp),
+            // Never reached: the line driver takes block and conditional keywords before
+            // lines are parsed.
+            Kind::Block(_) | Kind::Cond(_) => self.unknown_directive(n, name, exp),
         }
         true
+    }
+
+    /// `.err`/`.error ["message"]` (an error at this line) and `.warning ["message"]`.
+    fn message(&mut self, l: &str, error: bool, sp: Span, args: &[Arg], exp: u32) {
+        let msg = match args {
+            [] => format!("`{l}` reached"),
+            [Arg::Str(s)] => {
+                let mut bytes = Vec::new();
+                let _ = lexer::unescape(self.str_body(*s), &mut bytes);
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            _ => {
+                self.bad_arg(
+                    sp,
+                    format!("`{l}` takes an optional message in double quotes"),
+                    "expected `\"message\"`",
+                    exp,
+                );
+                return;
+            }
+        };
+        if error {
+            let d = Diagnostic::error(sp, msg)
+                .label(format!("`{l}` in an assembled part of the source"));
+            self.error(d, exp);
+        } else {
+            let d = Diagnostic::warning(sp, msg).label(format!("from `{l}`"));
+            let d = self.with_expansion(d, exp);
+            self.warnings.push(d);
+        }
     }
 
     fn unknown_directive(&mut self, n: &str, name: Span, exp: u32) {

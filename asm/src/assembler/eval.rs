@@ -1,6 +1,7 @@
 //! Expression evaluation: pass-1 values (section offsets, forward references left open),
 //! pass-2 absolute values, and the constants directives need while the program is read.
 
+use crate::arith::{self, ArithErr};
 use crate::ast::{Arg, BinOp, Expr, Stmt, UnOp};
 use crate::diag::Diagnostic;
 use crate::source::Span;
@@ -142,11 +143,10 @@ impl<'o> Asm<'o> {
                 match op {
                     UnOp::Plus => v,
                     _ if v.sec.is_some() => return Err(EvalErr::Reloc(e.span())),
-                    UnOp::Neg => match v.v.checked_neg() {
-                        Some(n) => Val::abs(n),
-                        None => return Err(overflow_err(e.span()).into()),
-                    },
-                    UnOp::Not => Val::abs(!v.v),
+                    _ => Val::abs(
+                        arith::unary(*op, v.v)
+                            .map_err(|_| EvalErr::from(overflow_err(e.span())))?,
+                    ),
                 }
             }
             Expr::Bin(op, ab, sp) => {
@@ -171,49 +171,21 @@ impl<'o> Asm<'o> {
                     }
                     _ => return Err(EvalErr::Reloc(*sp)),
                 }
-                let (x, y) = (a.v, b.v);
-                let checked = |r: Option<i64>| r.ok_or_else(|| EvalErr::from(overflow_err(*sp)));
-                Val::abs(match op {
-                    BinOp::Add => checked(x.checked_add(y))?,
-                    BinOp::Sub => checked(x.checked_sub(y))?,
-                    BinOp::Mul => checked(x.checked_mul(y))?,
-                    BinOp::Div | BinOp::Rem => {
-                        if y == 0 {
-                            let what = if *op == BinOp::Div {
-                                "division"
-                            } else {
-                                "remainder"
-                            };
-                            return Err(Diagnostic::error(
-                                ab.1.span(),
-                                format!("{what} by zero in expression"),
-                            )
-                            .label("this evaluates to 0")
-                            .with(*sp, "in this expression")
-                            .into());
-                        }
-                        if *op == BinOp::Div {
-                            checked(x.checked_div(y))?
-                        } else {
-                            x.wrapping_rem(y) // exact: MIN % -1 is 0
-                        }
+                match arith::binary(*op, a.v, b.v) {
+                    Ok(v) => Val::abs(v),
+                    Err(ArithErr::Overflow) => return Err(overflow_err(*sp).into()),
+                    Err(ArithErr::Shift(y)) => return Err(shift_err(ab.1.span(), y)),
+                    Err(ArithErr::DivZero { div }) => {
+                        let what = if div { "division" } else { "remainder" };
+                        return Err(Diagnostic::error(
+                            ab.1.span(),
+                            format!("{what} by zero in expression"),
+                        )
+                        .label("this evaluates to 0")
+                        .with(*sp, "in this expression")
+                        .into());
                     }
-                    BinOp::And => x & y,
-                    BinOp::Or => x | y,
-                    BinOp::Xor => x ^ y,
-                    BinOp::Shl => {
-                        if !(0..64).contains(&y) {
-                            return Err(shift_err(ab.1.span(), y));
-                        }
-                        x.wrapping_shl(y as u32)
-                    }
-                    BinOp::Shr => {
-                        if !(0..64).contains(&y) {
-                            return Err(shift_err(ab.1.span(), y));
-                        }
-                        x >> y
-                    }
-                })
+                }
             }
         })
     }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::ast::Arg;
+use crate::ast::{Arg, Label};
 use crate::diag::Diagnostic;
 use crate::directive::{self, Block};
 use crate::lexer::{self, RawTok, RawToken};
@@ -21,7 +21,7 @@ impl<'o> Asm<'o> {
     }
 
     pub(super) fn define_macro(&mut self, src: u32, li: u32, to: u32, kw: Span, exp: u32) -> u32 {
-        let Some(end) = self.find_end(src, li, to, Block::Macro, Block::Endm) else {
+        let Some(end) = self.find_end(src, li, to, &[Block::Macro], Block::Endm) else {
             let d = Diagnostic::error(kw, "unterminated macro definition")
                 .label("this `.macro` has no matching `.endm`")
                 .help("add `.endm` after the macro body");
@@ -197,9 +197,11 @@ impl<'o> Asm<'o> {
             } else {
                 start
             };
-            let text = self.sm.sources[msrc as usize].text.clone();
-            let body_text = text.get(start as usize..end as usize).unwrap_or("");
-            let (out, segments) = substitute(body_text, start, &params, &values, counter);
+            let body_text = self
+                .code_text(msrc)
+                .get(start as usize..end as usize)
+                .unwrap_or("");
+            let (out, segments) = substitute(body_text, start, &params, &values, Some(counter));
             let name = format!("<macro {mname}>");
             let src = self.add_source(
                 name,
@@ -217,7 +219,7 @@ impl<'o> Asm<'o> {
     }
 
     pub(super) fn rept(&mut self, src: u32, li: u32, to: u32, kw: Span, exp: u32) -> u32 {
-        let Some(end) = self.find_end(src, li, to, Block::Rept, Block::Endr) else {
+        let Some(end) = self.find_end(src, li, to, &[Block::Rept, Block::Irp], Block::Endr) else {
             let d = Diagnostic::error(kw, "unterminated `.rept`")
                 .label("this `.rept` has no matching `.endr`")
                 .help("add `.endr` after the repeated lines");
@@ -225,7 +227,7 @@ impl<'o> Asm<'o> {
             return to;
         };
         self.stats.lines += 1;
-        self.rept_lines.insert((src, li));
+        self.kw_lines.insert((src, li));
         let Some(idx) = self.parse_line(src, li, exp) else {
             return end + 1;
         };
@@ -288,6 +290,147 @@ impl<'o> Asm<'o> {
         }
         self.rept_depth -= 1;
         end + 1
+    }
+
+    /// `.irp SYM, V1, V2, ...` … `.endr`: the body once per value, with `\SYM` replaced by
+    /// the value's text (GNU semantics; no values: once, with `\SYM` empty).
+    pub(super) fn irp(&mut self, src: u32, li: u32, to: u32, kw: Span, exp: u32) -> u32 {
+        let Some(end) = self.find_end(src, li, to, &[Block::Rept, Block::Irp], Block::Endr) else {
+            let d = Diagnostic::error(kw, "unterminated `.irp`")
+                .label("this `.irp` has no matching `.endr`")
+                .help("add `.endr` after the repeated lines");
+            self.error(d, exp);
+            return to;
+        };
+        self.stats.lines += 1;
+        let toks: Vec<RawToken> = self.line_tokens(src, li).to_vec();
+        let k = toks.iter().position(|t| t.start == kw.start).unwrap_or(0);
+        self.seq += 1;
+        self.define_raw_labels(src, &toks[..k], exp);
+        let rest = &toks[k + 1..];
+        let Some(sym) = rest.first().filter(|t| t.kind == Some(RawTok::Ident)) else {
+            let d = Diagnostic::error(
+                rest.first().map(|t| t.span(src)).unwrap_or(kw),
+                "expected a parameter name after `.irp`",
+            )
+            .label("parameter name missing")
+            .help("write `.irp NAME, value1, value2` and use `\\NAME` in the body");
+            self.error(d, exp);
+            return end + 1;
+        };
+        let sym_name: Box<str> = self.tok_text(src, sym).into();
+        // Values: the text between commas (at parenthesis depth 0), as written.
+        let mut values: Vec<String> = Vec::new();
+        let mut vals = &rest[1..];
+        if vals.first().and_then(|t| t.kind) == Some(RawTok::Comma) {
+            vals = &vals[1..];
+            let text = self.sm.sources[src as usize].text.clone();
+            let mut depth = 0i32;
+            let mut first: Option<&RawToken> = None;
+            let mut last: Option<&RawToken> = None;
+            for t in vals.iter().chain(std::iter::once(&RawToken {
+                kind: Some(RawTok::Comma),
+                start: u32::MAX,
+                end: u32::MAX,
+            })) {
+                match t.kind {
+                    Some(RawTok::LParen) => depth += 1,
+                    Some(RawTok::RParen) => depth -= 1,
+                    Some(RawTok::Comma) if depth <= 0 => {
+                        let v = match (first, last) {
+                            (Some(a), Some(b)) => text
+                                .get(a.start as usize..b.end as usize)
+                                .unwrap_or("")
+                                .to_string(),
+                            _ => String::new(),
+                        };
+                        values.push(v);
+                        first = None;
+                        last = None;
+                        continue;
+                    }
+                    _ => {}
+                }
+                first = first.or(Some(t));
+                last = Some(t);
+            }
+        } else if let Some(t) = vals.first() {
+            let d = Diagnostic::error(t.span(src), "expected `,` after the `.irp` parameter name")
+                .label("expected `,`")
+                .help("write `.irp NAME, value1, value2`");
+            self.error(d, exp);
+            return end + 1;
+        }
+        if values.is_empty() {
+            values.push(String::new());
+        }
+        if self.rept_depth >= MAX_NEST {
+            let d = Diagnostic::error(
+                kw,
+                format!("`.irp` nested more than {MAX_NEST} levels deep"),
+            )
+            .label("too deep");
+            self.error(d, exp);
+            return end + 1;
+        }
+        let (start, stop) = match (self.line_range(src, li + 1), end > li + 1) {
+            (Some((a, _)), true) => (a, self.line_range(src, end - 1).map_or(a, |l| l.1)),
+            _ => (0, 0),
+        };
+        let body_text: String = self
+            .code_text(src)
+            .get(start as usize..stop as usize)
+            .unwrap_or("")
+            .to_string();
+        let params = [(sym_name, None)];
+        self.rept_depth += 1;
+        for v in values {
+            if !self.charge_statement(kw, exp) {
+                break;
+            }
+            if !body_text.contains('\\') {
+                self.run(src, li + 1, end, exp);
+                continue;
+            }
+            let (out, segments) = substitute(&body_text, start, &params, &[v], None);
+            if !self.charge_bytes(
+                out.len() as u64 + crate::EXPANSION_OVERHEAD,
+                kw,
+                "this `.irp`",
+                exp,
+            ) {
+                break;
+            }
+            let name = format!("<irp {}>", params[0].0);
+            let nsrc = self.add_source(
+                name,
+                out.into(),
+                Origin::Expansion { def: src, segments },
+                None,
+            );
+            let n = self.nlines[nsrc as usize];
+            self.run(nsrc, 0, n, exp);
+        }
+        self.rept_depth -= 1;
+        end + 1
+    }
+
+    /// Define the labels written before a block keyword (`name:` and `1:` tokens).
+    fn define_raw_labels(&mut self, src: u32, toks: &[RawToken], exp: u32) {
+        for pair in toks.chunks(2) {
+            let t = &pair[0];
+            let l = match t.kind {
+                Some(RawTok::Ident) => Label::Named(t.span(src)),
+                Some(RawTok::Number) => match lexer::classify_number(self.tok_text(src, t)) {
+                    Ok(lexer::NumClass::Value(n)) => {
+                        Label::Numeric(n.clamp(0, u32::MAX as i64) as u32, t.span(src))
+                    }
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            self.define_label(&l, exp);
+        }
     }
 
     /// The file named by the string literal `s` in source `src`, as `.include` resolves
@@ -449,13 +592,14 @@ impl<'o> Asm<'o> {
     }
 }
 
-/// Substitute macro parameters in `body` (which starts at byte `base` of its buffer).
+/// Substitute macro (or `.irp`) parameters in `body` (which starts at byte `base` of its
+/// buffer); `\@` becomes `counter` when there is one (macros), else stays.
 fn substitute(
     body: &str,
     base: u32,
     params: &[(Box<str>, Option<String>)],
     values: &[String],
-    counter: u32,
+    counter: Option<u32>,
 ) -> (String, Vec<Segment>) {
     let mut out = String::with_capacity(body.len() + 16);
     let mut segs = Vec::new();
@@ -481,7 +625,7 @@ fn substitute(
         }
         let start = i;
         let (rep, end): (Option<String>, usize) = if b.get(i + 1) == Some(&b'@') {
-            (Some(counter.to_string()), i + 2)
+            (counter.map(|c| c.to_string()), i + 2)
         } else if b.get(i + 1) == Some(&b'(') && b.get(i + 2) == Some(&b')') {
             (Some(String::new()), i + 3)
         } else {

@@ -28,6 +28,7 @@ impl<'o> Asm<'o> {
     /// (macro invocations, includes) so the listing does not count them twice.
     pub(super) fn statement(&mut self, src: u32, idx: u32, exp: u32) -> bool {
         self.seq += 1;
+        self.labeled = !self.parsed[idx as usize].labels.is_empty();
         for k in 0..self.parsed[idx as usize].labels.len() {
             let l = self.parsed[idx as usize].labels[k].clone();
             self.define_label(&l, exp);

@@ -10,6 +10,7 @@ use crate::directive::{self, Block, Kind};
 use crate::lexer::{self, LineToks, RawTok, RawToken};
 use crate::source::{Origin, Source, Span};
 
+use super::cond::{self, CondFrame};
 use super::{Asm, Row, NONE};
 
 impl<'o> Asm<'o> {
@@ -21,6 +22,7 @@ impl<'o> Asm<'o> {
         path: Option<PathBuf>,
     ) -> u32 {
         let is_file = matches!(origin, Origin::File);
+        let blanked = crate::comments::blank_block_comments(&text);
         let source = Source::new(name.clone(), text, origin);
         // Lines are delimited by newlines; a final line without one counts too.
         let n = if source.text.is_empty() || source.text.ends_with('\n') {
@@ -30,6 +32,21 @@ impl<'o> Asm<'o> {
         };
         let id = self.sm.add(source);
         self.nlines.push(n as u32);
+        match blanked {
+            Some((code, open)) => {
+                self.code.push(Some(code.into()));
+                if let Some(at) = open {
+                    let d =
+                        Diagnostic::error(Span::new(id, at, at + 2), "unterminated block comment")
+                            .label("this `/*` has no matching `*/`")
+                            .note(
+                                "everything after it to the end of the file is part of the comment",
+                            );
+                    self.error(d, NONE);
+                }
+            }
+            None => self.code.push(None),
+        }
         self.parsed_idx.push(vec![NONE; n]);
         self.paths.push(path);
         if is_file {
@@ -114,6 +131,10 @@ impl<'o> Asm<'o> {
         if self.lone_cr(src, NONE) {
             return;
         }
+        for d in &self.opts.defines {
+            let id = self.sym_id(&d.name);
+            self.symtab[id as usize].def = super::SymDef::Value(d.value);
+        }
         let n = self.nlines[src as usize];
         // Most instructions are encoded in pass 1 and need neither an item nor a kept line.
         self.items.reserve(n as usize / 4);
@@ -125,7 +146,10 @@ impl<'o> Asm<'o> {
         self.run(src, 0, n, NONE);
     }
 
+    /// Run lines `from..to` of buffer `src`: one file, include, macro body or `.rept`/`.irp`
+    /// iteration. Conditionals opened here must close here.
     pub(super) fn run(&mut self, src: u32, from: u32, to: u32, exp: u32) {
+        let mut conds: Vec<CondFrame> = Vec::new();
         let mut i = from;
         while i < to {
             let li = i;
@@ -137,38 +161,60 @@ impl<'o> Asm<'o> {
                 self.root_line = li;
             }
             self.cur_line = (src, li);
+            if !cond::active(&conds) {
+                // A skipped line: never parsed; only conditionals are tracked.
+                let mut toks = self.line_tokens(src, li);
+                i += self
+                    .join_continued(src, li, to, &mut toks, exp)
+                    .unwrap_or(0);
+                if let Some((Kind::Cond(c), sp)) = self.keyword_of(src, &toks) {
+                    self.cond(src, li, c, sp, &mut conds, exp);
+                }
+                continue;
+            }
             // A line with a cached parse is not a block keyword (those are never parsed),
-            // except `.rept`, whose parse holds its count; skip lexing it again.
+            // except `.rept` and conditionals, whose parse holds their arguments; skip
+            // lexing it again.
             let cached = self.parsed_idx[src as usize][li as usize];
-            let toks = if cached == NONE
-                || (!self.rept_lines.is_empty() && self.rept_lines.contains(&(src, li)))
+            let mut toks = if cached == NONE
+                || (!self.kw_lines.is_empty() && self.kw_lines.contains(&(src, li)))
             {
                 self.line_tokens(src, li)
             } else {
                 LineToks::new()
             };
-            if let Some((b, sp)) = self.block_kw_of(src, &toks) {
-                match b {
-                    Block::Macro => {
-                        i = self.define_macro(src, li, to, sp, exp);
-                        continue;
+            match self.keyword_of(src, &toks) {
+                Some((Kind::Block(b), sp)) => {
+                    match b {
+                        Block::Macro => i = self.define_macro(src, li, to, sp, exp),
+                        Block::Rept => i = self.rept(src, li, to, sp, exp),
+                        Block::Irp => i = self.irp(src, li, to, sp, exp),
+                        Block::Endm | Block::Endr => {
+                            let (w, o) = if matches!(b, Block::Endm) {
+                                ("`.endm`", "`.macro`")
+                            } else {
+                                ("`.endr`", "`.rept` or `.irp`")
+                            };
+                            let d = Diagnostic::error(sp, format!("{w} without a matching {o}"))
+                                .label("nothing to close here");
+                            self.error(d, exp);
+                        }
                     }
-                    Block::Rept => {
-                        i = self.rept(src, li, to, sp, exp);
-                        continue;
-                    }
-                    Block::Endm | Block::Endr => {
-                        let (w, o) = if matches!(b, Block::Endm) {
-                            ("`.endm`", "`.macro`")
-                        } else {
-                            ("`.endr`", "`.rept`")
-                        };
-                        let d = Diagnostic::error(sp, format!("{w} without a matching {o}"))
-                            .label("nothing to close here");
-                        self.error(d, exp);
-                        continue;
-                    }
+                    continue;
                 }
+                Some((Kind::Cond(c), sp)) => {
+                    self.cond(src, li, c, sp, &mut conds, exp);
+                    continue;
+                }
+                _ => {}
+            }
+            if cached == NONE {
+                match self.join_continued(src, li, to, &mut toks, exp) {
+                    Ok(k) => i += k,
+                    Err(()) => continue,
+                }
+            } else if !self.cont.is_empty() {
+                i += self.cont.get(&(src, li)).copied().unwrap_or(0);
             }
             self.stats.lines += 1;
             let row = self.rows.len();
@@ -185,6 +231,9 @@ impl<'o> Asm<'o> {
             let Some(idx) = self.parse_line_toks(src, li, exp, &toks) else {
                 continue;
             };
+            if idx != 0 {
+                self.stmt_no += 1;
+            }
             let (sec0, off0) = (self.cur, self.secs[self.cur].size);
             let plain = self.statement(src, idx, exp);
             if std::mem::take(&mut self.line_done)
@@ -210,6 +259,9 @@ impl<'o> Asm<'o> {
                     }
                 }
             }
+        }
+        if !self.halted {
+            self.unclosed_conds(&conds, exp);
         }
     }
 
@@ -238,12 +290,55 @@ impl<'o> Asm<'o> {
         }
     }
 
-    /// Lex line `li` of buffer `src`.
+    /// Lex line `li` of buffer `src` (with block comments blanked out).
     pub(super) fn line_tokens(&self, src: u32, li: u32) -> LineToks {
         match self.line_range(src, li) {
-            Some((start, end)) => lexer::lex_line(&self.sm.sources[src as usize].text, start, end),
+            Some((start, end)) => lexer::lex_line(self.code_text(src), start, end),
             None => LineToks::new(),
         }
+    }
+
+    /// The text of buffer `src` as the lexer sees it: block comments blanked out (same
+    /// offsets as the source text).
+    pub(super) fn code_text(&self, src: u32) -> &str {
+        match self.code.get(src as usize) {
+            Some(Some(c)) => c,
+            _ => &self.sm.sources[src as usize].text,
+        }
+    }
+
+    /// If `toks` (line `li`) ends with a lone `\`, drop it and append the tokens of the
+    /// following lines (up to `to`) while they end with one too; returns how many lines
+    /// were joined (remembered, so a revisit with a cached parse skips them too). `Err`
+    /// (reported) for a continuation with no next line.
+    pub(super) fn join_continued(
+        &mut self,
+        src: u32,
+        li: u32,
+        to: u32,
+        toks: &mut LineToks,
+        exp: u32,
+    ) -> Result<u32, ()> {
+        let mut k = 0;
+        while let Some(t) = toks.last().copied() {
+            if t.kind.is_some() || self.tok_text(src, &t) != "\\" {
+                break;
+            }
+            toks.pop();
+            if li + k + 1 >= to {
+                let d = Diagnostic::error(t.span(src), "line continuation at the end of the input")
+                    .label("`\\` joins the next line, but there is none")
+                    .help("remove the trailing `\\`");
+                self.error(d, exp);
+                return Err(());
+            }
+            k += 1;
+            toks.extend(self.line_tokens(src, li + k));
+        }
+        if k > 0 {
+            self.cont.insert((src, li), k);
+        }
+        Ok(k)
     }
 
     pub(super) fn tok_text(&self, src: u32, t: &RawToken) -> &str {
@@ -253,13 +348,17 @@ impl<'o> Asm<'o> {
             .unwrap_or("")
     }
 
-    /// Is this line a block keyword (`.macro`, `.endm`, `.rept`, `.endr`), after any labels?
+    /// Is this line a block keyword (`.macro`, `.endm`, `.rept`, `.irp`, `.endr`), after
+    /// any labels?
     fn block_kw(&self, src: u32, li: u32) -> Option<(Block, Span)> {
-        self.block_kw_of(src, &self.line_tokens(src, li))
+        match self.keyword_of(src, &self.line_tokens(src, li))? {
+            (Kind::Block(b), sp) => Some((b, sp)),
+            _ => None,
+        }
     }
 
-    /// [`Asm::block_kw`] on a line's tokens.
-    fn block_kw_of(&self, src: u32, toks: &[RawToken]) -> Option<(Block, Span)> {
+    /// The block or conditional keyword a line's tokens start with, after any labels.
+    pub(super) fn keyword_of(&self, src: u32, toks: &[RawToken]) -> Option<(Kind, Span)> {
         let mut k = 0;
         while k + 1 < toks.len()
             && matches!(
@@ -280,24 +379,25 @@ impl<'o> Asm<'o> {
         }
         let sp = t.span(src);
         match directive::lookup(s)?.kind {
-            Kind::Block(b) => Some((b, sp)),
+            k @ (Kind::Block(_) | Kind::Cond(_)) => Some((k, sp)),
             _ => None,
         }
     }
 
-    /// Find the line closing the block opened at `li`, honouring nesting.
+    /// Find the line closing the block opened at `li`, honouring nesting (any of `open`
+    /// opens a level).
     pub(super) fn find_end(
         &self,
         src: u32,
         li: u32,
         to: u32,
-        open: Block,
+        open: &[Block],
         close: Block,
     ) -> Option<u32> {
         let mut depth = 1;
         for j in li + 1..to {
             if let Some((b, _)) = self.block_kw(src, j) {
-                if b == open {
+                if open.contains(&b) {
                     depth += 1;
                 } else if b == close {
                     depth -= 1;

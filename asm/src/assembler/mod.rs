@@ -21,6 +21,7 @@
 // path and boxing every diagnostic would only add allocations.
 #![allow(clippy::result_large_err)]
 
+mod cond;
 mod data;
 mod directives;
 mod encode;
@@ -32,6 +33,8 @@ mod operands;
 mod output;
 mod parse;
 mod symbols;
+
+pub(crate) use symbols::reserved_name;
 
 use std::collections::HashMap as StdHashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -81,6 +84,8 @@ pub(super) const UNKNOWN_SYMBOL_LABEL: &str = "not defined anywhere";
 pub(super) const UNKNOWN_MNEMONIC_LABEL: &str = "not an instruction, pseudo-instruction or macro";
 /// Deepest macro/include nesting.
 const MAX_NEST: usize = 64;
+/// Deepest nesting of conditionals in one run of lines.
+const MAX_COND_NEST: usize = 256;
 /// Deepest chain of `.equ` symbols referring to each other.
 const MAX_SYM_DEPTH: u32 = 64;
 /// Most parenthesis levels in one line.
@@ -215,6 +220,19 @@ struct Expansion {
     loc: (u32, u32, u32),
 }
 
+/// A packed data directive (`.tile`, `.scales`, packed `.npy`) that ended mid-byte.
+#[derive(Clone, Copy, Debug)]
+struct Pad {
+    /// Its statement number (`Asm::stmt_no`).
+    stmt: u64,
+    /// Its name.
+    name: Span,
+    /// Its expansion context.
+    exp: u32,
+    /// Bits used in its last byte (1..=7).
+    used: u32,
+}
+
 struct Row {
     src: u32,
     line: u32,
@@ -231,9 +249,20 @@ pub(crate) struct Asm<'o> {
     /// Number of lines of every buffer (their byte ranges come from `Source::line_starts`;
     /// tokens are lexed per line when a line is read).
     nlines: Vec<u32>,
-    /// `.rept` lines (by buffer and line) that have a cached parse: a revisit must still see
-    /// them as block keywords.
-    rept_lines: std::collections::HashSet<(u32, u32)>,
+    /// `.rept` and conditional lines (by buffer and line) that have a cached parse: a
+    /// revisit must still see them as keywords.
+    kw_lines: std::collections::HashSet<(u32, u32)>,
+    /// Text to lex for buffers with block comments (blanked out), by buffer.
+    code: Vec<Option<std::rc::Rc<str>>>,
+    /// Lines continued with a trailing `\`: (buffer, first line) → lines joined to it.
+    cont: HashMap<(u32, u32), u32>,
+    /// Non-empty statements seen (labels-only lines count; blank lines and conditional
+    /// keywords do not): tells whether two packed directives are adjacent.
+    stmt_no: u64,
+    /// The last packed data directive, if it ended mid-byte.
+    last_pad: Option<Pad>,
+    /// The statement being processed has labels.
+    labeled: bool,
     parsed_idx: Vec<Vec<u32>>,
     parsed: Vec<Line>,
     file_idx: Vec<u32>,
@@ -338,7 +367,12 @@ impl<'o> Asm<'o> {
             opts,
             sm: SourceMap::default(),
             nlines: Vec::new(),
-            rept_lines: Default::default(),
+            kw_lines: Default::default(),
+            code: Vec::new(),
+            cont: HashMap::default(),
+            stmt_no: 0,
+            last_pad: None,
+            labeled: false,
             parsed_idx: Vec::new(),
             parsed: vec![Line::default()],
             file_idx: Vec::new(),

@@ -349,6 +349,13 @@ impl<'o> Asm<'o> {
                 " ".repeat(8)
             };
             let _ = writeln!(out, "{:>5} {addr_s} {hex:<8} {text}", r.line + 1);
+            // Lines joined to this one with a trailing `\`.
+            let joined = self.cont.get(&(r.src, r.line)).copied().unwrap_or(0);
+            for j in 1..=joined {
+                let (ls, le) = self.line_range(r.src, r.line + j).unwrap_or((0, 0));
+                let t = src.text.get(ls as usize..le as usize).unwrap_or("");
+                let _ = writeln!(out, "{:>5} {:17} {}", r.line + 1 + j, "", t.trim_end());
+            }
             let mut k = 4;
             while k < bytes.len() {
                 if k >= 16 {

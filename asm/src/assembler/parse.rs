@@ -87,7 +87,16 @@ impl<'o> Asm<'o> {
                     | RawTok::Caret
                     | RawTok::Tilde
                     | RawTok::Shl
-                    | RawTok::Shr,
+                    | RawTok::Shr
+                    | RawTok::EqEq
+                    | RawTok::Ne
+                    | RawTok::Lt
+                    | RawTok::Gt
+                    | RawTok::Le
+                    | RawTok::Ge
+                    | RawTok::AndAnd
+                    | RawTok::OrOr
+                    | RawTok::Bang,
                 ) => {
                     ops += 1;
                     if ops == MAX_OPERATORS + 1 {

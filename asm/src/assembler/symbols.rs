@@ -44,8 +44,9 @@ impl<'o> Asm<'o> {
                         };
                         let mut d = Diagnostic::error(*sp, format!("duplicate {what} `{name}`"))
                             .label("redefined here");
-                        if let Some(f) = first {
-                            d = d.with(f, "first defined here");
+                        match first {
+                            Some(f) => d = d.with(f, "first defined here"),
+                            None => d = predefined(d, &name),
                         }
                         d = d.help("labels are global to the program; use a numeric local label (`1:` with `1b`/`1f`) for repeated names");
                         self.error(d, exp);
@@ -67,15 +68,7 @@ impl<'o> Asm<'o> {
 
     /// Why `name` cannot be a symbol (registers, keywords), if it cannot.
     pub(super) fn reserved_name(&self, name: &str) -> Option<&'static str> {
-        if parse_gpr(name).is_some() {
-            Some("this is a general register name")
-        } else if parse_tile(name).is_some() {
-            Some("this is a tile register name")
-        } else if Space::from_name(name).is_some() {
-            Some("this is a scratchpad keyword")
-        } else {
-            None
-        }
+        reserved_name(name)
     }
 
     pub(super) fn sym_id(&mut self, name: &str) -> u32 {
@@ -138,8 +131,9 @@ impl<'o> Asm<'o> {
                     format!("`{n}` is already defined and cannot be reassigned"),
                 )
                 .label("assigned here");
-                if let Some(f) = first {
-                    d = d.with(f, "defined here");
+                match first {
+                    Some(f) => d = d.with(f, "defined here"),
+                    None => d = predefined(d, &n),
                 }
                 self.error(d, exp);
             }
@@ -161,10 +155,14 @@ impl<'o> Asm<'o> {
             let first = s.span;
             let mut d =
                 Diagnostic::error(name, format!("duplicate symbol `{n}`")).label("redefined here");
-            if let Some(f) = first {
-                d = d.with(f, "first defined here");
+            match first {
+                Some(f) => {
+                    d = d
+                        .with(f, "first defined here")
+                        .help("use `.set` (or `name = value`) for symbols that change value")
+                }
+                None => d = predefined(d, &n),
             }
-            d = d.help("use `.set` (or `name = value`) for symbols that change value");
             self.error(d, exp);
         }
     }
@@ -194,5 +192,29 @@ impl<'o> Asm<'o> {
                 .filter(|x| !matches!(x.def, SymDef::Undef))
                 .map(|x| &*x.name),
         )
+    }
+}
+
+/// The note on a redefinition of a symbol predefined with `-D` (the only symbols that are
+/// defined without a place in the source).
+fn predefined(d: Diagnostic, name: &str) -> Diagnostic {
+    d.note(format!(
+        "`{name}` is predefined on the command line (`-D {name}`)"
+    ))
+    .help(format!(
+        "to give it a default in the source, guard the definition with `.ifndef {name}` … `.endif`"
+    ))
+}
+
+/// Why `name` cannot be a symbol (registers, keywords), if it cannot.
+pub(crate) fn reserved_name(name: &str) -> Option<&'static str> {
+    if parse_gpr(name).is_some() {
+        Some("this is a general register name")
+    } else if parse_tile(name).is_some() {
+        Some("this is a tile register name")
+    } else if Space::from_name(name).is_some() {
+        Some("this is a scratchpad keyword")
+    } else {
+        None
     }
 }

@@ -1,0 +1,3 @@
+; A line continuation needs a next line.
+        .data
+        .byte 1, \

@@ -1,0 +1,238 @@
+//! End-to-end tests of `-D NAME[=VALUE]` / `--defsym` on `bitloom asm`, `run` and `debug`:
+//! the two-variant kernel of docs/ASSEMBLY.md (run from the document itself), the bytes each
+//! variant packs, `.error` reached through a define, malformed `-D` specifications as usage
+//! errors, and assembler warnings on stderr of a successful build.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_bitloom");
+
+fn bitloom(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().expect("run bitloom")
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn assert_status(out: &Output, code: i32, what: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{what}: expected exit status {code}\n--- stdout:\n{}\n--- stderr:\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+/// The code block of docs/ASSEMBLY.md that starts with `; variants.s`, written to `dir`.
+fn docs_example(dir: &Path) -> PathBuf {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/ASSEMBLY.md"))
+            .expect("read docs/ASSEMBLY.md");
+    let start = doc
+        .find("```\n; variants.s")
+        .expect("docs/ASSEMBLY.md has the variants.s example")
+        + 4;
+    let end = start + doc[start..].find("```").expect("the block ends");
+    let path = dir.join("variants.s");
+    std::fs::write(&path, &doc[start..end]).expect("write variants.s");
+    path
+}
+
+/// The listing line of `w_tile` and the bytes on it (the encoding column).
+fn w_tile_bytes(listing: &str) -> String {
+    let line = listing
+        .lines()
+        .find(|l| l.contains("w_tile:"))
+        .unwrap_or_else(|| panic!("no w_tile line in the listing:\n{listing}"));
+    line.split_whitespace().nth(2).unwrap_or("").to_string()
+}
+
+#[test]
+fn docs_example_builds_two_variants() {
+    let dir = scratch("variants");
+    let src = docs_example(&dir);
+    // The default (no -D): 8-bit weights, one byte per code.
+    let out = bitloom(&["asm", p(&src), "-o", p(&dir.join("v8.elf")), "-l", "-"]);
+    assert_status(&out, 0, "asm (default)");
+    // 1, -2, 3, 0 as bytes (the listing shows the first four bytes of the run).
+    let listing = text(&out.stdout);
+    assert_eq!(w_tile_bytes(&listing), "01fe0300");
+    // The continued line is listed under the first, before the rest of the bytes.
+    let after: Vec<&str> = listing
+        .lines()
+        .skip_while(|l| !l.contains("w_tile:"))
+        .skip(1)
+        .take(2)
+        .collect();
+    assert!(
+        after[0].trim_start().starts_with(char::is_numeric) && after[0].contains("-1,  2,  0,  4"),
+        "{listing}"
+    );
+    assert!(after[1].trim().ends_with("ff020004"), "{listing}");
+    // -D WPREC=4: the same codes as nibbles, LSB first: (1, -2) = 0xe1, (3, 0) = 0x03,
+    // (-1, 2) = 0x2f, (0, 4) = 0x40 -- one run over the two source lines.
+    for flag in ["-D", "--defsym", "--define"] {
+        let out = bitloom(&[
+            "asm",
+            flag,
+            "WPREC=4",
+            p(&src),
+            "-o",
+            p(&dir.join("v4.elf")),
+            "-l",
+            "-",
+        ]);
+        assert_status(&out, 0, &format!("asm {flag} WPREC=4"));
+        assert_eq!(w_tile_bytes(&text(&out.stdout)), "e1032f40", "{flag}");
+        assert!(
+            text(&out.stderr).is_empty(),
+            "no warnings: {}",
+            text(&out.stderr)
+        );
+    }
+    // Both variants compute the same product and pass their self-check; the 4-bit one
+    // reads 4 fewer weight bytes from DRAM.
+    let mut dram = Vec::new();
+    for defs in [&[][..], &["-D", "WPREC=4"][..], &["-DWPREC=2*2"][..]] {
+        let stats = dir.join("stats.json");
+        let mut args = vec!["run", "-q", "--stats-json", p(&stats)];
+        args.extend_from_slice(defs);
+        args.push(p(&src));
+        let out = bitloom(&args);
+        assert_status(&out, 0, &format!("run {defs:?}"));
+        let json = std::fs::read_to_string(&stats).expect("stats written");
+        dram.push(json_u64(&json, "dram_read"));
+    }
+    assert_eq!(dram, vec![16, 12, 12]);
+    // The debugger assembles with the same defines.
+    let out = bitloom(&["debug", "-D", "WPREC=4", "--batch", "--ex", "run", p(&src)]);
+    assert_status(&out, 0, "debug -D WPREC=4");
+    assert!(
+        text(&out.stdout).contains("exited normally"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// The first unsigned number after `"key":` in a JSON text.
+fn json_u64(json: &str, key: &str) -> u64 {
+    let at = json
+        .find(&format!("\"{key}\""))
+        .unwrap_or_else(|| panic!("no `{key}` in {json}"));
+    let rest = &json[at + key.len() + 2..];
+    let digits: String = rest
+        .trim_start_matches([':', ' '])
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("`{key}` is not a number in {json}"))
+}
+
+#[test]
+fn error_directive_reached_through_a_define() {
+    let dir = scratch("variants_err");
+    let src = docs_example(&dir);
+    let elf = dir.join("x.elf");
+    for (cmd, defs) in [("asm", "WPREC=5"), ("run", "WPREC=16")] {
+        let mut args = vec![cmd, "-D", defs, p(&src)];
+        if cmd == "asm" {
+            args.extend(["-o", p(&elf)]);
+        }
+        let out = bitloom(&args);
+        assert_status(&out, 1, &format!("{cmd} -D {defs}"));
+        let err = text(&out.stderr);
+        assert!(err.contains("WPREC must be 4 or 8"), "{err}");
+        assert!(err.contains("variants.s:9:9"), "{err}");
+    }
+    assert!(!elf.exists(), "no output for a failed build");
+}
+
+#[test]
+fn malformed_defines_are_usage_errors() {
+    let dir = scratch("bad_defines");
+    let src = dir.join("k.s");
+    std::fs::write(&src, "_start: halt zero\n").expect("write k.s");
+    let elf = dir.join("k.elf");
+    for (spec, why) in [
+        ("=3", "missing symbol name"),
+        ("N=", "missing value"),
+        ("9x", "not a symbol name"),
+        ("a-b=1", "not a symbol name"),
+        ("r1", "general register"),
+        ("N=foo", "integer expression of literals"),
+        ("N=1/0", "division by zero"),
+    ] {
+        for cmd in ["asm", "run", "debug"] {
+            let mut args = vec![cmd, "-D", spec, p(&src)];
+            if cmd == "asm" {
+                args.extend(["-o", p(&elf)]);
+            }
+            if cmd == "debug" {
+                args.push("--batch");
+            }
+            let out = bitloom(&args);
+            assert_status(&out, 2, &format!("{cmd} -D {spec}"));
+            let err = text(&out.stderr);
+            assert!(
+                err.contains("invalid value") && err.contains(why),
+                "{cmd} -D {spec}: {err}"
+            );
+            assert!(!err.contains("panicked"), "{err}");
+        }
+    }
+    assert!(!elf.exists(), "nothing assembled");
+}
+
+#[test]
+fn defines_select_branches_and_warnings_do_not_fail() {
+    let dir = scratch("flags");
+    let src = dir.join("f.s");
+    std::fs::write(
+        &src,
+        "_start:\n\
+         .ifdef FAST\n\
+         \x20       li r1, FAST\n\
+         .else\n\
+         \x20       li r1, 100\n\
+         .endif\n\
+         \x20       halt r1\n\
+         \x20       .rodata\n\
+         \x20       .tile 4, 1, 2, 3\n\
+         \x20       .tile 4, 4\n",
+    )
+    .expect("write f.s");
+    let run = |defs: &[&str]| {
+        let mut args = vec!["run", "-q"];
+        args.extend_from_slice(defs);
+        args.push(p(&src));
+        bitloom(&args)
+    };
+    let out = run(&[]);
+    assert_status(&out, 100, "run (FAST undefined)");
+    let err = text(&out.stderr);
+    assert!(err.contains("ends mid-byte"), "the padding warning: {err}");
+    assert!(err.contains("f.s:9:9"), "the warning's location: {err}");
+    assert_status(&run(&["-D", "FAST"]), 1, "-D FAST (value 1)");
+    assert_status(
+        &run(&["-D", "FAST=7", "-D", "FAST=9"]),
+        9,
+        "the last -D wins",
+    );
+    assert_status(
+        &run(&["--defsym", "FAST=0x20 | 3"]),
+        35,
+        "--defsym with an expression",
+    );
+}
