@@ -475,9 +475,9 @@ fn malformed_and_out_of_order_requests_get_error_responses() {
         .contains("no/such/file.s"));
     let m = c.fails(
         "launch",
-        json!({"program": "programs/debug/tiled_bug.s", "args": ["-D", "N=4"]}),
+        json!({"program": "programs/debug/tiled_bug.s", "args": ["-D", "1N=4"]}),
     );
-    assert!(m.contains("defines not supported yet"), "{m}");
+    assert!(m.contains("bad define `1N=4`"), "{m}");
     assert!(c
         .fails(
             "launch",

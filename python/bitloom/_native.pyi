@@ -83,17 +83,21 @@ class Program:
 def assemble(
     source: str,
     path: Optional[_Path] = None,
-    defines: Optional[Mapping[str, Any]] = None,
+    defines: Optional[Mapping[str, Union[int, bool, str]]] = None,
     include_dirs: Optional[Sequence[_Path]] = None,
 ) -> Program:
     """Assemble Loom source text; raises :class:`AssemblyError` with every diagnostic.
 
     ``path`` names the source in diagnostics and the line table and is the base of
     relative ``.include``/``.npy`` paths; ``include_dirs`` are searched after it.
-    ``defines`` is not supported yet (a non-empty mapping raises NotImplementedError)."""
+    ``defines`` predefines absolute symbols like ``bitloom asm -D NAME=VALUE``: each value
+    an int, a bool or an integer expression as a string (``"1 << 4"``)."""
 
-def load(path: _Path) -> Program:
-    """Load a ``.elf`` (by magic) or assemble a ``.s`` file."""
+def load(
+    path: _Path, defines: Optional[Mapping[str, Union[int, bool, str]]] = None
+) -> Program:
+    """Load a ``.elf`` (by magic) or assemble a ``.s`` file (with ``defines`` as in
+    :func:`assemble`)."""
 
 class StopReason:
     """Why :meth:`Machine.run` or :meth:`Machine.step` returned (traps raise :class:`Trap`)."""

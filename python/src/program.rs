@@ -11,7 +11,7 @@ use bitloom_asm::{Diagnostics, Options, Severity};
 use bitloom_isa::disasm::{objdump, ObjdumpOptions};
 use bitloom_isa::image::{Image, SymbolKind};
 use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyNotImplementedError, PyOSError, PyValueError};
+use pyo3::exceptions::{PyException, PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -230,7 +230,8 @@ impl Program {
 
 /// Assemble Loom source text. `path` names the source in diagnostics and the line table and
 /// is the base of relative `.include`s; `include_dirs` are searched after it. `defines`
-/// (`-D NAME=VALUE`) is not supported yet: a non-empty mapping raises `NotImplementedError`.
+/// maps names to integers (or integer expressions as strings, `"1 << 4"`), predefined as
+/// absolute symbols like `bitloom asm -D NAME=VALUE`.
 #[pyfunction]
 #[pyo3(signature = (source, path=None, defines=None, include_dirs=None))]
 pub fn assemble(
@@ -240,16 +241,10 @@ pub fn assemble(
     defines: Option<Bound<'_, PyAny>>,
     include_dirs: Option<Vec<PathBuf>>,
 ) -> PyResult<Program> {
-    if let Some(d) = &defines {
-        if d.is_truthy()? {
-            return Err(PyNotImplementedError::new_err(
-                "assemble(defines=...): assembler defines are not available in this build",
-            ));
-        }
-    }
     let name = path.map_or_else(|| "<string>".to_string(), |p| p.display().to_string());
     let opts = Options {
         include_dirs: include_dirs.unwrap_or_default(),
+        defines: to_defines(defines.as_ref())?,
         ..Options::default()
     };
     match bitloom_asm::assemble_str(&name, source, &opts) {
@@ -265,10 +260,51 @@ pub fn assemble(
     }
 }
 
-/// Load a program from a file: a Loom ELF (by its magic number) or an assembly source.
+/// `defines` as assembler defines: a mapping of name → int, bool or integer-expression
+/// string. Bad names or values raise `ValueError`.
+fn to_defines(defines: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<bitloom_asm::Define>> {
+    let Some(d) = defines else {
+        return Ok(Vec::new());
+    };
+    if d.is_none() {
+        return Ok(Vec::new());
+    }
+    let map = d
+        .cast::<pyo3::types::PyDict>()
+        .map_err(|_| PyTypeError::new_err("defines must be a dict of name -> int or str"))?;
+    let mut out = Vec::new();
+    for (k, v) in map.iter() {
+        let name: String = k
+            .extract()
+            .map_err(|_| PyTypeError::new_err("defines: names must be str"))?;
+        let value = if let Ok(b) = v.extract::<bool>() {
+            (b as i64).to_string()
+        } else if let Ok(i) = v.extract::<i64>() {
+            i.to_string()
+        } else if let Ok(s) = v.extract::<String>() {
+            s
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "defines[{name:?}]: value must be an int, bool or str"
+            )));
+        };
+        let def = bitloom_asm::Define::parse(&format!("{name}={value}"))
+            .map_err(|e| PyValueError::new_err(format!("defines[{name:?}]: {e}")))?;
+        out.push(def);
+    }
+    Ok(out)
+}
+
+/// Load a program from a file: a Loom ELF (by its magic number) or an assembly source,
+/// assembled with `defines` (as in [`assemble`]).
 #[pyfunction]
-pub fn load(py: Python<'_>, path: PathBuf) -> PyResult<Program> {
-    match load_program(&path, &Options::default()) {
+#[pyo3(signature = (path, defines=None))]
+pub fn load(py: Python<'_>, path: PathBuf, defines: Option<Bound<'_, PyAny>>) -> PyResult<Program> {
+    let opts = Options {
+        defines: to_defines(defines.as_ref())?,
+        ..Options::default()
+    };
+    match load_program(&path, &opts) {
         Ok(l) => Ok(Program::new(l.image, l.warnings.as_ref())),
         Err(LoadError::Asm { diagnostics, .. }) => Err(assembly_error(py, &diagnostics)),
         Err(e @ LoadError::Io { .. }) => Err(PyOSError::new_err(e.to_string())),

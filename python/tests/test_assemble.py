@@ -44,10 +44,22 @@ def test_warnings_are_kept():
     assert p.warnings == []
 
 
-def test_defines_not_yet():
-    bitloom.assemble("_start: halt r0\n", defines={})
-    with pytest.raises(NotImplementedError):
-        bitloom.assemble("_start: halt r0\n", defines={"N": 4})
+def test_defines():
+    src = """
+        .ifndef N
+        .equ N, 7
+        .endif
+_start: li r1, N + 1
+        halt r1
+"""
+    assert bitloom.Machine(bitloom.assemble(src)).run().exit_code == 8
+    assert bitloom.Machine(bitloom.assemble(src, defines={"N": 4})).run().exit_code == 5
+    assert bitloom.Machine(bitloom.assemble(src, defines={"N": "1 << 4"})).run().exit_code == 17
+    assert bitloom.Machine(bitloom.assemble(src, defines={"N": True})).run().exit_code == 2
+    with pytest.raises(ValueError):
+        bitloom.assemble(src, defines={"1N": 4})
+    with pytest.raises(TypeError):
+        bitloom.assemble(src, defines={"N": 1.5})
 
 
 def test_load_source_and_elf_round_trip(root, tmp_path):

@@ -417,6 +417,9 @@ mod tests {
             .map(|&x| Sci(x))
             .collect();
         let s = list(&v);
-        assert!(s.ends_with("(9 total; min 9.630654e-2, max 8.000000e-1)"), "{s}");
+        assert!(
+            s.ends_with("(9 total; min 9.630654e-2, max 8.000000e-1)"),
+            "{s}"
+        );
     }
 }

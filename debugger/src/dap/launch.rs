@@ -48,12 +48,7 @@ impl<W: Write> Adapter<W> {
             );
         }
         let la: LaunchArgs = protocol::args("launch", a)?;
-        if !la.args.is_empty() {
-            return Err(format!(
-                "defines not supported yet: `args` ({}) would be passed to the assembler as -D defines",
-                la.args.join(" ")
-            ));
-        }
+        let defines = launch_defines(&la.args)?;
         if let Some(d) = la.cwd.as_deref().filter(|d| !d.is_empty()) {
             std::env::set_current_dir(d).map_err(|e| format!("cwd `{d}`: {e}"))?;
         }
@@ -62,7 +57,11 @@ impl<W: Write> Adapter<W> {
             None => bitloom_emu::hw::HwConfig::default(),
         };
         let path = Path::new(&la.program);
-        let image = match bitloom_asm::load::load_program(path, &bitloom_asm::Options::default()) {
+        let opts = bitloom_asm::Options {
+            defines,
+            ..Default::default()
+        };
+        let image = match bitloom_asm::load::load_program(path, &opts) {
             Ok(l) => l.image,
             Err(bitloom_asm::load::LoadError::Asm { diagnostics, .. }) => {
                 return Err(diagnostics.render(false))
@@ -133,5 +132,47 @@ impl<W: Write> Adapter<W> {
         // its next check and reports `stopped` with reason `pause`. When nothing runs
         // there is nothing to do.
         Reply::body(json!(null))
+    }
+}
+
+/// The launch request's `args` as assembler defines, spelled as on the command line:
+/// `["-D", "N=4"]`, `["-DN=4"]`, `["--defsym", "N=4"]`, `["--defsym=N=4"]` or just `["N=4"]`.
+fn launch_defines(args: &[String]) -> Result<Vec<bitloom_asm::Define>, String> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let spec = match a.as_str() {
+            "-D" | "--defsym" | "--define" => it
+                .next()
+                .ok_or_else(|| format!("launch `args`: `{a}` needs NAME[=VALUE] after it"))?
+                .as_str(),
+            _ => a
+                .strip_prefix("--defsym=")
+                .or_else(|| a.strip_prefix("--define="))
+                .or_else(|| a.strip_prefix("-D"))
+                .unwrap_or(a),
+        };
+        let d = bitloom_asm::Define::parse(spec)
+            .map_err(|e| format!("launch `args`: bad define `{spec}`: {e}"))?;
+        out.push(d);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::launch_defines;
+
+    #[test]
+    fn defines_spelled_as_on_the_command_line() {
+        let args: Vec<String> = ["-D", "A=4", "-DB", "--defsym=C=1 << 3", "D=-2"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let d = launch_defines(&args).unwrap();
+        let got: Vec<(&str, i64)> = d.iter().map(|d| (d.name.as_str(), d.value)).collect();
+        assert_eq!(got, [("A", 4), ("B", 1), ("C", 8), ("D", -2)]);
+        assert!(launch_defines(&["-D".to_string()]).is_err());
+        assert!(launch_defines(&["1X=3".to_string()]).is_err());
     }
 }
