@@ -3,6 +3,7 @@
 
 mod bench;
 mod debug_cmd;
+mod objdump_cmd;
 mod output;
 mod quant_cmd;
 mod test_cmd;
@@ -51,17 +52,9 @@ enum Cmd {
         #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
         max_expansion_bytes: u64,
     },
-    /// Disassemble a Loom ELF file (symbolised, with section dump).
-    Objdump {
-        /// ELF file (or assembly source, assembled on the fly).
-        input: PathBuf,
-        /// Interleave source lines from the line table.
-        #[arg(short = 'S', long)]
-        source: bool,
-        /// Emit re-assemblable source instead of a listing.
-        #[arg(long)]
-        reassemble: bool,
-    },
+    /// Disassemble and dump a Loom ELF file with GNU objdump's switches (-d -D -s -t -h -f
+    /// -S -l -j --start-address --stop-address; at least one is required) or --reassemble.
+    Objdump(objdump_cmd::ObjdumpArgs),
     /// Run a program (`.s` is assembled on the fly) on the emulator and print statistics.
     Run {
         /// Program: ELF file or assembly source.
@@ -333,23 +326,7 @@ fn real_main() -> Result<u8, Fail> {
             }
             Ok(0)
         }
-        Cmd::Objdump {
-            input,
-            source,
-            reassemble,
-        } => {
-            let img = load_program(&input)?;
-            if reassemble {
-                output::stdout(&bitloom_isa::disasm::disassemble_to_source(&img))?;
-            } else {
-                let opts = bitloom_isa::disasm::ObjdumpOptions {
-                    source,
-                    ..Default::default()
-                };
-                output::stdout(&bitloom_isa::disasm::objdump(&img, &opts))?;
-            }
-            Ok(0)
-        }
+        Cmd::Objdump(a) => objdump_cmd::run(a),
         Cmd::Run {
             input,
             hw,
