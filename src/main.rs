@@ -80,6 +80,10 @@ enum Cmd {
         /// Write a per-instruction commit log (like Spike's --log-commits).
         #[arg(long, value_name = "FILE")]
         trace: Option<PathBuf>,
+        /// Also write the element values of every tile an instruction writes to the commit
+        /// log (at most 64 per tile; docs/TRACE.md).
+        #[arg(long, requires = "trace")]
+        trace_data: bool,
         /// Most bytes written to the commit log (`--trace`); the log ends with a note when
         /// cut. 0: no limit.
         #[arg(long, value_name = "BYTES", default_value_t = 1 << 30)]
@@ -336,6 +340,7 @@ fn real_main() -> Result<u8, Fail> {
             max_cycles,
             stats_json,
             trace,
+            trace_data,
             trace_limit,
             timeline,
             timeline_limit,
@@ -390,6 +395,7 @@ fn real_main() -> Result<u8, Fail> {
                 max_steps,
                 max_cycles,
                 trace: trace_w,
+                trace_data,
                 timeline: timeline.is_some(),
                 timeline_limit,
                 progress: None,
