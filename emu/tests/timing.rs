@@ -972,6 +972,6 @@ fn commit_log_line() {
     };
     assert_eq!(
         trace::commit_writes(&c2),
-        "csr wprec 0x00000004  mem 0x00002000 +16  tile t3  lut 1"
+        "csr wprec 0x00000008 -> 0x00000004  mem 0x00002000 +16  tile t3 {undefined}  lut 1 {len=0}"
     );
 }
