@@ -107,11 +107,15 @@ enum Cmd {
     Debug(debug_cmd::DebugArgs),
     /// Quantise a float .npy tensor into a Loom format: codes, scales and a report.
     Quant(quant_cmd::QuantArgs),
-    /// Print the effective hardware configuration as TOML.
+    /// Print the effective hardware configuration as TOML, every key with its meaning and
+    /// unit (loadable with --hw), or as JSON.
     Hw {
         /// Configuration file to load and validate (default: built-in defaults).
         #[arg(long)]
         hw: Option<PathBuf>,
+        /// Print JSON instead of commented TOML.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the instruction set summary (generated from the instruction table).
     Isa,
@@ -466,9 +470,13 @@ fn real_main() -> Result<u8, Fail> {
             let img = load_program(&a.input)?;
             debug_cmd::debug(a, img, &hwc).map_err(|e| Fail(e, 1))
         }
-        Cmd::Hw { hw } => {
+        Cmd::Hw { hw, json } => {
             let c = load_hw(hw.as_deref())?;
-            output::stdout(&c.to_toml())?;
+            if json {
+                output::stdout(&c.to_json())?;
+            } else {
+                output::stdout(&c.to_documented_toml())?;
+            }
             Ok(0)
         }
         Cmd::Isa => {
