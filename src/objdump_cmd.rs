@@ -157,9 +157,8 @@ fn obj_file<'a>(path: &Path, img: &'a bitloom_isa::image::Image) -> Result<ObjFi
         .is_ok()
         && &magic == b"\x7fELF";
     if is_elf {
-        let bytes =
-            bitloom_isa::srcfile::read_capped(path, bitloom_isa::srcfile::MAX_INPUT_BYTES)
-                .map_err(|e| fail(&e))?;
+        let bytes = bitloom_isa::srcfile::read_capped(path, bitloom_isa::srcfile::MAX_INPUT_BYTES)
+            .map_err(|e| fail(&e))?;
         ObjFile::from_elf(img, &bytes).map_err(|e| fail(&e))
     } else {
         ObjFile::from_image(img).map_err(|e| fail(&e))

@@ -246,7 +246,11 @@ fn unbounded_inputs_are_refused() {
     f.set_len(3 << 30).unwrap();
     drop(f);
     for cmd in ["run", "objdump"] {
-        let args: &[&str] = if cmd == "objdump" { &[cmd, "-d", "v.elf"] } else { &[cmd, "v.elf"] };
+        let args: &[&str] = if cmd == "objdump" {
+            &[cmd, "-d", "v.elf"]
+        } else {
+            &[cmd, "v.elf"]
+        };
         let (out, el) = bounded(&d, args);
         assert_fails(&out, "larger than", cmd);
         assert!(

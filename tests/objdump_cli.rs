@@ -52,7 +52,13 @@ fn headers_symbols_and_contents_match_gnu_objdump() {
         &["-f", "-h", "-t", "-s"],
         &["-h", "-t", "-s", "-j", ".rodata"],
         &["-s", "--start-address=0x1008", "--stop-address=0x1271"],
-        &["-s", "-j", ".text", "--start-address=4100", "--stop-address=0x1033"],
+        &[
+            "-s",
+            "-j",
+            ".text",
+            "--start-address=4100",
+            "--stop-address=0x1033",
+        ],
     ];
     let mut compared = 0;
     for args in cases {
@@ -88,11 +94,17 @@ fn disassembly_flags_end_to_end() {
     assert!(!s.contains(".rodata"), "-d lists data:\n{s}");
     // -D adds the data sections; -j narrows to one.
     let all = text(&run(&d, &["objdump", "-D", "-j", ".rodata", "k.elf"]).stdout);
-    assert!(all.contains("Disassembly of section .rodata:\n\n00001260 <squares>:\n"), "{all}");
+    assert!(
+        all.contains("Disassembly of section .rodata:\n\n00001260 <squares>:\n"),
+        "{all}"
+    );
     assert!(!all.contains("section .text"), "{all}");
     // -S (the source as the line table names it, relative to the directory) implies -d.
     let src = example("calls_loops.s");
-    let out = run(src.parent().unwrap(), &["objdump", "-S", "-l", "calls_loops.s"]);
+    let out = run(
+        src.parent().unwrap(),
+        &["objdump", "-S", "-l", "calls_loops.s"],
+    );
     let s = text(&out.stdout);
     assert!(s.contains("fib_rec():\ncalls_loops.s:"), "{s}");
     assert!(s.contains("        call    fib_rec"), "{s}");
@@ -100,7 +112,14 @@ fn disassembly_flags_end_to_end() {
     let s = text(
         &run(
             &d,
-            &["objdump", "-d", "--start-address=0x1150", "--stop-address", "0x1158", "k.elf"],
+            &[
+                "objdump",
+                "-d",
+                "--start-address=0x1150",
+                "--stop-address",
+                "0x1158",
+                "k.elf",
+            ],
         )
         .stdout,
     );
@@ -116,13 +135,28 @@ fn usage_errors_are_clean() {
     let out = run(&d, &["objdump", "k.elf"]);
     assert_eq!(out.status.code(), Some(2));
     let e = text(&out.stderr);
-    assert!(e.contains("at least one of") && e.contains("-d, --disassemble"), "{e}");
+    assert!(
+        e.contains("at least one of") && e.contains("-d, --disassemble"),
+        "{e}"
+    );
     let out = run(&d, &["objdump", "-d", "-j", ".nosuch", "k.elf"]);
     assert_eq!(out.status.code(), Some(1));
     let e = text(&out.stderr);
-    assert!(e.contains("no section named `.nosuch`") && e.contains(".rodata"), "{e}");
+    assert!(
+        e.contains("no section named `.nosuch`") && e.contains(".rodata"),
+        "{e}"
+    );
     assert!(out.stdout.is_empty());
-    let out = run(&d, &["objdump", "-d", "--start-address=0x2000", "--stop-address=0x1000", "k.elf"]);
+    let out = run(
+        &d,
+        &[
+            "objdump",
+            "-d",
+            "--start-address=0x2000",
+            "--stop-address=0x1000",
+            "k.elf",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     let out = run(&d, &["objdump", "-d", "--start-address=lots", "k.elf"]);
     assert_eq!(out.status.code(), Some(2));

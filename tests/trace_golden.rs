@@ -46,11 +46,7 @@ fn trace_matches_golden() {
         return;
     }
     let want = std::fs::read_to_string(&path).expect("golden trace (BLESS=1 creates it)");
-    assert!(
-        want == log,
-        "trace differs from {}:\n{log}",
-        path.display()
-    );
+    assert!(want == log, "trace differs from {}:\n{log}", path.display());
 }
 
 #[test]
@@ -96,7 +92,10 @@ fn trace_lines_follow_the_documented_grammar() {
     }
     assert_eq!(traps, 1, "exactly one trap line");
     assert_eq!(state, 4 + 1 + 3, "regs x4, csrs, one line per defined tile");
-    assert!(data >= 5 && instrs > 30, "{data} data lines, {instrs} instructions");
+    assert!(
+        data >= 5 && instrs > 30,
+        "{data} data lines, {instrs} instructions"
+    );
     for item in [
         "dma dram 0x000010a4 +4x2 stride 4 -> asp 0x00000000 +8",
         "dma acc 0x00000000 +16 -> dram 0x000010b8 +16",

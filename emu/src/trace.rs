@@ -46,7 +46,10 @@ pub fn commit_line(
 
 fn instruction_line(cycle: u64, pc: u32, text: &str, word: u32, tail: &str) -> String {
     let mut s = String::with_capacity(96);
-    let _ = write!(s, "[{cycle:>10}] core   0: 0x{pc:08x} (0x{word:08x}) {text}");
+    let _ = write!(
+        s,
+        "[{cycle:>10}] core   0: 0x{pc:08x} (0x{word:08x}) {text}"
+    );
     if !tail.is_empty() {
         let pad = 62usize.saturating_sub(s.len()).max(3);
         s.extend(std::iter::repeat_n(' ', pad));
@@ -120,7 +123,12 @@ pub fn commit_writes(c: &Commit) -> String {
         }
     }
     for t in c.tiles_written() {
-        let last = c.tiles.iter().rev().find(|w| w.tile == t).and_then(|w| w.new);
+        let last = c
+            .tiles
+            .iter()
+            .rev()
+            .find(|w| w.tile == t)
+            .and_then(|w| w.new);
         parts.push(match last {
             Some(d) => format!("tile t{t} {}", tile_descriptor(&d)),
             None => format!("tile t{t} {{undefined}}"),
@@ -145,17 +153,24 @@ pub fn data_lines(m: &Machine, c: &Commit) -> String {
     let mut out = String::new();
     for (i, t) in m.tiles.iter().enumerate() {
         let Some(t) = t else { continue };
-        let written = c
-            .mem
-            .iter()
-            .any(|w| w.overlaps(MemSpace::from(t.space), t.base, t.bytes().min(u32::MAX as u64) as u32));
+        let written = c.mem.iter().any(|w| {
+            w.overlaps(
+                MemSpace::from(t.space),
+                t.base,
+                t.bytes().min(u32::MAX as u64) as u32,
+            )
+        });
         if !written {
             continue;
         }
         let Ok(values) = m.tile_values(i as u8) else {
             continue;
         };
-        let _ = write!(out, "  data t{i} {}{} {}x{}:", t.fmt, t.prec, t.rows, t.cols);
+        let _ = write!(
+            out,
+            "  data t{i} {}{} {}x{}:",
+            t.fmt, t.prec, t.rows, t.cols
+        );
         for v in values.iter().take(DATA_LIMIT) {
             let _ = write!(out, " {v}");
         }

@@ -852,7 +852,11 @@ fn default_toml_is_the_default() {
         std::fs::write(path, &text).unwrap();
     }
     assert_eq!(HwConfig::load(path).unwrap(), HwConfig::default());
-    assert_eq!(std::fs::read_to_string(path).unwrap(), text, "run with BLESS=1");
+    assert_eq!(
+        std::fs::read_to_string(path).unwrap(),
+        text,
+        "run with BLESS=1"
+    );
 }
 
 #[test]

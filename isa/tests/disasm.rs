@@ -134,13 +134,56 @@ fn dump(o: &ObjdumpOptions) -> String {
 #[test]
 fn objdump_golden_per_switch() {
     let cases: Vec<(&str, ObjdumpOptions)> = vec![
-        ("f", ObjdumpOptions { file_header: true, ..opts() }),
-        ("h", ObjdumpOptions { headers: true, ..opts() }),
-        ("t", ObjdumpOptions { symbols: true, ..opts() }),
-        ("s", ObjdumpOptions { contents: true, ..opts() }),
-        ("d", ObjdumpOptions { disassemble: Disassemble::Code, ..opts() }),
-        ("D", ObjdumpOptions { disassemble: Disassemble::All, ..opts() }),
-        ("l", ObjdumpOptions { disassemble: Disassemble::Code, line_numbers: true, ..opts() }),
+        (
+            "f",
+            ObjdumpOptions {
+                file_header: true,
+                ..opts()
+            },
+        ),
+        (
+            "h",
+            ObjdumpOptions {
+                headers: true,
+                ..opts()
+            },
+        ),
+        (
+            "t",
+            ObjdumpOptions {
+                symbols: true,
+                ..opts()
+            },
+        ),
+        (
+            "s",
+            ObjdumpOptions {
+                contents: true,
+                ..opts()
+            },
+        ),
+        (
+            "d",
+            ObjdumpOptions {
+                disassemble: Disassemble::Code,
+                ..opts()
+            },
+        ),
+        (
+            "D",
+            ObjdumpOptions {
+                disassemble: Disassemble::All,
+                ..opts()
+            },
+        ),
+        (
+            "l",
+            ObjdumpOptions {
+                disassemble: Disassemble::Code,
+                line_numbers: true,
+                ..opts()
+            },
+        ),
         (
             "j_data",
             ObjdumpOptions {
@@ -214,10 +257,7 @@ fn missing_source_is_skipped() {
         ..opts()
     };
     let with = dump(&o);
-    let without = dump(&ObjdumpOptions {
-        source: false,
-        ..o
-    });
+    let without = dump(&ObjdumpOptions { source: false, ..o });
     assert_eq!(with, without);
 }
 
@@ -272,7 +312,10 @@ fn zero_runs_collapse_unless_z() {
     let out = objdump(&file, &o);
     // 20 zero bytes: the run is cut to a multiple of 4 (20), then the word with the 1, then
     // a trailing run of 8 zeros.
-    let body: Vec<&str> = out.lines().skip_while(|l| !l.starts_with("00002000")).collect();
+    let body: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("00002000"))
+        .collect();
     assert_eq!(
         body,
         [

@@ -50,7 +50,11 @@ impl Machine {
         t.storage = Storage::Raw;
         t.nnz = Some(nnz);
         self.set_tile(i, t, c);
-        self.dma(pc, op, c, DmaWork {
+        self.dma(
+            pc,
+            op,
+            c,
+            DmaWork {
                 load: true,
                 space: t.space,
                 dram_bytes,
@@ -59,7 +63,9 @@ impl Machine {
                 rle: false,
                 bursts,
                 burst_bytes,
-            }, (addr, t.base, stride));
+            },
+            (addr, t.base, stride),
+        );
         Ok(())
     }
 
@@ -147,7 +153,11 @@ impl Machine {
         t.storage = Storage::Rle;
         t.nnz = Some(nnz);
         self.set_tile(i, t, c);
-        self.dma(pc, op, c, DmaWork {
+        self.dma(
+            pc,
+            op,
+            c,
+            DmaWork {
                 load: true,
                 space: t.space,
                 dram_bytes: used as u64,
@@ -156,7 +166,9 @@ impl Machine {
                 rle: true,
                 bursts: 1,
                 burst_bytes: 0,
-            }, (addr, t.base, 0));
+            },
+            (addr, t.base, 0),
+        );
         Ok(())
     }
 
@@ -178,7 +190,11 @@ impl Machine {
             let g = self.st_strided(i, &t, addr, stride, c)?;
             (g.bytes * t.rows as u64, t.rows as u64, g.bytes)
         };
-        self.dma(pc, op, c, DmaWork {
+        self.dma(
+            pc,
+            op,
+            c,
+            DmaWork {
                 load: false,
                 space: t.space,
                 dram_bytes,
@@ -187,7 +203,9 @@ impl Machine {
                 rle: false,
                 bursts,
                 burst_bytes,
-            }, (addr, t.base, stride));
+            },
+            (addr, t.base, stride),
+        );
         Ok(())
     }
 
@@ -218,7 +236,11 @@ impl Machine {
         }
         self.write_mem(MemSpace::Dram, addr, &stream, c);
         self.set_reg(op.f[0], len as u32, c);
-        self.dma(pc, op, c, DmaWork {
+        self.dma(
+            pc,
+            op,
+            c,
+            DmaWork {
                 load: false,
                 space: t.space,
                 dram_bytes: len,
@@ -227,7 +249,9 @@ impl Machine {
                 rle: true,
                 bursts: 1,
                 burst_bytes: 0,
-            }, (addr, t.base, 0));
+            },
+            (addr, t.base, 0),
+        );
         Ok(())
     }
 

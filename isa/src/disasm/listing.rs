@@ -76,10 +76,17 @@ pub(super) fn disassemble(out: &mut String, file: &ObjFile<'_>, opts: &ObjdumpOp
             }
             // The block runs to the next label (or the end of what is listed).
             let next = labels.partition_point(|&a| a <= addr);
-            let block_end = labels
-                .get(next)
-                .map_or(stop, |&a| (a - s.addr).min(stop));
-            off = block(out, file, s, &syms, &mut src, opts, (off, block_end), addr_width);
+            let block_end = labels.get(next).map_or(stop, |&a| (a - s.addr).min(stop));
+            off = block(
+                out,
+                file,
+                s,
+                &syms,
+                &mut src,
+                opts,
+                (off, block_end),
+                addr_width,
+            );
         }
     }
 }
@@ -134,7 +141,10 @@ fn block(
         }
         // GNU blanks the leading zeros of the trimmed address: right-aligned hex.
         let a = format!("{:>width$x}", addr & 0xffff_ffff);
-        let Some(chunk) = data.get(off as usize..off as usize + 4).filter(|_| off + 4 <= end) else {
+        let Some(chunk) = data
+            .get(off as usize..off as usize + 4)
+            .filter(|_| off + 4 <= end)
+        else {
             let rest = &data[off as usize..end as usize];
             let hex: String = rest.iter().map(|b| format!("{b:02x}")).collect();
             let list: Vec<String> = rest.iter().map(|b| format!("0x{b:02x}")).collect();
@@ -144,10 +154,12 @@ fn block(
         let word = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
         let text = match Instr::decode(word) {
             Ok(ins) => {
-                let target = |t: u32| Some(match syms.sym_ref(t) {
-                    Some(r) => format!("0x{t:x} {r}"),
-                    None => format!("0x{t:x}"),
-                });
+                let target = |t: u32| {
+                    Some(match syms.sym_ref(t) {
+                        Some(r) => format!("0x{t:x} {r}"),
+                        None => format!("0x{t:x}"),
+                    })
+                };
                 let t = ins.format(addr as u32, &target);
                 match t.split_once(' ') {
                     Some((m, ops)) => format!("{m}\t{ops}"),

@@ -132,10 +132,9 @@ impl<'a> ObjFile<'a> {
 
     /// The index in [`ObjFile::sections`] of each image section (by name and address).
     fn image_section(&self, s: &ElfSection) -> Option<usize> {
-        self.image
-            .sections
-            .iter()
-            .position(|i| i.name == s.name && u64::from(i.addr) == s.addr && s.flags & SHF_ALLOC != 0)
+        self.image.sections.iter().position(|i| {
+            i.name == s.name && u64::from(i.addr) == s.addr && s.flags & SHF_ALLOC != 0
+        })
     }
 }
 

@@ -25,9 +25,9 @@ use goblin::elf::{Header, ProgramHeader, SectionHeader, Sym};
 use super::lines::decode_line_table;
 use super::validate::validate_image;
 use super::{
-    ElfError, ElfSection, ImageError, LineTableError, ReadOptions, ADDR_SPACE, EF_LOOM_ISA_VERSION, EHDR_SIZE,
-    ET_EXEC, LINES_SECTION, PHDR_SIZE, PT_LOAD, SHDR_SIZE, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE,
-    SHN_ABS, SHN_LORESERVE, SHN_UNDEF, SHT_NOBITS, SHT_PROGBITS, SHT_STRTAB, SHT_SYMTAB,
+    ElfError, ElfSection, ImageError, LineTableError, ReadOptions, ADDR_SPACE, EF_LOOM_ISA_VERSION,
+    EHDR_SIZE, ET_EXEC, LINES_SECTION, PHDR_SIZE, PT_LOAD, SHDR_SIZE, SHF_ALLOC, SHF_EXECINSTR,
+    SHF_WRITE, SHN_ABS, SHN_LORESERVE, SHN_UNDEF, SHT_NOBITS, SHT_PROGBITS, SHT_STRTAB, SHT_SYMTAB,
     STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FILE, STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_SECTION,
     SYM_SIZE,
 };
