@@ -123,11 +123,13 @@ fn trace_data_only_adds_data_lines() {
     assert_eq!(stripped, without);
     // bsmac's accumulator: W (2x4 int4: 1..7, -8) times A (4x2 uint8 codes 1..8, zp 3).
     let w = [[1, 2, 3, 4], [5, 6, 7, -8]];
-    let a = [[-2, -1], [0, 1], [2, 3], [4, 5]];
+    // A's columns (codes 1, 3, 5, 7 and 2, 4, 6, 8 less the zero-point 3).
+    let a_cols = [[-2, 0, 2, 4], [-1, 1, 3, 5]];
     let mut acc = Vec::new();
     for row in w {
-        for c in 0..2 {
-            acc.push((0..4).map(|k| row[k] * a[k][c]).sum::<i32>().to_string());
+        for col in a_cols {
+            let dot: i32 = row.iter().zip(col).map(|(x, y)| x * y).sum();
+            acc.push(dot.to_string());
         }
     }
     let want = format!("  data t2 int32 2x2: {}", acc.join(" "));

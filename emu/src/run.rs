@@ -153,7 +153,6 @@ pub fn run(machine: &mut Machine, opts: &mut RunOptions) -> RunReport {
                 };
                 stops.on_step = Some(&mut on_step);
                 if let Some(e) = header_error {
-                    drop(on_step);
                     trace_error = Some(e.to_string());
                     StopReason::Predicate
                 } else {

@@ -2,11 +2,11 @@
 //! 32-bit ISA (as for RISC-V):
 //!
 //! ```text
-//! Disassembly of section .text:
+//! Disassembly of section .text:      (tabs shown as blanks)
 //!
 //! 00001000 <_start>:
-//!     1000:	00201020 	addi	r1, r0, 4
-//!     1014:	ff4e0102 	dbnz	r1, 0x1008 <loop>
+//!     1000:   00100120    addi    r1, r0, 4
+//!     1014:   ffffa146    dbnz    r1, 0x1008 <loop>
 //! ```
 //!
 //! One block per label (`<symbol>:`; a block that starts where no label is, at the section
