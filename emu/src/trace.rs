@@ -96,7 +96,7 @@ fn dma_item(d: &DmaTransfer) -> String {
 
 /// The architectural writes of a commit record, separated by two blanks (empty when none),
 /// in this order: `r4 0x00000005` (general register, new value), `csr wprec 0x00000008 ->
-/// 0x00000004` (each CSR written, old -> new), the DMA transfer ([`dma_item`]), `mem
+/// 0x00000004` (each CSR written, old -> new), the DMA transfer (`dma dram 0x… +64 -> wsp 0x… +64`), `mem
 /// 0x00002000 +16` (DRAM writes other than a DMA store's), `tile t3 {…}` (each tile
 /// descriptor written, its final value; [`tile_descriptor`]), `lut 1 {len=16}`.
 /// Scratchpad writes show as the DMA transfer or the tile they belong to.
