@@ -6,6 +6,7 @@ mod bench_emu;
 mod dap_cmd;
 mod debug_cmd;
 mod define_args;
+mod objdump_cmd;
 mod output;
 mod quant_cmd;
 mod test_cmd;
@@ -56,17 +57,9 @@ enum Cmd {
         #[command(flatten)]
         defines: define_args::DefineArgs,
     },
-    /// Disassemble a Loom ELF file (symbolised, with section dump).
-    Objdump {
-        /// ELF file (or assembly source, assembled on the fly).
-        input: PathBuf,
-        /// Interleave source lines from the line table.
-        #[arg(short = 'S', long)]
-        source: bool,
-        /// Emit re-assemblable source instead of a listing.
-        #[arg(long)]
-        reassemble: bool,
-    },
+    /// Disassemble and dump a Loom ELF file with GNU objdump's switches (-d -D -s -t -h -f
+    /// -S -l -j --start-address --stop-address; at least one is required) or --reassemble.
+    Objdump(objdump_cmd::ObjdumpArgs),
     /// Run a program (`.s` is assembled on the fly) on the emulator and print statistics.
     Run {
         /// Program: ELF file or assembly source.
@@ -92,6 +85,10 @@ enum Cmd {
         /// Write a per-instruction commit log (like Spike's --log-commits).
         #[arg(long, value_name = "FILE")]
         trace: Option<PathBuf>,
+        /// Also write the element values of every tile an instruction writes to the commit
+        /// log (at most 64 per tile; docs/TRACE.md).
+        #[arg(long, requires = "trace")]
+        trace_data: bool,
         /// Most bytes written to the commit log (`--trace`); the log ends with a note when
         /// cut. 0: no limit.
         #[arg(long, value_name = "BYTES", default_value_t = 1 << 30)]
@@ -120,11 +117,15 @@ enum Cmd {
     Dap(dap_cmd::DapArgs),
     /// Quantise a float .npy tensor into a Loom format: codes, scales and a report.
     Quant(quant_cmd::QuantArgs),
-    /// Print the effective hardware configuration as TOML.
+    /// Print the effective hardware configuration as TOML, every key with its meaning and
+    /// unit (loadable with --hw), or as JSON.
     Hw {
         /// Configuration file to load and validate (default: built-in defaults).
         #[arg(long)]
         hw: Option<PathBuf>,
+        /// Print JSON instead of commented TOML.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the instruction set summary (generated from the instruction table).
     Isa,
@@ -349,23 +350,7 @@ fn real_main() -> Result<u8, Fail> {
             }
             Ok(0)
         }
-        Cmd::Objdump {
-            input,
-            source,
-            reassemble,
-        } => {
-            let img = load_program(&input, &[])?;
-            if reassemble {
-                output::stdout(&bitloom_isa::disasm::disassemble_to_source(&img))?;
-            } else {
-                let opts = bitloom_isa::disasm::ObjdumpOptions {
-                    source,
-                    ..Default::default()
-                };
-                output::stdout(&bitloom_isa::disasm::objdump(&img, &opts))?;
-            }
-            Ok(0)
-        }
+        Cmd::Objdump(a) => objdump_cmd::run(a),
         Cmd::Run {
             input,
             hw,
@@ -375,6 +360,7 @@ fn real_main() -> Result<u8, Fail> {
             max_cycles,
             stats_json,
             trace,
+            trace_data,
             trace_limit,
             timeline,
             timeline_limit,
@@ -430,6 +416,7 @@ fn real_main() -> Result<u8, Fail> {
                 max_steps,
                 max_cycles,
                 trace: trace_w,
+                trace_data,
                 timeline: timeline.is_some(),
                 timeline_limit,
                 progress: None,
@@ -501,9 +488,13 @@ fn real_main() -> Result<u8, Fail> {
             debug_cmd::debug(a, img, &hwc).map_err(|e| Fail(e, 1))
         }
         Cmd::Dap(a) => dap_cmd::run(a).map_err(|e| Fail(e, 1)),
-        Cmd::Hw { hw } => {
+        Cmd::Hw { hw, json } => {
             let c = load_hw(hw.as_deref())?;
-            output::stdout(&c.to_toml())?;
+            if json {
+                output::stdout(&c.to_json())?;
+            } else {
+                output::stdout(&c.to_documented_toml())?;
+            }
             Ok(0)
         }
         Cmd::Isa => {

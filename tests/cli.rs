@@ -78,7 +78,7 @@ fn find_key<'a>(
 fn asm_then_objdump() {
     let dir = scratch("objdump");
     let elf = assemble_gemm(&dir);
-    let out = bitloom(&["objdump", p(&elf)]);
+    let out = bitloom(&["objdump", "-d", p(&elf)]);
     assert_status(&out, 0, "objdump");
     let s = text(&out.stdout);
     assert!(s.contains("<_start>:"), "objdump lacks `<_start>:`:\n{s}");
@@ -201,7 +201,7 @@ fn truncated_elf_is_a_clean_error() {
             err.contains(&format!("cut{cut}.elf")),
             "error does not name the file:\n{err}"
         );
-        let out = bitloom(&["objdump", p(&t)]);
+        let out = bitloom(&["objdump", "-d", p(&t)]);
         assert_clean_failure(&out, &format!("objdump ELF truncated to {cut} bytes"));
     }
 }

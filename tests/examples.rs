@@ -229,7 +229,15 @@ fn disasm_roundtrip(path: &Path) -> Result<(), Failed> {
         }
     }
     // The objdump listing names every text word's address.
-    let dump = bitloom_isa::disasm::objdump(&img, &Default::default());
+    let file = bitloom_isa::disasm::ObjFile::from_image(&img)?;
+    let dump = bitloom_isa::disasm::objdump(
+        &file,
+        &bitloom_isa::disasm::ObjdumpOptions {
+            disassemble: bitloom_isa::disasm::Disassemble::Code,
+            zeroes: true,
+            ..Default::default()
+        },
+    );
     let text = img.section(".text").ok_or("no .text section")?;
     for off in (0..text.size).step_by(4) {
         let addr = format!("{:x}:", text.addr + off);

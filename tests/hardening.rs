@@ -222,7 +222,7 @@ fn unbounded_inputs_are_refused() {
     for args in [
         &["asm", "/dev/zero", "-o", "z.elf"][..],
         &["run", "/dev/zero"],
-        &["objdump", "/dev/zero"],
+        &["objdump", "-d", "/dev/zero"],
         &["hw", "--hw", "/dev/zero"],
         &["run", "--hw", "/dev/zero", "x.s"],
     ] {
@@ -246,7 +246,12 @@ fn unbounded_inputs_are_refused() {
     f.set_len(3 << 30).unwrap();
     drop(f);
     for cmd in ["run", "objdump"] {
-        let (out, el) = bounded(&d, &[cmd, "v.elf"]);
+        let args: &[&str] = if cmd == "objdump" {
+            &[cmd, "-d", "v.elf"]
+        } else {
+            &[cmd, "v.elf"]
+        };
+        let (out, el) = bounded(&d, args);
         assert_fails(&out, "larger than", cmd);
         assert!(
             el < Duration::from_secs(5),
@@ -333,7 +338,7 @@ fn closed_pipe_ends_quietly_and_a_full_disk_is_an_error() {
     s.push_str(" halt r0\n");
     std::fs::write(d.join("big.s"), s).unwrap();
     for args in [
-        &["objdump", "big.s"][..],
+        &["objdump", "-d", "big.s"][..],
         &["objdump", "--reassemble", "big.s"],
         &["asm", "big.s", "-o", "big.elf", "-l"],
     ] {
@@ -350,7 +355,7 @@ fn closed_pipe_ends_quietly_and_a_full_disk_is_an_error() {
         assert_eq!(out.status.code(), Some(141), "{args:?}");
         assert!(out.stderr.is_empty(), "{args:?}: {}", text(&out.stderr));
     }
-    for args in [&["isa"][..], &["hw"], &["objdump", "big.s"]] {
+    for args in [&["isa"][..], &["hw"], &["objdump", "-d", "big.s"]] {
         let full = std::fs::OpenOptions::new()
             .write(true)
             .open("/dev/full")

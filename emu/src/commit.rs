@@ -11,6 +11,7 @@
 use bitloom_isa::Space;
 
 use crate::machine::{Lut, Machine, Tile};
+use crate::work::DmaWork;
 
 /// A byte-addressed memory of the machine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -126,6 +127,21 @@ pub struct LutWrite {
     pub new: Box<Lut>,
 }
 
+/// A DMA transfer of the instruction (`ld.raw`, `ld.rle`, `st.raw`, `st.rle`): the record
+/// handed to the timing model plus where it went. Not a write (the bytes are in
+/// [`Commit::mem`]); it says which DRAM range was read or written, for the commit log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DmaTransfer {
+    /// Direction, scratchpad, byte counts, bursts — what timing sees.
+    pub work: DmaWork,
+    /// First DRAM byte (`rs1`).
+    pub dram_addr: u32,
+    /// First scratchpad byte (the tile's base).
+    pub spad_addr: u32,
+    /// `dstride` of a strided raw transfer (0: contiguous).
+    pub stride: u32,
+}
+
 /// Architectural writes of one retired instruction.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Commit {
@@ -141,6 +157,9 @@ pub struct Commit {
     pub tiles: Vec<TileWrite>,
     /// LUTs written.
     pub luts: Vec<LutWrite>,
+    /// The DMA transfer, for DMA instructions (a description, not a write: `undo` and
+    /// `is_empty` ignore it).
+    pub dma: Option<DmaTransfer>,
 }
 
 impl Commit {

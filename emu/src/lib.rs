@@ -7,6 +7,7 @@ mod compare;
 pub mod dump;
 pub mod formats;
 pub mod hw;
+pub mod hw_doc;
 pub mod loader;
 pub mod machine;
 pub mod mem;

@@ -27,8 +27,12 @@ pub struct RunOptions {
     pub max_steps: Option<u64>,
     /// Stop once the cycle count passes this (`CycleLimit`).
     pub max_cycles: Option<u64>,
-    /// Write a commit log here (one line per retired instruction).
+    /// Write a commit log here (docs/TRACE.md: a version line, one line per retired
+    /// instruction, the machine state after a trap).
     pub trace: Option<Box<dyn Write>>,
+    /// Add the element values of every tile an instruction writes to the commit log
+    /// (`--trace-data`; at most [`trace::DATA_LIMIT`] per tile).
+    pub trace_data: bool,
     /// Record a unit timeline (needs the timing model) into [`RunReport::timeline`].
     pub timeline: bool,
     /// Most timeline events kept (the rest are counted in [`RunReport::timeline_dropped`]).
@@ -43,6 +47,7 @@ impl Default for RunOptions {
             max_steps: None,
             max_cycles: None,
             trace: None,
+            trace_data: false,
             timeline: false,
             timeline_limit: TIMELINE_LIMIT,
             progress: None,
@@ -115,8 +120,10 @@ pub fn run(machine: &mut Machine, opts: &mut RunOptions) -> RunReport {
             progress: Some(&mut progress_fn),
             ..Stops::default()
         };
+        let trace_data = opts.trace_data;
         match opts.trace.as_mut() {
             Some(w) => {
+                let header_error = w.write_all(trace::header().as_bytes()).err();
                 let image = machine.image().clone();
                 let symbol = move |a: u32| image.label(a);
                 let mut on_step = |m: &Machine, step: &crate::Step| {
@@ -128,7 +135,14 @@ pub fn run(machine: &mut Machine, opts: &mut RunOptions) -> RunReport {
                         &step.instr,
                         &step.commit,
                         &symbol,
-                    );
+                    )
+                    .and_then(|()| {
+                        if trace_data {
+                            w.write_all(trace::data_lines(m, &step.commit).as_bytes())
+                        } else {
+                            Ok(())
+                        }
+                    });
                     match r {
                         Ok(()) => Control::Continue,
                         Err(e) => {
@@ -138,13 +152,28 @@ pub fn run(machine: &mut Machine, opts: &mut RunOptions) -> RunReport {
                     }
                 };
                 stops.on_step = Some(&mut on_step);
-                session::run(machine, &mut stops).reason
+                if let Some(e) = header_error {
+                    trace_error = Some(e.to_string());
+                    StopReason::Predicate
+                } else {
+                    session::run(machine, &mut stops).reason
+                }
             }
             None => session::run(machine, &mut stops).reason,
         }
     };
     if let Some(w) = opts.trace.as_mut() {
-        let _ = w.flush();
+        if trace_error.is_none() {
+            if let Some(t) = reason.as_trap(machine) {
+                let lines = trace::trap_lines(machine, machine.cycle(), &t);
+                if let Err(e) = w.write_all(lines.as_bytes()) {
+                    trace_error = Some(e.to_string());
+                }
+            }
+        }
+        if let Err(e) = w.flush() {
+            trace_error.get_or_insert(e.to_string());
+        }
     }
     let outcome = match (&reason, trace_error) {
         (StopReason::Exited(code), _) => Outcome::Exit(*code),

@@ -103,7 +103,9 @@ fn commit_log_has_one_line_per_instruction() {
     let r = run(&mut m, &mut opts);
     assert_eq!(r.outcome, Outcome::Exit(7));
     let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
+    // The version line, then one line per instruction.
+    let mut lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.remove(0), "# bitloom-trace v2");
     assert_eq!(lines.len(), 13, "{text}");
     assert!(lines[0].contains("0x00001000") && lines[0].contains("addi r1, r0, 5"));
     assert!(lines[0].ends_with("r1 0x00000005"), "{}", lines[0]);

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use bitloom_isa::disasm::{disassemble_to_source, objdump, ObjdumpOptions};
+use bitloom_isa::disasm::{disassemble_to_source, objdump, Disassemble, ObjFile, ObjdumpOptions};
 use bitloom_isa::elf::{read_elf, write_elf};
 use bitloom_isa::image::{Image, LineRow, LineTable, Section, SectionKind, SymbolKind};
 use bitloom_isa::{Opcode, Operand};
@@ -116,14 +116,110 @@ fn golden(name: &str, actual: &str) {
     );
 }
 
-#[test]
-fn objdump_golden() {
-    let opts = ObjdumpOptions {
-        file_name: Some("kernel.elf".into()),
-        symbols: true,
+/// Options with the file name every golden listing uses.
+fn opts() -> ObjdumpOptions {
+    ObjdumpOptions {
+        file_name: "kernel.elf".into(),
         ..Default::default()
-    };
-    golden("objdump_basic.txt", &objdump(&image(), &opts));
+    }
+}
+
+/// The listing of the test image, laid out as the ELF writer writes it.
+fn dump(o: &ObjdumpOptions) -> String {
+    let img = image();
+    objdump(&ObjFile::from_image(&img).unwrap(), o)
+}
+
+/// One golden listing per GNU switch (and a few combinations), of the same small program.
+#[test]
+fn objdump_golden_per_switch() {
+    let cases: Vec<(&str, ObjdumpOptions)> = vec![
+        (
+            "f",
+            ObjdumpOptions {
+                file_header: true,
+                ..opts()
+            },
+        ),
+        (
+            "h",
+            ObjdumpOptions {
+                headers: true,
+                ..opts()
+            },
+        ),
+        (
+            "t",
+            ObjdumpOptions {
+                symbols: true,
+                ..opts()
+            },
+        ),
+        (
+            "s",
+            ObjdumpOptions {
+                contents: true,
+                ..opts()
+            },
+        ),
+        (
+            "d",
+            ObjdumpOptions {
+                disassemble: Disassemble::Code,
+                ..opts()
+            },
+        ),
+        (
+            "D",
+            ObjdumpOptions {
+                disassemble: Disassemble::All,
+                ..opts()
+            },
+        ),
+        (
+            "l",
+            ObjdumpOptions {
+                disassemble: Disassemble::Code,
+                line_numbers: true,
+                ..opts()
+            },
+        ),
+        (
+            "j_data",
+            ObjdumpOptions {
+                headers: true,
+                symbols: true,
+                contents: true,
+                disassemble: Disassemble::All,
+                sections: vec![".data".into()],
+                ..opts()
+            },
+        ),
+        (
+            "range",
+            ObjdumpOptions {
+                contents: true,
+                disassemble: Disassemble::All,
+                start_address: Some(0x100c),
+                stop_address: Some(0x2008),
+                ..opts()
+            },
+        ),
+        (
+            "fhtsd",
+            ObjdumpOptions {
+                file_header: true,
+                headers: true,
+                symbols: true,
+                contents: true,
+                disassemble: Disassemble::Code,
+                ..opts()
+            },
+        ),
+    ];
+    for (name, o) in cases {
+        golden(&format!("objdump_{name}.txt"), &dump(&o));
+    }
 }
 
 #[test]
@@ -134,59 +230,123 @@ fn objdump_golden_with_source() {
         .map(|i| format!("    ; source line {i}\n"))
         .collect();
     std::fs::write(dir.join("kernel.s"), src).unwrap();
-    let opts = ObjdumpOptions {
+    let o = ObjdumpOptions {
+        disassemble: Disassemble::Code,
         source: true,
-        line_numbers: true,
         source_dir: Some(dir.clone()),
-        contents: false,
-        ..Default::default()
+        ..opts()
     };
-    let out = objdump(&image(), &opts);
+    let out = dump(&o);
+    let both = dump(&ObjdumpOptions {
+        line_numbers: true,
+        ..o
+    });
     let _ = std::fs::remove_dir_all(&dir);
-    golden("objdump_source.txt", &out);
+    golden("objdump_S.txt", &out);
+    golden("objdump_S_l.txt", &both);
+    // GNU's context rule: the first source line (3) comes with lines 1 and 2 before it.
+    assert!(out.contains("; source line 1\n    ; source line 2\n    ; source line 3\n"));
 }
 
 #[test]
 fn missing_source_is_skipped() {
-    let opts = ObjdumpOptions {
+    let o = ObjdumpOptions {
+        disassemble: Disassemble::Code,
         source: true,
         source_dir: Some("/nonexistent/dir".into()),
-        ..Default::default()
+        ..opts()
     };
-    let with = objdump(&image(), &opts);
-    let without = objdump(&image(), &ObjdumpOptions::default());
+    let with = dump(&o);
+    let without = dump(&ObjdumpOptions { source: false, ..o });
     assert_eq!(with, without);
 }
 
 #[test]
-fn branch_targets_are_addresses_with_symbolic_comments() {
-    let out = objdump(&image(), &ObjdumpOptions::default());
+fn branch_targets_are_addresses_with_symbols() {
+    let out = dump(&ObjdumpOptions {
+        disassemble: Disassemble::Code,
+        ..opts()
+    });
     let line = out.lines().find(|l| l.contains("dbnz")).unwrap();
-    assert!(
-        line.contains("dbnz r1, 0x1008") && line.ends_with("; <loop>"),
-        "{line}"
-    );
+    assert!(line.ends_with("\tdbnz\tr1, 0x1008 <loop>"), "{line}");
     let line = out.lines().find(|l| l.contains("bne")).unwrap();
-    assert!(
-        line.contains("bne r2, r0, 0x100c") && line.ends_with("; <loop+0x4>"),
-        "{line}"
-    );
+    assert!(line.ends_with("\tbne\tr2, r0, 0x100c <loop+0x4>"), "{line}");
     let line = out.lines().find(|l| l.contains(".word")).unwrap();
-    assert!(
-        line.contains(".word 0xffffffff") && line.contains("; illegal: opcode 0xff is not defined"),
-        "{line}"
+    assert_eq!(
+        line,
+        "    1024:\tffffffff \t.word\t0xffffffff\t; illegal: opcode 0xff is not defined"
     );
 }
 
 #[test]
-fn objdump_of_a_read_back_file_matches() {
-    // The listing depends only on the image, so an ELF round trip gives the same text
-    // (symbols come back locals-first, which does not change block headers or comments).
-    let img = image();
-    let back = read_elf(&write_elf(&img).unwrap()).unwrap();
+fn disassembly_lists_only_code_unless_all() {
+    let d = dump(&ObjdumpOptions {
+        disassemble: Disassemble::Code,
+        ..opts()
+    });
+    assert!(d.contains("Disassembly of section .text:"));
+    assert!(!d.contains(".rodata"), "{d}");
+    let all = dump(&ObjdumpOptions {
+        disassemble: Disassemble::All,
+        ..opts()
+    });
+    for s in [".text", ".rodata", ".data", ".loom.lines"] {
+        assert!(all.contains(&format!("Disassembly of section {s}:")), "{s}");
+    }
+    assert!(!all.contains("section .bss"), "bss has no contents");
+}
+
+#[test]
+fn zero_runs_collapse_unless_z() {
+    let mut img = image();
+    img.sections[1].data = vec![0; 32];
+    img.sections[1].data[20] = 1;
+    img.sections[1].size = 32;
+    img.symbols.retain(|s| s.section != Some(1));
+    let file = ObjFile::from_image(&img).unwrap();
+    let o = ObjdumpOptions {
+        disassemble: Disassemble::All,
+        sections: vec![".rodata".into()],
+        ..opts()
+    };
+    let out = objdump(&file, &o);
+    // 20 zero bytes: the run is cut to a multiple of 4 (20), then the word with the 1, then
+    // a trailing run of 8 zeros.
+    let body: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("00002000"))
+        .collect();
     assert_eq!(
-        objdump(&back, &ObjdumpOptions::default()),
-        objdump(&img, &ObjdumpOptions::default())
+        body,
+        [
+            "00002000 <.rodata>:",
+            "\t...",
+            "    2014:\t00000001 \tadd\tr0, r0, r0",
+            "\t...",
+        ],
+        "{out}"
+    );
+    let z = objdump(&file, &ObjdumpOptions { zeroes: true, ..o });
+    assert_eq!(z.lines().filter(|l| l.contains(":\t")).count(), 8, "{z}");
+}
+
+#[test]
+fn objdump_of_a_read_back_file_matches() {
+    // Read from the file, the listing is the same as for the image laid out in memory.
+    let img = image();
+    let bytes = write_elf(&img).unwrap();
+    let back = read_elf(&bytes).unwrap();
+    let all = ObjdumpOptions {
+        file_header: true,
+        headers: true,
+        symbols: true,
+        contents: true,
+        disassemble: Disassemble::All,
+        ..opts()
+    };
+    assert_eq!(
+        objdump(&ObjFile::from_elf(&back, &bytes).unwrap(), &all),
+        objdump(&ObjFile::from_image(&img).unwrap(), &all)
     );
 }
 

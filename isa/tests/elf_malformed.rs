@@ -672,7 +672,17 @@ proptest! {
             let mut canon = img.clone();
             canon.symbols = img.symbols.iter().filter(|s| !s.global).chain(img.symbols.iter().filter(|s| s.global)).cloned().collect();
             prop_assert_eq!(read_elf(&again).unwrap(), canon);
-            let _ = bitloom_isa::disasm::objdump(&img, &Default::default());
+            let file = bitloom_isa::disasm::ObjFile::from_elf(&img, &b).expect("a readable file has a section table");
+            let all = bitloom_isa::disasm::ObjdumpOptions {
+                file_header: true,
+                headers: true,
+                symbols: true,
+                contents: true,
+                disassemble: bitloom_isa::disasm::Disassemble::All,
+                line_numbers: true,
+                ..Default::default()
+            };
+            let _ = bitloom_isa::disasm::objdump(&file, &all);
             let _ = bitloom_isa::disasm::disassemble_to_source(&img);
         }
     }

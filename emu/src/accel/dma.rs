@@ -9,11 +9,25 @@ use crate::work::{Commit, DmaWork, Work};
 
 use super::*;
 #[allow(unused_imports)]
-use crate::commit::{LutWrite, MemSpace, MemWrite};
+use crate::commit::{DmaTransfer, LutWrite, MemSpace, MemWrite};
 #[allow(unused_imports)]
 use crate::machine::Lut;
 
 impl Machine {
+    /// Hand a transfer to the timing model and, when recording, describe it in the change
+    /// record (`(dram address, scratchpad address, dstride)`) for the commit log.
+    fn dma(&mut self, pc: u32, op: &Op, c: &mut Commit, w: DmaWork, at: (u32, u32, u32)) {
+        if c.recording {
+            c.dma = Some(DmaTransfer {
+                work: w,
+                dram_addr: at.0,
+                spad_addr: at.1,
+                stride: at.2,
+            });
+        }
+        self.account(pc, op, &Work::Dma(w));
+    }
+
     #[inline(never)]
     pub(crate) fn op_ld_raw(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
         let i = op.f[0] & 15;
@@ -36,10 +50,11 @@ impl Machine {
         t.storage = Storage::Raw;
         t.nnz = Some(nnz);
         self.set_tile(i, t, c);
-        self.account(
+        self.dma(
             pc,
             op,
-            &Work::Dma(DmaWork {
+            c,
+            DmaWork {
                 load: true,
                 space: t.space,
                 dram_bytes,
@@ -48,7 +63,8 @@ impl Machine {
                 rle: false,
                 bursts,
                 burst_bytes,
-            }),
+            },
+            (addr, t.base, stride),
         );
         Ok(())
     }
@@ -137,10 +153,11 @@ impl Machine {
         t.storage = Storage::Rle;
         t.nnz = Some(nnz);
         self.set_tile(i, t, c);
-        self.account(
+        self.dma(
             pc,
             op,
-            &Work::Dma(DmaWork {
+            c,
+            DmaWork {
                 load: true,
                 space: t.space,
                 dram_bytes: used as u64,
@@ -149,7 +166,8 @@ impl Machine {
                 rle: true,
                 bursts: 1,
                 burst_bytes: 0,
-            }),
+            },
+            (addr, t.base, 0),
         );
         Ok(())
     }
@@ -172,10 +190,11 @@ impl Machine {
             let g = self.st_strided(i, &t, addr, stride, c)?;
             (g.bytes * t.rows as u64, t.rows as u64, g.bytes)
         };
-        self.account(
+        self.dma(
             pc,
             op,
-            &Work::Dma(DmaWork {
+            c,
+            DmaWork {
                 load: false,
                 space: t.space,
                 dram_bytes,
@@ -184,7 +203,8 @@ impl Machine {
                 rle: false,
                 bursts,
                 burst_bytes,
-            }),
+            },
+            (addr, t.base, stride),
         );
         Ok(())
     }
@@ -216,10 +236,11 @@ impl Machine {
         }
         self.write_mem(MemSpace::Dram, addr, &stream, c);
         self.set_reg(op.f[0], len as u32, c);
-        self.account(
+        self.dma(
             pc,
             op,
-            &Work::Dma(DmaWork {
+            c,
+            DmaWork {
                 load: false,
                 space: t.space,
                 dram_bytes: len,
@@ -228,7 +249,8 @@ impl Machine {
                 rle: true,
                 bursts: 1,
                 burst_bytes: 0,
-            }),
+            },
+            (addr, t.base, 0),
         );
         Ok(())
     }

@@ -49,7 +49,7 @@ mod write;
 
 pub use error::{ElfError, ElfWriteError, ImageError, LineTableError};
 pub use lines::{decode_line_table, encode_line_table};
-pub use read::{read_elf, read_elf_with};
+pub use read::{read_elf, read_elf_with, read_section_headers};
 pub use validate::validate_image;
 pub use write::write_elf;
 
@@ -92,6 +92,28 @@ const STT_OBJECT: u8 = 1;
 const STT_FUNC: u8 = 2;
 const STT_SECTION: u8 = 3;
 const STT_FILE: u8 = 4;
+
+/// One entry of an ELF file's section header table ([`read_section_headers`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElfSection {
+    /// Name from `.shstrtab`.
+    pub name: String,
+    /// `sh_type` (`SHT_PROGBITS` = 1, `SHT_SYMTAB` = 2, `SHT_STRTAB` = 3, `SHT_NOBITS` = 8,
+    /// [`SHT_LOOM_LINES`], ...).
+    pub sh_type: u32,
+    /// `sh_flags` (`SHF_WRITE` = 1, `SHF_ALLOC` = 2, `SHF_EXECINSTR` = 4).
+    pub flags: u64,
+    /// `sh_addr`.
+    pub addr: u64,
+    /// `sh_offset`: where the contents start in the file.
+    pub offset: u64,
+    /// `sh_size`.
+    pub size: u64,
+    /// `sh_addralign`.
+    pub align: u64,
+    /// The bytes in the file (empty for `SHT_NOBITS`).
+    pub contents: Vec<u8>,
+}
 
 /// Limits applied by [`read_elf_with`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -25,9 +25,9 @@ use goblin::elf::{Header, ProgramHeader, SectionHeader, Sym};
 use super::lines::decode_line_table;
 use super::validate::validate_image;
 use super::{
-    ElfError, ImageError, LineTableError, ReadOptions, ADDR_SPACE, EF_LOOM_ISA_VERSION, EHDR_SIZE,
-    ET_EXEC, LINES_SECTION, PHDR_SIZE, PT_LOAD, SHDR_SIZE, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE,
-    SHN_ABS, SHN_LORESERVE, SHN_UNDEF, SHT_NOBITS, SHT_PROGBITS, SHT_STRTAB, SHT_SYMTAB,
+    ElfError, ElfSection, ImageError, LineTableError, ReadOptions, ADDR_SPACE, EF_LOOM_ISA_VERSION,
+    EHDR_SIZE, ET_EXEC, LINES_SECTION, PHDR_SIZE, PT_LOAD, SHDR_SIZE, SHF_ALLOC, SHF_EXECINSTR,
+    SHF_WRITE, SHN_ABS, SHN_LORESERVE, SHN_UNDEF, SHT_NOBITS, SHT_PROGBITS, SHT_STRTAB, SHT_SYMTAB,
     STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FILE, STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_SECTION,
     SYM_SIZE,
 };
@@ -60,6 +60,35 @@ pub fn read_elf_with(bytes: &[u8], opts: &ReadOptions) -> Result<Image, ElfError
     };
     validate_image(&img)?;
     Ok(img)
+}
+
+/// The section header table of a Loom ELF file, as `objdump -h` lists it: every section
+/// except the null one, in file order, with its name, type, flags, address, file offset,
+/// size and alignment. Runs the reader's steps 1, 2, 4 and 6 (identification, header,
+/// section table, names and contents in the file); it does not read the image, so call
+/// [`read_elf`] too for the program itself.
+pub fn read_section_headers(bytes: &[u8]) -> Result<Vec<ElfSection>, ElfError> {
+    check_ident(bytes)?;
+    let h = check_header(bytes)?;
+    let ctx = Ctx::new(Container::Little, Endian::Little);
+    check_section_table(bytes, &h)?;
+    let shdrs = section_headers(bytes, &h, ctx)?;
+    let names = section_names(bytes, &h, &shdrs)?;
+    Ok(shdrs
+        .iter()
+        .zip(names)
+        .skip(1)
+        .map(|(sh, name)| ElfSection {
+            name: name.to_string(),
+            sh_type: sh.sh_type,
+            flags: sh.sh_flags,
+            addr: sh.sh_addr,
+            offset: sh.sh_offset,
+            size: sh.sh_size,
+            align: sh.sh_addralign,
+            contents: contents(bytes, sh).to_vec(),
+        })
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------
