@@ -147,7 +147,10 @@ fn data_and_hardware_errors_before_running() {
     let e = run::preflight(&s).unwrap_err();
     assert!(matches!(e, SweepError::Hw(_)), "{e:?}");
     let e = e.to_string();
-    assert!(e.contains("point s[hw.mac.group=3]") && e.contains("mac.group"), "{e}");
+    assert!(
+        e.contains("point s[hw.mac.group=3]") && e.contains("mac.group"),
+        "{e}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -206,17 +209,29 @@ fn merge_rejects_overlaps_gaps_and_foreign_records() {
     let s = sweep::load(&small_spec(&dir)).unwrap();
     let recs = run::run(&s, Some("count:1/2".parse().unwrap()), 2, &|_| {}).unwrap();
     let text: String = recs.iter().map(|r| r.to_json() + "\n").collect();
-    let e = sweep::merge(&s, &[("a".into(), text.clone())]).unwrap_err().to_string();
-    assert!(e.starts_with("6 of 12 points missing"), "{e}");
-    let e = sweep::merge(&s, &[("a".into(), text.clone()), ("b".into(), text.clone())])
+    let e = sweep::merge(&s, &[("a".into(), text.clone())])
         .unwrap_err()
         .to_string();
-    assert!(e.starts_with("b:1: point small[") && e.ends_with("also in a:1: overlapping shards"), "{e}");
+    assert!(e.starts_with("6 of 12 points missing"), "{e}");
+    let e = sweep::merge(
+        &s,
+        &[("a".into(), text.clone()), ("b".into(), text.clone())],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.starts_with("b:1: point small[") && e.ends_with("also in a:1: overlapping shards"),
+        "{e}"
+    );
     let foreign = text.replacen("\"sweep\":\"small\"", "\"sweep\":\"other\"", 1);
-    let e = sweep::merge(&s, &[("a".into(), foreign)]).unwrap_err().to_string();
+    let e = sweep::merge(&s, &[("a".into(), foreign)])
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("a:1: record of sweep `other`"), "{e}");
     let edited = text.replacen("\"WPREC\":8", "\"WPREC\":7", 1);
-    let e = sweep::merge(&s, &[("a".into(), edited)]).unwrap_err().to_string();
+    let e = sweep::merge(&s, &[("a".into(), edited)])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("does not match the spec's point"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -262,7 +277,9 @@ fn claims_match_the_records() {
                     .iter()
                     .filter(|r| {
                         sel.iter().all(|(k, v)| {
-                            r.params.iter().any(|(n, x)| n == k && x.plain() == v.plain())
+                            r.params
+                                .iter()
+                                .any(|(n, x)| n == k && x.plain() == v.plain())
                         })
                     })
                     .collect();

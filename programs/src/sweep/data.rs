@@ -231,14 +231,13 @@ pub fn codes(
             opts.scale = match f.str("rule", Some("absmax"))?.as_str() {
                 "absmax" => bitloom_quant::ScaleRule::Absmax,
                 "mse" => bitloom_quant::ScaleRule::Mse,
-                other => {
-                    return Err(f.err("rule", format!("scale rule `{other}` (absmax or mse)")))
-                }
+                other => return Err(f.err("rule", format!("scale rule `{other}` (absmax or mse)"))),
             };
             if f.get("axis").is_some() {
                 opts.axis = Some(f.int("axis", None, (0, 1))?);
             }
-            let q = bitloom_quant::quantize(&t, &opts).map_err(|e| f.err("format", e.to_string()))?;
+            let q =
+                bitloom_quant::quantize(&t, &opts).map_err(|e| f.err("format", e.to_string()))?;
             Ok((q.codes, bits))
         }
         other => Err(f.err(
@@ -262,12 +261,7 @@ pub fn emit(
             let r = f.int("runbits", None, (1, 8))? as u32;
             bitloom_isa::rle::encode(&codes, bits, r)
         }
-        other => {
-            return Err(f.err(
-                "encoding",
-                format!("encoding `{other}` (raw or rle)"),
-            ))
-        }
+        other => return Err(f.err("encoding", format!("encoding `{other}` (raw or rle)"))),
     };
     let mut s = String::with_capacity(bytes.len() * 4 + 64);
     let _ = writeln!(s, "        .data\n        .align  4\n{}:", def.label);
@@ -318,7 +312,11 @@ mod tests {
         assert_eq!(b, 8);
         let nz = c.iter().filter(|&&x| x != 0).count();
         assert!((6700..7300).contains(&nz), "{nz}");
-        assert_eq!(c, codes(&d, &[], Path::new(".")).unwrap().0, "deterministic");
+        assert_eq!(
+            c,
+            codes(&d, &[], Path::new(".")).unwrap().0,
+            "deterministic"
+        );
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub struct Figure<'a> {
     pub categories: &'a [String],
     /// The data.
     pub series: &'a [Series],
+    /// The papers' values, drawn as black crosses: (x position, y, label).
+    pub paper: &'a [(f64, f64)],
+    /// Legend corner: `upper-left`, `upper-right`, `lower-left` or `lower-right`.
+    pub legend: &'a str,
 }
 
 const COLOURS: [RGBColor; 6] = [
@@ -47,7 +51,11 @@ pub fn svg(f: &Figure<'_>) -> Result<String, SweepError> {
     {
         let root = SVGBackend::with_string(&mut buf, (720, 420)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
-        let ys = f.series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
+        let ys = f
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.1))
+            .chain(f.paper.iter().map(|p| p.1));
         let ymax = ys.clone().fold(0.0f64, f64::max);
         let ymax = if ymax > 0.0 { ymax * 1.12 } else { 1.0 };
         let xs: Vec<f64> = f
@@ -75,11 +83,14 @@ pub fn svg(f: &Figure<'_>) -> Result<String, SweepError> {
             .build_cartesian_2d(x0..x1, 0.0..ymax)
             .map_err(err)?;
         let cats = f.categories;
+        let whole = xs.iter().all(|x| x.fract() == 0.0);
         let fmt_x = |x: &f64| {
             if cats.is_empty() {
                 let r = x.round();
                 if (x - r).abs() < 1e-9 {
                     format!("{r}")
+                } else if whole {
+                    String::new() // integer axes (bits, k, %): no fractional ticks
                 } else {
                     format!("{x:.2}")
                 }
@@ -92,14 +103,18 @@ pub fn svg(f: &Figure<'_>) -> Result<String, SweepError> {
                 }
             }
         };
-        let n_labels = if cats.is_empty() { 10 } else { cats.len() * 2 + 1 };
+        let n_labels = if cats.is_empty() {
+            10
+        } else {
+            cats.len() * 2 + 1
+        };
         chart
             .configure_mesh()
             .x_desc(f.x_label)
             .y_desc(f.y_label)
             .x_labels(n_labels)
             .x_label_formatter(&fmt_x)
-            .y_label_formatter(&|y| format!("{y:.3}"))
+            .y_label_formatter(&|y| super::report::fmt_num(*y))
             .draw()
             .map_err(err)?;
         let n = f.series.len().max(1) as f64;
@@ -128,12 +143,29 @@ pub fn svg(f: &Figure<'_>) -> Result<String, SweepError> {
                 });
             }
         }
-        if f.series.iter().any(|s| !s.name.is_empty()) {
+        if !f.paper.is_empty() {
+            chart
+                .draw_series(
+                    f.paper
+                        .iter()
+                        .map(|&p| Cross::new(p, 6, BLACK.stroke_width(2))),
+                )
+                .map_err(err)?
+                .label("paper")
+                .legend(|(x, y)| Cross::new((x + 7, y), 5, BLACK.stroke_width(2)));
+        }
+        if f.series.iter().any(|s| !s.name.is_empty()) || !f.paper.is_empty() {
+            let pos = match f.legend {
+                "upper-right" => SeriesLabelPosition::UpperRight,
+                "lower-left" => SeriesLabelPosition::LowerLeft,
+                "lower-right" => SeriesLabelPosition::LowerRight,
+                _ => SeriesLabelPosition::UpperLeft,
+            };
             chart
                 .configure_series_labels()
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK)
-                .position(SeriesLabelPosition::UpperLeft)
+                .position(pos)
                 .draw()
                 .map_err(err)?;
         }

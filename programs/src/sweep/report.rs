@@ -135,10 +135,7 @@ pub fn claim_value(spec: &Spec, recs: &[Record], c: &Claim) -> Result<f64, Sweep
 /// One comparison row: `| what | paper | ours | difference | source |`.
 fn claim_row(c: &Claim, ours: f64) -> String {
     let (paper, diff) = match c.paper {
-        Some(p) if p != 0.0 => (
-            fmt_num(p),
-            format!("{:+.1} %", (ours - p) / p * 100.0),
-        ),
+        Some(p) if p != 0.0 => (fmt_num(p), format!("{:+.1} %", (ours - p) / p * 100.0)),
         Some(p) => (fmt_num(p), "n/a".into()),
         None => ("—".into(), "—".into()),
     };
@@ -146,7 +143,11 @@ fn claim_row(c: &Claim, ours: f64) -> String {
         "| {} | {paper} | {} | {diff} | {} |",
         c.what,
         fmt_num(ours),
-        if c.source.is_empty() { "—" } else { &c.source }
+        if c.source.is_empty() {
+            "—"
+        } else {
+            &c.source
+        }
     )
 }
 
@@ -158,7 +159,13 @@ fn axis_values(spec: &Spec, name: &str) -> Vec<Scalar> {
         .unwrap_or_default()
 }
 
-fn figure_svg(spec: &Spec, r: &Report, recs: &[Record], y: &str, label: &str) -> Result<String, SweepError> {
+fn figure_svg(
+    spec: &Spec,
+    r: &Report,
+    recs: &[Record],
+    p: &super::spec::Plot,
+) -> Result<String, SweepError> {
+    let (y, label) = (p.y.as_str(), p.y_label.as_str());
     let xs = axis_values(spec, &r.x);
     let numeric = xs.iter().all(|v| v.as_f64().is_some());
     let categories: Vec<String> = if numeric {
@@ -200,12 +207,27 @@ fn figure_svg(spec: &Spec, r: &Report, recs: &[Record], y: &str, label: &str) ->
             points: pts,
         });
     }
+    // The papers' values at a single point of this metric, placed at that point's x.
+    let paper: Vec<(f64, f64)> = r
+        .claims
+        .iter()
+        .filter(|c| c.metric == y && c.over.is_none())
+        .filter_map(|c| {
+            let pv = c.paper?;
+            let xv = c.at.iter().find(|(k, _)| *k == r.x).map(|(_, v)| v)?;
+            let i = xs.iter().position(|v| matches(v, xv))?;
+            let x = if numeric { xv.as_f64()? } else { i as f64 };
+            Some((x, pv))
+        })
+        .collect();
     plot::svg(&Figure {
         title: &r.title,
         x_label: &r.x,
         y_label: label,
         categories: &categories,
         series: &series,
+        paper: &paper,
+        legend: &p.legend,
     })
 }
 
@@ -251,7 +273,7 @@ fn section(
     }
     for p in &r.plots {
         let name = format!("{}-{}.svg", spec.name, p.y.replace('.', "_"));
-        let svg = figure_svg(spec, r, recs, &p.y, &p.y_label)?;
+        let svg = figure_svg(spec, r, recs, p)?;
         files.push((PathBuf::from("results").join(&name), svg));
         let _ = writeln!(md, "![{}: {}](results/{name})\n", r.title, p.y_label);
     }
@@ -262,7 +284,11 @@ fn section(
         .filter(|a| a.values.len() > 1)
         .map(|a| a.name.as_str())
         .collect();
-    let cols: Vec<&str> = swept.iter().copied().chain(r.table.iter().map(String::as_str)).collect();
+    let cols: Vec<&str> = swept
+        .iter()
+        .copied()
+        .chain(r.table.iter().map(String::as_str))
+        .collect();
     if !r.table.is_empty() {
         let _ = writeln!(md, "| {} |", cols.join(" | "));
         let _ = writeln!(md, "|{}", "---|".repeat(cols.len()));
@@ -271,7 +297,11 @@ fn section(
                 .iter()
                 .map(|a| rec.param(a).map(Scalar::plain).unwrap_or_default())
                 .collect();
-            cells.extend(r.table.iter().map(|m| fmt_num(rec.metric(m).unwrap_or(f64::NAN))));
+            cells.extend(
+                r.table
+                    .iter()
+                    .map(|m| fmt_num(rec.metric(m).unwrap_or(f64::NAN))),
+            );
             let _ = writeln!(md, "| {} |", cells.join(" | "));
         }
         let _ = writeln!(md);
@@ -281,7 +311,10 @@ fn section(
         jsonl.push_str(&rec.to_json());
         jsonl.push('\n');
     }
-    files.push((PathBuf::from("results").join(format!("{}.jsonl", spec.name)), jsonl));
+    files.push((
+        PathBuf::from("results").join(format!("{}.jsonl", spec.name)),
+        jsonl,
+    ));
     Ok(md)
 }
 

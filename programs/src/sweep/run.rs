@@ -52,10 +52,7 @@ pub fn points(spec: &Spec) -> Result<Vec<Point>, SweepError> {
                     file: spec.file.clone(),
                     line: 1,
                 }),
-            msg: format!(
-                "the sweep has more than {} points",
-                super::spec::MAX_POINTS
-            ),
+            msg: format!("the sweep has more than {} points", super::spec::MAX_POINTS),
         })?;
     Ok((0..total)
         .map(|index| {
@@ -175,7 +172,10 @@ pub struct Record {
 impl Record {
     /// The metric `name`.
     pub fn metric(&self, name: &str) -> Option<f64> {
-        self.metrics.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+        self.metrics
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
     }
 
     /// The value of axis `name`.
@@ -269,7 +269,11 @@ type Measured = (Vec<(String, f64)>, Option<u32>, Option<String>);
 fn measure(spec: &Spec, base: &HwConfig, p: &Point) -> Result<Measured, SweepError> {
     let hw = hw_for(spec, base, p)?;
     let src = wrapper_source(spec, p)?;
-    let dir = spec.program.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let dir = spec
+        .program
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
     let opts = bitloom_asm::Options {
         include_dirs: vec![dir],
         ..bitloom_asm::Options::default()
@@ -295,7 +299,9 @@ fn measure(spec: &Spec, base: &HwConfig, p: &Point) -> Result<Measured, SweepErr
         StopReason::Exited(c) => (
             metrics,
             Some(c),
-            Some(format!("the program exited with {c} (its self-check failed)")),
+            Some(format!(
+                "the program exited with {c} (its self-check failed)"
+            )),
         ),
         other => {
             let why = other
@@ -420,7 +426,12 @@ pub fn merge(spec: &Spec, parts: &[(String, String)]) -> Result<Vec<Record>, Swe
         .map(|p| point_name(spec, p))
         .collect();
     if !missing.is_empty() {
-        let shown = missing.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+        let shown = missing
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         return Err(SweepError::Merge(format!(
             "{} of {} points missing (a shard not run?): {shown}{}",
             missing.len(),

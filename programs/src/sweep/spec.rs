@@ -187,6 +187,8 @@ pub struct Plot {
     pub y: String,
     /// Axis label for y.
     pub y_label: String,
+    /// Legend corner (`upper-left`, `upper-right`, `lower-left`, `lower-right`).
+    pub legend: String,
     /// Where it is defined.
     pub loc: Loc,
 }
@@ -301,8 +303,7 @@ fn scalar(v: &Value) -> Option<Scalar> {
 /// Valid dotted hardware keys (`mac.model`, ...), from the default configuration.
 pub fn hw_keys() -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    if let Ok(toml::Value::Table(t)) = toml::Value::try_from(bitloom_emu::hw::HwConfig::default())
-    {
+    if let Ok(toml::Value::Table(t)) = toml::Value::try_from(bitloom_emu::hw::HwConfig::default()) {
         for (sec, v) in t {
             if let toml::Value::Table(keys) = v {
                 for k in keys.keys() {
@@ -316,12 +317,11 @@ pub fn hw_keys() -> BTreeSet<String> {
 
 /// Read and check a spec file.
 pub fn load(file: &Path) -> Result<Spec, SweepError> {
-    let bytes = bitloom_isa::srcfile::read_capped(file, MAX_SPEC_BYTES).map_err(|e| {
-        SweepError::Io {
+    let bytes =
+        bitloom_isa::srcfile::read_capped(file, MAX_SPEC_BYTES).map_err(|e| SweepError::Io {
             path: file.to_path_buf(),
             msg: e.to_string(),
-        }
-    })?;
+        })?;
     let text = String::from_utf8(bytes).map_err(|_| SweepError::Io {
         path: file.to_path_buf(),
         msg: "not UTF-8 text".into(),
@@ -547,7 +547,11 @@ fn data(cx: &Ctx, item: &Item, out: &mut Vec<DataDef>) -> Result<(), SweepError>
 fn point_sel(cx: &Ctx, item: &Item, loc: &Loc) -> Result<Vec<(String, Scalar)>, SweepError> {
     let t = item
         .as_inline_table()
-        .map(|t| t.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<Vec<_>>())
+        .map(|t| {
+            t.iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect::<Vec<_>>()
+        })
         .or_else(|| {
             item.as_table().map(|t| {
                 t.iter()
@@ -555,7 +559,12 @@ fn point_sel(cx: &Ctx, item: &Item, loc: &Loc) -> Result<Vec<(String, Scalar)>, 
                     .collect()
             })
         })
-        .ok_or_else(|| cx.err(loc.clone(), "expected an inline table `{ KEY = VALUE, ... }`"))?;
+        .ok_or_else(|| {
+            cx.err(
+                loc.clone(),
+                "expected an inline table `{ KEY = VALUE, ... }`",
+            )
+        })?;
     t.into_iter()
         .map(|(k, v)| {
             let s = scalar(&v).ok_or_else(|| cx.err(loc.clone(), "expected scalar values"))?;
@@ -585,6 +594,7 @@ fn report(cx: &Ctx, item: &Item, loc: Loc) -> Result<Report, SweepError> {
                     let mut p = Plot {
                         y: String::new(),
                         y_label: String::new(),
+                        legend: "upper-left".into(),
                         loc: ploc.clone(),
                     };
                     for (pk, pv) in pt.iter() {
@@ -592,10 +602,23 @@ fn report(cx: &Ctx, item: &Item, loc: Loc) -> Result<Report, SweepError> {
                         match pk {
                             "y" => p.y = string(cx, pv, l)?,
                             "label" => p.y_label = string(cx, pv, l)?,
+                            "legend" => {
+                                p.legend = string(cx, pv, l.clone())?;
+                                const CORNERS: [&str; 4] =
+                                    ["upper-left", "upper-right", "lower-left", "lower-right"];
+                                if !CORNERS.contains(&p.legend.as_str()) {
+                                    return Err(cx.err(
+                                        l,
+                                        format!("legend `{}` ({})", p.legend, CORNERS.join(", ")),
+                                    ));
+                                }
+                            }
                             _ => {
                                 return Err(cx.err(
                                     l,
-                                    format!("unknown key `{pk}` in [[report.plot]] (y, label)"),
+                                    format!(
+                                        "unknown key `{pk}` in [[report.plot]] (y, label, legend)"
+                                    ),
                                 ))
                             }
                         }
@@ -705,7 +728,10 @@ fn check(cx: &Ctx, spec: &Spec) -> Result<(), SweepError> {
                 if !spec.axes.iter().any(|a| &a.name == p) {
                     return Err(cx.err(
                         floc.clone(),
-                        format!("data `{}`: `{name}` refers to unknown parameter `{p}`", d.label),
+                        format!(
+                            "data `{}`: `{name}` refers to unknown parameter `{p}`",
+                            d.label
+                        ),
                     ));
                 }
             }
