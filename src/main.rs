@@ -9,6 +9,7 @@ mod define_args;
 mod objdump_cmd;
 mod output;
 mod quant_cmd;
+mod sweep_cmd;
 mod test_cmd;
 
 /// mimalloc: the assembler allocates many small AST nodes; glibc malloc spent ~20 % of
@@ -131,6 +132,9 @@ enum Cmd {
     Isa,
     /// Run program test suites: self-checking kernels and expectation files, in parallel.
     Test(test_cmd::TestArgs),
+    /// Run a design-space sweep (hardware keys x program parameters), merge shards, or
+    /// regenerate docs/RESULTS.md from the sweeps in programs/sweeps/ (--report).
+    Sweep(sweep_cmd::SweepArgs),
     /// Measure throughput (see README "Performance").
     Bench {
         #[command(subcommand)]
@@ -503,6 +507,7 @@ fn real_main() -> Result<u8, Fail> {
             Ok(0)
         }
         Cmd::Test(args) => test_cmd::run(args).map_err(|e| Fail(format!("error: {e}"), 2)),
+        Cmd::Sweep(args) => sweep_cmd::run(args),
         Cmd::Bench { what } => {
             let r = match what {
                 BenchWhat::Asm { lines, reps, emit } => match emit {

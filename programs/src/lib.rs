@@ -9,6 +9,7 @@
 //! - [`synth`]: synthetic benchmark programs built from the instruction table.
 
 pub mod runner;
+pub mod sweep;
 pub mod synth;
 
 pub use synth::{
