@@ -10,6 +10,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub mod presets;
+
+/// Prefix of a preset name in a hardware spec (`--hw preset:seed000`).
+pub const PRESET_PREFIX: &str = "preset:";
+
 /// Why a hardware description could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum HwError {
@@ -28,6 +33,14 @@ pub enum HwError {
         path: PathBuf,
         /// toml's diagnostic, with line, column and the offending key.
         message: String,
+    },
+    /// `preset:NAME` names no shipped preset.
+    #[error("unknown hardware preset `{name}` (known: {known})")]
+    UnknownPreset {
+        /// The name after `preset:`.
+        name: String,
+        /// The shipped names, comma-separated.
+        known: String,
     },
     /// A value is out of its legal range.
     #[error("{path}: invalid value for `{key}`: {message}")]
@@ -446,6 +459,35 @@ impl HwConfig {
             ))
         })?;
         Self::parse_named(&text, path)
+    }
+
+    /// A hardware description from a spec: `preset:NAME` (a shipped preset,
+    /// [`presets::PRESETS`]) or a path to a TOML file ([`HwConfig::load`]). The one
+    /// function every `--hw` goes through.
+    pub fn resolve(spec: &str) -> Result<HwConfig, HwError> {
+        match spec.strip_prefix(PRESET_PREFIX) {
+            Some(name) => {
+                let p = presets::find(name).ok_or_else(|| HwError::UnknownPreset {
+                    name: name.to_string(),
+                    known: presets::PRESETS
+                        .iter()
+                        .map(|p| p.name)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?;
+                Self::parse_named(p.toml, Path::new(spec))
+            }
+            None => Self::load(spec),
+        }
+    }
+
+    /// [`HwConfig::resolve`] for a command-line path: `preset:NAME` or a file (a path that is
+    /// not UTF-8 is always a file).
+    pub fn resolve_path(spec: &Path) -> Result<HwConfig, HwError> {
+        match spec.to_str() {
+            Some(s) => Self::resolve(s),
+            None => Self::load(spec),
+        }
     }
 
     /// Parse and validate TOML text (errors name `<string>` as the file).
