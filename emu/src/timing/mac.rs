@@ -12,8 +12,15 @@
 //!   costs nothing but the pass is not shortened);
 //! * **static** (baselines, or `zero_elim = false`): pass j holds k ∈ [j·g, (j+1)·g).
 //!
-//! A PE's cycles are the sum of its outputs' pass costs divided by its lane groups; the
-//! instruction takes the slowest PE plus `fixed_latency`.
+//! With `sync = "lockstep"` (hardware) the array runs blocks of one output per PE in waves:
+//! wave t gives every lane group of every PE one pass (passes t·S .. t·S + S − 1 of its
+//! output, S lane groups per PE) and lasts as long as the slowest of them; the sweeps record
+//! each pass's cost per output ([`Lockstep`]) and each block is closed into waves. With
+//! `sync = "decoupled"` (an idealisation) a PE's cycles are the sum of its outputs' pass
+//! costs divided by its lane groups and the instruction takes the slowest PE. Both add
+//! `fixed_latency`; both are computed, and their difference is `lockstep_idle`.
+//!
+//! Lane costs are term counts: binary popcounts or Booth (NAF) digits ([`term_count`]).
 //!
 //! Because passes are formed along one operand, every pass is evaluated for a whole row of
 //! outputs at once: the lane costs of the pass's elements are rows of a small u8 matrix, and
