@@ -1,6 +1,6 @@
 //! Every MAC cost model held to its published per-group cycle formula on random tiles
 //! (proptest), exactly: bit-parallel, Stripes, Bit Fusion, Pragmatic, Laconic and Loom with
-//! static passes, with binary and Booth (signed-digit) terms, Pragmatic's one-cycle empty
+//! static or compacted (zero-eliminated) passes, with binary and Booth (signed-digit) terms, Pragmatic's one-cycle empty
 //! pass, and both synchronisation modes — lock-step waves across the PE array and the lane
 //! groups of a PE, and the decoupled idealisation. The formulas (docs/TIMING.md §4–5) are
 //! computed here from scratch, output by output and pass by pass, not with the model's
@@ -66,6 +66,8 @@ struct Case {
     terms: TermEncoding,
     empty: EmptyPass,
     skip_bits: bool,
+    /// Loom only: the zero eliminator (compacted passes).
+    zero_elim: bool,
     m: usize,
     k: usize,
     n: usize,
@@ -97,10 +99,12 @@ fn case() -> impl Strategy<Value = Case> {
         ],
         prop_oneof![Just(EmptyPass::Auto), Just(EmptyPass::Skip), Just(EmptyPass::One)],
         any::<bool>(),
+        any::<bool>(),
     );
     let shape = (1usize..7, 1usize..40, 1usize..7, 1u32..9, 1u32..9, any::<bool>(), 0u32..3);
     (models, geometry, modes, shape).prop_flat_map(
-        |(model, (rows, cols, group, slots), (overhead, sync, terms, empty, skip_bits), s)| {
+        |(model, (rows, cols, group, slots), modes, s)| {
+            let (overhead, sync, terms, empty, skip_bits, ze) = modes;
             let (m, k, n, wprec, aprec, uint, serial) = s;
             // A quarter of the codes zero, so empty passes and gated lanes happen.
             let code = |p: u32| {
@@ -121,6 +125,7 @@ fn case() -> impl Strategy<Value = Case> {
                     terms,
                     empty,
                     skip_bits,
+                    zero_elim: ze && model == MacModel::Loom,
                     m,
                     k,
                     n,
@@ -179,18 +184,48 @@ fn formula(c: &Case, fixed: u64) -> u64 {
         _ => (c.group, (c.overhead * 1000.0).round() as u64),
     };
     let g = g as usize;
-    let passes = c.k.div_ceil(g);
-    // Pass cost (cycles, without overhead) of output (m, n), pass j; 0 = skipped.
-    let pass = |m: usize, n: usize, j: usize| -> u64 {
-        let mx = (j * g..((j + 1) * g).min(c.k))
-            .map(|k| lane(m, k, n))
-            .max()
-            .unwrap_or(0) as u64;
-        if mx == 0 && empty_one {
-            1
-        } else {
-            mx
-        }
+    let wnz = |m: usize, k: usize| c.w[m * c.k + k] != 0;
+    let anz = |k: usize, n: usize| c.a[k * c.n + n] != 0;
+    // The zero eliminator compacts the sparser operand (ties: activations): the non-zero
+    // activations of column n, or the non-zero weights of row m; a zero in the other
+    // operand gates its lane (cost 0).
+    let a_nnz = (0..c.k * c.n).filter(|&i| c.a[i] != 0).count();
+    let w_nnz = (0..c.m * c.k).filter(|&i| c.w[i] != 0).count();
+    let compact_a = a_nnz * c.m <= w_nnz * c.n;
+    // The lanes (reduction indices) of output (m, n), in order, cut into passes of g.
+    let lanes_of = |m: usize, n: usize| -> Vec<usize> {
+        (0..c.k)
+            .filter(|&k| match (c.zero_elim, compact_a) {
+                (false, _) => true,
+                (true, true) => anz(k, n),
+                (true, false) => wnz(m, k),
+            })
+            .collect()
+    };
+    // Pass costs (cycles, without overhead) of output (m, n); 0 = skipped.
+    let passes_of = |m: usize, n: usize| -> Vec<u64> {
+        lanes_of(m, n)
+            .chunks(g)
+            .map(|ks| {
+                let mx = ks
+                    .iter()
+                    .map(|&k| {
+                        let gated = c.zero_elim && !(wnz(m, k) && anz(k, n));
+                        if gated {
+                            0
+                        } else {
+                            lane(m, k, n)
+                        }
+                    })
+                    .max()
+                    .unwrap_or(0) as u64;
+                if mx == 0 && empty_one {
+                    1
+                } else {
+                    mx
+                }
+            })
+            .collect()
     };
     let time = |x: u64| if x > 0 { x * 1000 + ovh } else { 0 };
     let slots = c.slots as usize;
@@ -201,7 +236,7 @@ fn formula(c: &Case, fixed: u64) -> u64 {
             for m in 0..c.m {
                 for n in 0..c.n {
                     pe[(m % rows) * cols + n % cols] +=
-                        (0..passes).map(|j| time(pass(m, n, j))).sum::<u64>();
+                        passes_of(m, n).into_iter().map(time).sum::<u64>();
                 }
             }
             // The lane groups share a PE's passes perfectly.
@@ -211,16 +246,21 @@ fn formula(c: &Case, fixed: u64) -> u64 {
             let mut total = 0;
             for bm in 0..c.m.div_ceil(rows) {
                 for bn in 0..c.n.div_ceil(cols) {
+                    let block: Vec<Vec<u64>> = (bm * rows..((bm + 1) * rows).min(c.m))
+                        .flat_map(|m| {
+                            (bn * cols..((bn + 1) * cols).min(c.n)).map(move |n| (m, n))
+                        })
+                        .map(|(m, n)| passes_of(m, n))
+                        .collect();
+                    let waves = block.iter().map(|p| p.len().div_ceil(slots)).max();
                     // Wave t: pass t·slots + s of every PE's output, s < slots.
-                    for t in 0..passes.div_ceil(slots) {
-                        let mut wave = 0;
-                        for m in bm * rows..((bm + 1) * rows).min(c.m) {
-                            for n in bn * cols..((bn + 1) * cols).min(c.n) {
-                                for j in t * slots..((t + 1) * slots).min(passes) {
-                                    wave = wave.max(pass(m, n, j));
-                                }
-                            }
-                        }
+                    for t in 0..waves.unwrap_or(0) {
+                        let wave = block
+                            .iter()
+                            .flat_map(|p| p.iter().skip(t * slots).take(slots))
+                            .copied()
+                            .max()
+                            .unwrap_or(0);
                         total += time(wave);
                     }
                 }
@@ -242,7 +282,7 @@ fn hw_of(c: &Case) -> HwConfig {
     hw.mac.sync = c.sync;
     hw.mac.terms = c.terms;
     hw.mac.empty_pass = c.empty;
-    hw.mac.zero_elim = false; // static passes: the baselines' structure
+    hw.mac.zero_elim = c.zero_elim; // baselines ignore it: static passes
     hw.mac.zero_bit_skip = c.skip_bits;
     hw.mac.fixed_latency = 3;
     hw
@@ -321,6 +361,7 @@ fn lane_groups_share_a_pass_in_lockstep() {
         terms: TermEncoding::Binary,
         empty: EmptyPass::Skip,
         skip_bits: true,
+        zero_elim: false,
         m: 1,
         k: 2,
         n: 1,
