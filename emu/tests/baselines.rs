@@ -88,7 +88,12 @@ fn case() -> impl Strategy<Value = Case> {
         Just(MacModel::Laconic),
         Just(MacModel::Loom),
     ];
-    let geometry = (1u32..4, 1u32..4, prop_oneof![Just(1u32), Just(2), Just(4)], 1u32..4);
+    let geometry = (
+        1u32..4,
+        1u32..4,
+        prop_oneof![Just(1u32), Just(2), Just(4)],
+        1u32..4,
+    );
     let modes = (
         prop_oneof![Just(0.0), Just(0.3), Just(1.0)],
         prop_oneof![Just(SyncMode::Lockstep), Just(SyncMode::Decoupled)],
@@ -97,19 +102,29 @@ fn case() -> impl Strategy<Value = Case> {
             Just(TermEncoding::Binary),
             Just(TermEncoding::Booth)
         ],
-        prop_oneof![Just(EmptyPass::Auto), Just(EmptyPass::Skip), Just(EmptyPass::One)],
+        prop_oneof![
+            Just(EmptyPass::Auto),
+            Just(EmptyPass::Skip),
+            Just(EmptyPass::One)
+        ],
         any::<bool>(),
         any::<bool>(),
     );
-    let shape = (1usize..7, 1usize..40, 1usize..7, 1u32..9, 1u32..9, any::<bool>(), 0u32..3);
+    let shape = (
+        1usize..7,
+        1usize..40,
+        1usize..7,
+        1u32..9,
+        1u32..9,
+        any::<bool>(),
+        0u32..3,
+    );
     (models, geometry, modes, shape).prop_flat_map(
         |(model, (rows, cols, group, slots), modes, s)| {
             let (overhead, sync, terms, empty, skip_bits, ze) = modes;
             let (m, k, n, wprec, aprec, uint, serial) = s;
             // A quarter of the codes zero, so empty passes and gated lanes happen.
-            let code = |p: u32| {
-                prop_oneof![1 => Just(0u8), 3 => 0u8..=((1u32 << p) - 1) as u8]
-            };
+            let code = |p: u32| prop_oneof![1 => Just(0u8), 3 => 0u8..=((1u32 << p) - 1) as u8];
             (
                 proptest::collection::vec(code(wprec), m * k),
                 proptest::collection::vec(code(aprec), k * n),
@@ -247,9 +262,7 @@ fn formula(c: &Case, fixed: u64) -> u64 {
             for bm in 0..c.m.div_ceil(rows) {
                 for bn in 0..c.n.div_ceil(cols) {
                     let block: Vec<Vec<u64>> = (bm * rows..((bm + 1) * rows).min(c.m))
-                        .flat_map(|m| {
-                            (bn * cols..((bn + 1) * cols).min(c.n)).map(move |n| (m, n))
-                        })
+                        .flat_map(|m| (bn * cols..((bn + 1) * cols).min(c.n)).map(move |n| (m, n)))
                         .map(|(m, n)| passes_of(m, n))
                         .collect();
                     let waves = block.iter().map(|p| p.len().div_ceil(slots)).max();

@@ -50,7 +50,11 @@ fn every_preset_resolves() {
         let hw = HwConfig::resolve(&format!("preset:{}", p.name))
             .unwrap_or_else(|e| panic!("{}: {e}", p.name));
         hw.validate().unwrap();
-        assert!(p.toml.starts_with("# Preset \""), "{}: cite the paper", p.name);
+        assert!(
+            p.toml.starts_with("# Preset \""),
+            "{}: cite the paper",
+            p.name
+        );
         assert_ne!(hw, HwConfig::default(), "{}", p.name);
     }
     assert!(matches!(

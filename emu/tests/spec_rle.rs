@@ -45,7 +45,17 @@ fn corrupt_rle_offsets_name_the_documented_byte() {
     // starts in body byte 1 → offset 4 + ⌊15/8⌋ = 5.
     let s = stream(&[(0, 1), (0, 1), (0, 1), (3, 1)], r, b);
     let e = rle::decode_into(&s, b, r, 4, &mut out).unwrap_err();
-    assert!(matches!(e, RleError::Overrun { offset: 5, entry: 3, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            RleError::Overrun {
+                offset: 5,
+                entry: 3,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert_eq!(reference::rle_decode(&s, b, r, 4), Err(5));
     // Underrun: 3 entries (15 bits → 2 body bytes) expand to 3 of 9 elements: offset 4 + 2.
     let s = stream(&[(0, 1), (0, 1), (0, 1)], r, b);
@@ -74,7 +84,10 @@ fn padding_bits_are_ignored() {
     rle::decode_into(&dirty, 3, 2, 6, &mut b).unwrap();
     assert_eq!(a, b);
     assert_eq!(a, vec![0, 2, 3, 0, 0, 1]);
-    assert_eq!(reference::rle_decode(&dirty, 3, 2, 6), Ok(vec![0, 2, 3, 0, 0, 1]));
+    assert_eq!(
+        reference::rle_decode(&dirty, 3, 2, 6),
+        Ok(vec![0, 2, 3, 0, 0, 1])
+    );
     // The encoder writes the padding as 0.
     assert_eq!(rle::encode(&a, 3, 2), s);
 }

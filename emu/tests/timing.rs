@@ -291,7 +291,10 @@ fn bitcluster_vs_unclustered_default_array() {
         .iter()
         .map(|&v| spec.quantize(f64::from(v)).unwrap())
         .collect();
-    assert!(wc.iter().any(|&c| c & 0x7f == 7), "8 − 1 terms are representable");
+    assert!(
+        wc.iter().any(|&c| c & 0x7f == 7),
+        "8 − 1 terms are representable"
+    );
     let a: Vec<u8> = (0..k * n).map(|_| 1 + rng.below(255) as u8).collect();
     let z8 = zeros(NumFmt::Int, 8, 0);
     let zc = zeros(NumFmt::Cluster, 8, 0);
@@ -327,9 +330,15 @@ fn bitcluster_vs_unclustered_default_array() {
         );
         assert!(c_cl < c_un);
         assert!(u_cl > u_un);
-        assert_eq!(s_cl.lockstep_idle, 0, "cluster lanes all cost k: nothing to wait for");
+        assert_eq!(
+            s_cl.lockstep_idle, 0,
+            "cluster lanes all cost k: nothing to wait for"
+        );
         if sync == SyncMode::Lockstep {
-            assert!(s_un.lockstep_idle > 0, "unclustered waves wait for their worst lane");
+            assert!(
+                s_un.lockstep_idle > 0,
+                "unclustered waves wait for their worst lane"
+            );
         }
     }
 }
@@ -452,7 +461,10 @@ fn baseline_formulas() {
         .collect();
     let mut zero_pass = base;
     zero_pass.w = &wz2;
-    assert_eq!(mac_cycles(&tiny(MacModel::Pragmatic, 4), &zero_pass).0, 3 + 1);
+    assert_eq!(
+        mac_cycles(&tiny(MacModel::Pragmatic, 4), &zero_pass).0,
+        3 + 1
+    );
     let mut skip = tiny(MacModel::Pragmatic, 4);
     skip.mac.empty_pass = bitloom_emu::hw::EmptyPass::Skip;
     assert_eq!(mac_cycles(&skip, &zero_pass).0, 3);

@@ -124,7 +124,7 @@ impl FormatSpec<'_> {
             max
         } else {
             let n = a.floor() as u32; // < max ≤ 127
-            // 0 is legal, so `lo` exists; `max` is legal and > a, so `hi` exists.
+                                      // 0 is legal, so `lo` exists; `max` is legal and > a, so `hi` exists.
             let lo = (0..=n).rev().find(legal).unwrap_or(0);
             if f64::from(lo) == a {
                 lo
