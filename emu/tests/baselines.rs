@@ -158,15 +158,14 @@ fn case() -> impl Strategy<Value = Case> {
 /// The formula: lane cost, static passes of G lanes, pass cost = max lane + overhead,
 /// then lock-step waves or decoupled PEs. Milli-cycles throughout, rounded up once.
 fn formula(c: &Case, fixed: u64) -> u64 {
-    let booth = match (c.terms, c.model) {
-        (TermEncoding::Booth, _) | (TermEncoding::Auto, MacModel::Laconic) => true,
-        _ => false,
-    };
-    let empty_one = match (c.empty, c.model) {
-        (EmptyPass::One, _) => true,
-        (EmptyPass::Auto, MacModel::Pragmatic | MacModel::Laconic) => true,
-        _ => false,
-    };
+    let booth = matches!(
+        (c.terms, c.model),
+        (TermEncoding::Booth, _) | (TermEncoding::Auto, MacModel::Laconic)
+    );
+    let empty_one = matches!(
+        (c.empty, c.model),
+        (EmptyPass::One, _) | (EmptyPass::Auto, MacModel::Pragmatic | MacModel::Laconic)
+    );
     let wt = |m: usize, k: usize| terms(c.w[m * c.k + k], NumFmt::Int, c.wprec, booth);
     let at = |k: usize, n: usize| terms(c.a[k * c.n + n], c.afmt, c.aprec, booth);
     let loom_side = |t: u32, p: u32| if c.skip_bits { t } else { p };
