@@ -15,7 +15,7 @@
 //! With `sync = "lockstep"` (hardware) the array runs blocks of one output per PE in waves:
 //! wave t gives every lane group of every PE one pass (passes t·S .. t·S + S − 1 of its
 //! output, S lane groups per PE) and lasts as long as the slowest of them; the sweeps record
-//! each pass's cost per output ([`Lockstep`]) and each block is closed into waves. With
+//! each pass's cost per output (`Lockstep`) and each block is closed into waves. With
 //! `sync = "decoupled"` (an idealisation) a PE's cycles are the sum of its outputs' pass
 //! costs divided by its lane groups and the instruction takes the slowest PE. Both add
 //! `fixed_latency`; both are computed, and their difference is `lockstep_idle`.
