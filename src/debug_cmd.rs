@@ -12,7 +12,7 @@ use bitloom_emu::session::{new_machine, MachineOptions};
 pub struct DebugArgs {
     /// Program: ELF file or assembly source.
     pub input: PathBuf,
-    /// Hardware description (TOML); default: the built-in config.
+    /// Hardware description (TOML file or `preset:NAME`); default: the built-in config.
     #[arg(long)]
     pub hw: Option<PathBuf>,
     /// Functional only: no timing model.

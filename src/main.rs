@@ -65,7 +65,8 @@ enum Cmd {
     Run {
         /// Program: ELF file or assembly source.
         input: PathBuf,
-        /// Hardware description (TOML); default: the built-in config (see `bitloom hw`).
+        /// Hardware description (TOML file or `preset:NAME`, see `bitloom hw --presets`);
+        /// default: the built-in config (see `bitloom hw`).
         #[arg(long)]
         hw: Option<PathBuf>,
         /// Functional only: no timing model (faster; `cycle` reads instret).
@@ -121,12 +122,16 @@ enum Cmd {
     /// Print the effective hardware configuration as TOML, every key with its meaning and
     /// unit (loadable with --hw), or as JSON.
     Hw {
-        /// Configuration file to load and validate (default: built-in defaults).
+        /// Configuration file to load and validate, or `preset:NAME` (default: built-in
+        /// defaults).
         #[arg(long)]
         hw: Option<PathBuf>,
         /// Print JSON instead of commented TOML.
         #[arg(long)]
         json: bool,
+        /// List the shipped presets (`--hw preset:NAME`) instead.
+        #[arg(long, conflicts_with = "hw")]
+        presets: bool,
     },
     /// Print the instruction set summary (generated from the instruction table).
     Isa,
@@ -292,7 +297,9 @@ impl std::io::Write for CappedTrace {
 
 fn load_hw(path: Option<&Path>) -> Result<bitloom_emu::hw::HwConfig, Fail> {
     match path {
-        Some(p) => bitloom_emu::hw::HwConfig::load(p).map_err(|e| Fail(format!("error: {e}"), 1)),
+        Some(p) => {
+            bitloom_emu::hw::HwConfig::resolve_path(p).map_err(|e| Fail(format!("error: {e}"), 1))
+        }
         None => Ok(bitloom_emu::hw::HwConfig::default()),
     }
 }
@@ -492,7 +499,15 @@ fn real_main() -> Result<u8, Fail> {
             debug_cmd::debug(a, img, &hwc).map_err(|e| Fail(e, 1))
         }
         Cmd::Dap(a) => dap_cmd::run(a).map_err(|e| Fail(e, 1)),
-        Cmd::Hw { hw, json } => {
+        Cmd::Hw { presets: true, .. } => {
+            let mut o = String::new();
+            for p in bitloom_emu::hw::presets::PRESETS {
+                o += &format!("preset:{:<14} {}\n", p.name, p.summary);
+            }
+            output::stdout(&o)?;
+            Ok(0)
+        }
+        Cmd::Hw { hw, json, .. } => {
             let c = load_hw(hw.as_deref())?;
             if json {
                 output::stdout(&c.to_json())?;

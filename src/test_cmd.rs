@@ -38,7 +38,8 @@ pub struct TestArgs {
     /// Write a JUnit XML report to FILE.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Hardware configuration for every test that does not pin its own.
+    /// Hardware configuration (file or `preset:NAME`) for every test that does not pin its
+    /// own.
     #[arg(long, value_name = "FILE")]
     pub hw: Option<PathBuf>,
     /// Rewrite failing expectations with the values of this run, printing each change.
@@ -93,7 +94,7 @@ pub fn run(a: TestArgs) -> Result<u8, String> {
         opts.jobs = j;
     }
     if let Some(p) = &a.hw {
-        let hw = bitloom_emu::hw::HwConfig::load(p).map_err(|e| e.to_string())?;
+        let hw = bitloom_emu::hw::HwConfig::resolve_path(p).map_err(|e| e.to_string())?;
         opts.hw = Some(Arc::new(hw));
     }
     if let Some(n) = a.max_steps {

@@ -491,6 +491,15 @@ pub fn mac(m: &Machine, last_mac_pc: Option<u32>) -> String {
     let _ = writeln!(s, "passes           {}", c.passes);
     let _ = writeln!(
         s,
+        "lock-step idle   {} cycles ({} sync: waves wait for their slowest PE and lane group)",
+        c.lockstep_idle,
+        match t.hw().mac.sync {
+            bitloom_emu::hw::SyncMode::Lockstep => "lockstep",
+            bitloom_emu::hw::SyncMode::Decoupled => "decoupled",
+        }
+    );
+    let _ = writeln!(
+        s,
         "lane bit-cycles  {} effectual of {} allocated: lane utilisation {:.1}%, {} idle lane-cycles (waiting for the slowest lane of each group)",
         c.lane_bits,
         c.lane_alloc,

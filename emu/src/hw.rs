@@ -10,6 +10,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub mod presets;
+
+/// Prefix of a preset name in a hardware spec (`--hw preset:seed000`).
+pub const PRESET_PREFIX: &str = "preset:";
+
 /// Why a hardware description could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum HwError {
@@ -28,6 +33,14 @@ pub enum HwError {
         path: PathBuf,
         /// toml's diagnostic, with line, column and the offending key.
         message: String,
+    },
+    /// `preset:NAME` names no shipped preset.
+    #[error("unknown hardware preset `{name}` (known: {known})")]
+    UnknownPreset {
+        /// The name after `preset:`.
+        name: String,
+        /// The shipped names, comma-separated.
+        known: String,
     },
     /// A value is out of its legal range.
     #[error("{path}: invalid value for `{key}`: {message}")]
@@ -145,6 +158,50 @@ impl MacModel {
     }
 }
 
+/// How the PEs and lane groups of the array synchronise (docs/TIMING.md §4 "Lock-step").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SyncMode {
+    /// As broadcast hardware does: every PE of the array and every lane group of a PE
+    /// advance together, one wave (one pass per lane group) at a time; a wave lasts as long
+    /// as its slowest lane.
+    #[serde(rename = "lockstep")]
+    Lockstep,
+    /// An idealisation: every PE runs its own outputs at its own pace and the lane groups of
+    /// a PE share its passes perfectly (instruction = slowest PE's Σ passes / groups).
+    #[serde(rename = "decoupled")]
+    Decoupled,
+}
+
+/// How a serial operand is recoded into terms (docs/TIMING.md §4 "Terms").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TermEncoding {
+    /// What the model's published design uses: `booth` for Laconic, `binary` otherwise.
+    #[serde(rename = "auto")]
+    Auto,
+    /// One term per 1-bit of the magnitude (popcount).
+    #[serde(rename = "binary")]
+    Binary,
+    /// Booth / canonical signed-digit recoding: the non-zero digits of the non-adjacent
+    /// form, the fewest signed power-of-two terms (7 = 8 − 1: 2 terms, not 3).
+    #[serde(rename = "booth")]
+    Booth,
+}
+
+/// What a pass whose lanes all cost 0 costs (docs/TIMING.md §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EmptyPass {
+    /// `one` for Pragmatic and Laconic (their static bricks are always issued), `skip`
+    /// otherwise.
+    #[serde(rename = "auto")]
+    Auto,
+    /// The pass is skipped: no cycles, no overhead.
+    #[serde(rename = "skip")]
+    Skip,
+    /// The pass costs one cycle (plus the pass overhead), as in Bit-Pragmatic.
+    #[serde(rename = "one")]
+    One,
+}
+
 /// `[mac]`: the MAC array.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -169,6 +226,32 @@ pub struct MacConfig {
     pub fixed_latency: u32,
     /// Extra cycles per (output, vector) for the per-vector scale multiply of `vscale`.
     pub vector_scale_cycles: u32,
+    /// PE and lane-group synchronisation: `lockstep` (hardware) or `decoupled` (ideal).
+    pub sync: SyncMode,
+    /// Term recoding of serial int/uint operands for zero-bit skipping (Loom with
+    /// `zero_bit_skip`, Pragmatic, Laconic): `auto`, `binary` or `booth`.
+    pub terms: TermEncoding,
+    /// Cost of a pass whose lanes all cost 0: `auto`, `skip` or `one`.
+    pub empty_pass: EmptyPass,
+}
+
+impl MacConfig {
+    /// The term encoding in effect (`auto` resolved for the model).
+    pub fn effective_terms(&self) -> TermEncoding {
+        match (self.terms, self.model) {
+            (TermEncoding::Auto, MacModel::Laconic) => TermEncoding::Booth,
+            (TermEncoding::Auto, _) => TermEncoding::Binary,
+            (t, _) => t,
+        }
+    }
+
+    /// Cycles of a pass whose lanes all cost 0 (`auto` resolved for the model): 0 or 1.
+    pub fn effective_empty_pass(&self) -> u8 {
+        match (self.empty_pass, self.model) {
+            (EmptyPass::Auto, MacModel::Pragmatic | MacModel::Laconic) | (EmptyPass::One, _) => 1,
+            _ => 0,
+        }
+    }
 }
 
 impl Default for MacConfig {
@@ -184,6 +267,9 @@ impl Default for MacConfig {
             zero_bit_skip: true,
             fixed_latency: 4,
             vector_scale_cycles: 0,
+            sync: SyncMode::Lockstep,
+            terms: TermEncoding::Auto,
+            empty_pass: EmptyPass::Auto,
         }
     }
 }
@@ -290,6 +376,23 @@ pub struct EnergyConfig {
     pub post_elem_pj: f64,
     /// Static (leakage + clock) power in mW, charged for every cycle.
     pub static_mw: f64,
+    /// MAC-array energy model: `events` (mac_bit_pj per lane bit-cycle + mac_op_pj per
+    /// product) or `flat` (`array_mw` for every cycle the MAC array is busy, whatever the
+    /// precision: seed 000 reports ≈ 58 mW at 1 and at 8 bit).
+    pub power_model: PowerModel,
+    /// `flat` power model: MAC-array power in mW while it is busy.
+    pub array_mw: f64,
+}
+
+/// How the MAC array's energy is counted (docs/TIMING.md §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PowerModel {
+    /// Per event: lane bit-cycles and products.
+    #[serde(rename = "events")]
+    Events,
+    /// Constant power while the array is busy.
+    #[serde(rename = "flat")]
+    Flat,
 }
 
 impl Default for EnergyConfig {
@@ -302,6 +405,8 @@ impl Default for EnergyConfig {
             scalar_instr_pj: 2.0,
             post_elem_pj: 0.05,
             static_mw: 5.0,
+            power_model: PowerModel::Events,
+            array_mw: 53.0,
         }
     }
 }
@@ -354,6 +459,35 @@ impl HwConfig {
             ))
         })?;
         Self::parse_named(&text, path)
+    }
+
+    /// A hardware description from a spec: `preset:NAME` (a shipped preset,
+    /// [`presets::PRESETS`]) or a path to a TOML file ([`HwConfig::load`]). The one
+    /// function every `--hw` goes through.
+    pub fn resolve(spec: &str) -> Result<HwConfig, HwError> {
+        match spec.strip_prefix(PRESET_PREFIX) {
+            Some(name) => {
+                let p = presets::find(name).ok_or_else(|| HwError::UnknownPreset {
+                    name: name.to_string(),
+                    known: presets::PRESETS
+                        .iter()
+                        .map(|p| p.name)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?;
+                Self::parse_named(p.toml, Path::new(spec))
+            }
+            None => Self::load(spec),
+        }
+    }
+
+    /// [`HwConfig::resolve`] for a command-line path: `preset:NAME` or a file (a path that is
+    /// not UTF-8 is always a file).
+    pub fn resolve_path(spec: &Path) -> Result<HwConfig, HwError> {
+        match spec.to_str() {
+            Some(s) => Self::resolve(s),
+            None => Self::load(spec),
+        }
     }
 
     /// Parse and validate TOML text (errors name `<string>` as the file).
@@ -544,6 +678,7 @@ impl HwConfig {
         nonneg_f("energy.scalar_instr_pj", e.scalar_instr_pj)?;
         nonneg_f("energy.post_elem_pj", e.post_elem_pj)?;
         nonneg_f("energy.static_mw", e.static_mw)?;
+        nonneg_f("energy.array_mw", e.array_mw)?;
         // Large enough for any real design, small enough that totals stay finite (1e308
         // printed `inf` and wrote `null` into the stats JSON).
         for (key, v) in [
@@ -554,6 +689,7 @@ impl HwConfig {
             ("energy.scalar_instr_pj", e.scalar_instr_pj),
             ("energy.post_elem_pj", e.post_elem_pj),
             ("energy.static_mw", e.static_mw),
+            ("energy.array_mw", e.array_mw),
         ] {
             at_most(key, v, 1e9)?;
         }

@@ -98,21 +98,41 @@ fn lut_value(c: u32, lut: &[i8]) -> Result<i64, String> {
         .ok_or_else(|| format!("lut code {c} beyond length {}", lut.len()))
 }
 
-fn popcount(mut m: i64) -> u32 {
-    let mut n = 0;
-    while m > 0 {
-        n += (m % 2) as u32;
-        m /= 2;
-    }
-    n
+/// Fewest signed power-of-two terms of `m` (|m| < 512), by breadth-first search over sums
+/// of terms ±2^i (i < 10) — not the NAF digit rule the emulator uses. Computed once.
+fn signed_terms(m: i64) -> u32 {
+    static FEWEST: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    let fewest = FEWEST.get_or_init(|| {
+        let mut d = vec![u32::MAX; 1023];
+        d[511] = 0;
+        let mut frontier = vec![0i64];
+        let mut t = 0;
+        while !frontier.is_empty() {
+            t += 1;
+            let mut next = Vec::new();
+            for &r in &frontier {
+                for i in 0..10 {
+                    for x in [r + (1 << i), r - (1 << i)] {
+                        if x.abs() < 512 && d[(x + 511) as usize] == u32::MAX {
+                            d[(x + 511) as usize] = t;
+                            next.push(x);
+                        }
+                    }
+                }
+            }
+            frontier = next;
+        }
+        d
+    });
+    fewest.get((m + 511) as usize).copied().unwrap_or(u32::MAX)
 }
 
 fn cluster_value(c: u32, p: u32, ck: u32) -> Result<i64, String> {
     let c = c as i64;
     let m = c % pow2(p - 1);
     let negative = c / pow2(p - 1) == 1;
-    if popcount(m) > ck {
-        return Err(format!("cluster code {c} has more than {ck} bits"));
+    if signed_terms(m) > ck {
+        return Err(format!("cluster code {c} has more than {ck} signed terms"));
     }
     Ok(if negative { -m } else { m })
 }

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use bitloom_isa::Class;
 use serde::Serialize;
 
-use crate::hw::HwConfig;
+use crate::hw::{HwConfig, PowerModel};
 use crate::timing::{Timing, Unit};
 
 /// Classes in `Class as usize` order.
@@ -81,6 +81,9 @@ pub struct MacStats {
     pub skipped: Skipped,
     /// Bit-serial passes.
     pub passes: u64,
+    /// MAC cycles lost to lock-step synchronisation (waves waiting for their slowest PE or
+    /// lane group): the MAC instructions' cycles minus the decoupled idealisation's.
+    pub lockstep_idle: u64,
     /// Effectual lane bit-cycles.
     pub lane_bit_cycles: u64,
     /// Effectual share of the lane cycles allocated to passes (lane-group balance; the
@@ -244,6 +247,7 @@ impl Stats {
                 ineffectual_bit: c.skip_ineffectual_bits,
             },
             passes: c.passes,
+            lockstep_idle: c.lockstep_idle,
             lane_bit_cycles: c.lane_bits,
             lane_utilisation: ratio(c.lane_bits as f64, c.lane_alloc as f64),
             array_utilisation: ratio(c.lane_bits as f64, hw.total_lanes() as f64 * mac_busy),
@@ -261,9 +265,15 @@ impl Stats {
         let e = &hw.energy;
         let pj_to_uj = 1e-6;
         let spad_bytes: u64 = c.spad_read.iter().chain(&c.spad_written).sum();
+        let mac_seconds = ratio(mac_busy, hw.clock.freq_mhz * 1e6);
         let mut en = Energy {
-            mac_uj: (e.mac_bit_pj * c.lane_bits as f64 + e.mac_op_pj * c.macs_done as f64)
-                * pj_to_uj,
+            mac_uj: match e.power_model {
+                PowerModel::Events => {
+                    (e.mac_bit_pj * c.lane_bits as f64 + e.mac_op_pj * c.macs_done as f64)
+                        * pj_to_uj
+                }
+                PowerModel::Flat => e.array_mw * 1e-3 * mac_seconds * 1e6,
+            },
             dram_uj: e.dram_byte_pj * (c.dram_read + c.dram_written) as f64 * pj_to_uj,
             spad_uj: e.spad_byte_pj * spad_bytes as f64 * pj_to_uj,
             scalar_uj: e.scalar_instr_pj * instret as f64 * pj_to_uj,
@@ -403,6 +413,15 @@ impl Stats {
                     "lane util {:.1} %, array util {:.1} %",
                     100.0 * m.lane_utilisation,
                     100.0 * m.array_utilisation
+                ),
+            );
+            line(
+                &mut o,
+                group(m.lockstep_idle),
+                "lock-step idle cycles",
+                format!(
+                    "{:.1} % of MAC busy",
+                    100.0 * ratio(m.lockstep_idle as f64, self.units.mac.busy_cycles as f64)
                 ),
             );
         }

@@ -103,6 +103,8 @@ pub struct Counters {
     pub lane_alloc: u64,
     /// Bit-serial passes.
     pub passes: u64,
+    /// MAC cycles lost to lock-step synchronisation (docs/TIMING.md §4).
+    pub lockstep_idle: u64,
     /// Bytes read from DRAM by the DMA and `set.lut`.
     pub dram_read: u64,
     /// Bytes written to DRAM by the DMA.
@@ -535,6 +537,7 @@ impl Timing {
         c.lane_bits += cost.lane_bits;
         c.lane_alloc += cost.lane_alloc;
         c.passes += cost.passes;
+        c.lockstep_idle += cost.lockstep_idle;
         c.spad_read[Space::Wsp as usize] +=
             bitloom_isa::numfmt::packed_len(m.m * m.k, m.wprec) as u64;
         c.spad_read[Space::Asp as usize] +=

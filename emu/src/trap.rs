@@ -97,7 +97,7 @@ pub enum TrapKind {
     },
     /// Cluster code with more than `ck` effectual bits.
     #[error(
-        "t{tile} element {element}: cluster code 0x{code:x} has {bits} effectual bits, ck = {ck}"
+        "t{tile} element {element}: cluster code 0x{code:x} has {bits} signed terms, ck = {ck}"
     )]
     ClusterBits {
         /// Tile register.
@@ -106,7 +106,7 @@ pub enum TrapKind {
         element: u64,
         /// The code.
         code: u32,
-        /// Its magnitude popcount.
+        /// Signed power-of-two terms of its magnitude (non-zero NAF digits).
         bits: u32,
         /// CSR `ck`.
         ck: u32,

@@ -105,15 +105,21 @@ fn lut_and_cluster_formats() {
     let a = opnd(3, 1, 8, 0, &[2, 3, 4]);
     let c = case(w, a);
     assert_eq!(run_case(&c).unwrap(), vec![10 - 9]);
+    // 0b0111 = 7 = 8 − 1: two signed terms, legal with ck = 2 (signed-digit BitCluster).
+    let mut sd = c.clone();
+    sd.w.codes[2] = 0b0111;
+    assert_eq!(run_case(&sd).unwrap(), vec![10 - 9 + 7 * 4]);
+    // With ck = 1, 3 = 4 − 1 (two terms) traps.
     let mut bad = c.clone();
-    bad.w.codes[2] = 0b0111; // 3 effectual bits > ck = 2
+    bad.ck = 1;
+    bad.w.codes[0] = 0b0011;
     assert!(matches!(
         run_case(&bad),
         Err(TrapKind::ClusterBits {
             tile: 1,
-            element: 2,
-            bits: 3,
-            ck: 2,
+            element: 0,
+            bits: 2,
+            ck: 1,
             ..
         })
     ));

@@ -2,7 +2,7 @@
 //! paper trends, BitCluster balance, zero/slice skipping, DMA, every baseline formula,
 //! overlap and dependencies, statistics JSON, the timeline, and config errors.
 
-use bitloom_emu::hw::{HwConfig, MacModel};
+use bitloom_emu::hw::{HwConfig, MacModel, SyncMode};
 use bitloom_emu::stats::Stats;
 use bitloom_emu::timing::{Timing, Unit};
 use bitloom_emu::trace;
@@ -285,25 +285,16 @@ fn bitcluster_vs_unclustered_default_array() {
         })
         .collect();
     let wi: Vec<u8> = vals.iter().map(|&v| int_code(v, 8)).collect();
+    // The nearest value of at most k = 2 signed power-of-two terms (docs/ISA.md §5).
+    let spec = bitloom_isa::numfmt::FormatSpec::cluster(8, 2).unwrap();
     let wc: Vec<u8> = vals
         .iter()
-        .map(|&v| {
-            // Keep the two highest set bits of |v| (at most k = 2 terms).
-            let mag = v.unsigned_abs();
-            let mut kept = 0u32;
-            let mut x = mag;
-            for _ in 0..2 {
-                if x == 0 {
-                    break;
-                }
-                let hb = 1 << (31 - x.leading_zeros());
-                kept |= hb;
-                x &= !hb;
-            }
-            let kept = kept.clamp(1, 127);
-            kept as u8 | if v < 0 { 0x80 } else { 0 }
-        })
+        .map(|&v| spec.quantize(f64::from(v)).unwrap())
         .collect();
+    assert!(
+        wc.iter().any(|&c| c & 0x7f == 7),
+        "8 − 1 terms are representable"
+    );
     let a: Vec<u8> = (0..k * n).map(|_| 1 + rng.below(255) as u8).collect();
     let z8 = zeros(NumFmt::Int, 8, 0);
     let zc = zeros(NumFmt::Cluster, 8, 0);
@@ -322,20 +313,34 @@ fn bitcluster_vs_unclustered_default_array() {
         &zc,
         &z8,
     );
-    let (c_un, s_un) = mac_cycles(&hw, &un);
-    let (c_cl, s_cl) = mac_cycles(&hw, &cl);
-    let u_un = s_un.lane_bits as f64 / s_un.lane_alloc as f64;
-    let u_cl = s_cl.lane_bits as f64 / s_cl.lane_alloc as f64;
-    println!(
-        "BitCluster k=2 vs unclustered 8-bit: speed-up {:.2}x, lane utilisation {:.0}% vs {:.0}% \
-         ({:.2}x) (seed 004: 3.4x, 1.6x)",
-        c_un as f64 / c_cl as f64,
-        100.0 * u_cl,
-        100.0 * u_un,
-        u_cl / u_un
-    );
-    assert!(c_cl < c_un);
-    assert!(u_cl > u_un);
+    for sync in [SyncMode::Lockstep, SyncMode::Decoupled] {
+        let mut hw = hw.clone();
+        hw.mac.sync = sync;
+        let (c_un, s_un) = mac_cycles(&hw, &un);
+        let (c_cl, s_cl) = mac_cycles(&hw, &cl);
+        let u_un = s_un.lane_bits as f64 / s_un.lane_alloc as f64;
+        let u_cl = s_cl.lane_bits as f64 / s_cl.lane_alloc as f64;
+        println!(
+            "BitCluster k=2 vs unclustered 8-bit ({sync:?}): speed-up {:.2}x, lane utilisation \
+             {:.0}% vs {:.0}% ({:.2}x) (seed 004: 3.4x, 1.6x)",
+            c_un as f64 / c_cl as f64,
+            100.0 * u_cl,
+            100.0 * u_un,
+            u_cl / u_un
+        );
+        assert!(c_cl < c_un);
+        assert!(u_cl > u_un);
+        assert_eq!(
+            s_cl.lockstep_idle, 0,
+            "cluster lanes all cost k: nothing to wait for"
+        );
+        if sync == SyncMode::Lockstep {
+            assert!(
+                s_un.lockstep_idle > 0,
+                "unclustered waves wait for their worst lane"
+            );
+        }
+    }
 }
 
 #[test]
@@ -440,9 +445,29 @@ fn baseline_formulas() {
     assert_eq!(run(MacModel::Pragmatic, 1), 4 + 2);
     // Pragmatic, weight-serial: max popcount(|w|): max(2,1,0,3)=3, max(1,2,1,0)=2.
     assert_eq!(run(MacModel::Pragmatic, 0), 3 + 2);
-    // Laconic: max eff(a)·eff(w): group 0: 1·2, 4·1, 1·0, 0·3 → 4; group 1: 2·1, 2·2, 0·1,
-    // 1·0 → 4.
-    assert_eq!(run(MacModel::Laconic, 0), 4 + 4);
+    // Laconic (Booth terms by default, as published): max terms(a)·terms(w) with
+    // w terms 3→2, 1→1, 0→0, 7→2 (8−1) | 2→1, 5→2, 1→1, 0→0 and a terms 1→1, 15→2 (16−1),
+    // 4→1, 0→0 | 6→2 (8−2), 3→2, 0→0, 2→1: group 0: 2·1, 1·2, 0·1, 2·0 → 2; group 1: 1·2,
+    // 2·2, 1·0, 0·1 → 4.
+    assert_eq!(run(MacModel::Laconic, 0), 2 + 4);
+    // With binary terms: group 0: 1·2, 4·1, 1·0, 0·3 → 4; group 1: 2·1, 2·2, 0·1, 1·0 → 4.
+    let mut bin = tiny(MacModel::Laconic, 4);
+    bin.mac.terms = bitloom_emu::hw::TermEncoding::Binary;
+    assert_eq!(mac_cycles(&bin, &base).0, 4 + 4);
+    // Pragmatic charges an all-zero pass one cycle: weights 0 in the second pass.
+    let wz2: Vec<u8> = [3, 1, 0, 7, 0, 0, 0, 0]
+        .iter()
+        .map(|&v| int_code(v, 4))
+        .collect();
+    let mut zero_pass = base;
+    zero_pass.w = &wz2;
+    assert_eq!(
+        mac_cycles(&tiny(MacModel::Pragmatic, 4), &zero_pass).0,
+        3 + 1
+    );
+    let mut skip = tiny(MacModel::Pragmatic, 4);
+    skip.mac.empty_pass = bitloom_emu::hw::EmptyPass::Skip;
+    assert_eq!(mac_cycles(&skip, &zero_pass).0, 3);
     // Loom, weight-serial, zero eliminator on the activations (as sparse as the weights:
     // ties go to activations), zero-bit skipping: the non-zero activations k = 0,1,2,4 | 5,7
     // form two passes; zero weights (k = 2, 7) gate their lanes: max(2,1,0,1) + max(2,0).

@@ -49,7 +49,7 @@ csr_table! {
     ALUT = 0x07, "alut", ReadWrite, reset 0, range 0..=3, "LUT used by asp tiles in the lut format.";
     SLICE = 0x08, "slice", ReadWrite, reset 0, range 0..=7, "Bit-slice width s for uint activations (x = HO * 2^s + LO); 0 disables bit-slice execution.";
     SFREQ = 0x09, "sfreq", ReadWrite, reset 0, range 0..=255, "Frequent high-order slice value r that is skipped and compensated; 255 = pick the most frequent HO value of the tile at run time.";
-    CK = 0x0a, "ck", ReadWrite, reset 2, range 1..=8, "BitCluster: effectual (non-zero) bits k of every cluster-format weight.";
+    CK = 0x0a, "ck", ReadWrite, reset 2, range 1..=8, "BitCluster: at most k signed power-of-two terms per cluster-format code; read by bsmac/vscale when they execute.";
     SERIAL = 0x0b, "serial", ReadWrite, reset 0, range 0..=2, "Serialised operand of bit-serial MACs: 0 weights, 1 activations, 2 both.";
     LOGBASE = 0x0c, "logbase", ReadWrite, reset 0, range 0..=1, "Base of the log weight format: 0 base 2, 1 base sqrt(2) (half steps as x + (x >> 1)).";
     DTHRESH = 0x0d, "dthresh", ReadWrite, reset 500, range 0..=1000, "Density threshold in per-mille: `dchk` sets `dense` when density >= dthresh.";

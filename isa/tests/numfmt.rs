@@ -24,8 +24,7 @@ fn expected_value(s: &FormatSpec, c: u32) -> Option<i64> {
         NumFmt::Lut => prm.lut.get(c as usize).map(|&e| e as i64),
         NumFmt::Cluster => {
             let m = c as i64 % half;
-            let bits = format!("{m:b}").matches('1').count() as u32;
-            (bits <= prm.ck).then_some(if c as i64 / half == 1 { -m } else { m })
+            (naf_digits(m) <= prm.ck).then_some(if c as i64 / half == 1 { -m } else { m })
         }
         NumFmt::Log => None,
     }
@@ -136,7 +135,9 @@ fn legal_codes() {
         let want: Vec<u8> = (0..s.code_space())
             .filter(|&c| match s.fmt() {
                 NumFmt::Lut => (c as usize) < s.params().lut.len(),
-                NumFmt::Cluster => (c & ((1 << (s.prec() - 1)) - 1)).count_ones() <= s.params().ck,
+                NumFmt::Cluster => {
+                    naf_digits((c & ((1 << (s.prec() - 1)) - 1)) as i64) <= s.params().ck
+                }
                 _ => true,
             })
             .map(|c| c as u8)
@@ -323,14 +324,16 @@ fn golden_values_from_the_spec() {
     let cl = FormatSpec::cluster(5, 2).unwrap();
     assert_eq!(cl.decode(0b1_0101), Ok(-5));
     assert_eq!(cl.decode(0b0_1010), Ok(10));
+    assert_eq!(cl.decode(0b0_0111), Ok(7)); // 8 − 1: two signed terms
+    assert_eq!(cl.decode(0b1_1111), Ok(-15)); // −(16 − 1)
     assert_eq!(
-        cl.decode(0b0_0111),
+        cl.decode(0b0_1011),
         Err(FormatError::ClusterBits {
-            code: 7,
+            code: 11,
             bits: 3,
             ck: 2
         })
-    );
+    ); // 11 = 16 − 4 − 1: three signed terms
     assert_eq!(cl.decode(0b1_0000), Ok(0)); // −0
 
     let log2 = FormatSpec::log(4, LogBase::Two).unwrap();
@@ -393,4 +396,47 @@ fn log_term_is_total() {
     assert_eq!(t.product(1), 0);
     assert_eq!(t.multiplier(), None);
     assert_eq!(t.real(), 2f64.powi(40));
+}
+
+/// Non-zero digits of the non-adjacent form of `m ≥ 0`, by the textbook digit loop
+/// (independent of `naf_weight`'s bit trick): an odd remainder takes digit 2 − (m mod 4).
+fn naf_digits(mut m: i64) -> u32 {
+    let mut n = 0;
+    while m != 0 {
+        if m % 2 != 0 {
+            let d = 2 - m.rem_euclid(4);
+            m -= d;
+            n += 1;
+        }
+        m /= 2;
+    }
+    n
+}
+
+#[test]
+fn naf_weight_is_the_fewest_signed_terms() {
+    use bitloom_isa::numfmt::naf_weight;
+    // Brute force over small sums of signed powers of two: the fewest terms of every n.
+    let mut fewest = vec![u32::MAX; 512];
+    fewest[0] = 0;
+    for _ in 0..5 {
+        for n in 0..512i64 {
+            let f = fewest[n as usize];
+            if f == u32::MAX {
+                continue;
+            }
+            for i in 0..10 {
+                for t in [n + (1 << i), n - (1 << i)] {
+                    if (0..512).contains(&t) && fewest[t as usize] > f + 1 {
+                        fewest[t as usize] = f + 1;
+                    }
+                }
+            }
+        }
+    }
+    for n in 0..256u32 {
+        assert_eq!(naf_weight(n), naf_digits(n as i64), "{n}");
+        assert_eq!(naf_weight(n), fewest[n as usize], "{n}");
+        assert!(naf_weight(n) <= n.count_ones());
+    }
 }

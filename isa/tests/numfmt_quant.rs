@@ -185,14 +185,14 @@ fn rules_by_example() {
     assert_eq!(q(&logs, 5.0), 6.0);
     assert_eq!(q(&logs, 4.9), 4.0);
     assert_eq!(logs.quantize(-1.5), Ok(0b1010));
-    // cluster: popcount ≤ k magnitudes; 6 is the midpoint of 4 and 8 when k = 1.
+    // cluster: magnitudes of ≤ k signed terms; 6 is the midpoint of 4 and 8 when k = 1.
     let cl = FormatSpec::cluster(5, 1).unwrap();
     assert_eq!((q(&cl, 6.0), q(&cl, 5.9), q(&cl, -6.0)), (8.0, 4.0, -8.0));
     assert_eq!(q(&cl, 100.0), 8.0);
     let cl2 = FormatSpec::cluster(6, 2).unwrap();
     assert_eq!(
-        (q(&cl2, 7.0), q(&cl2, 11.0), q(&cl2, 31.0)),
-        (8.0, 12.0, 24.0)
+        (q(&cl2, 7.0), q(&cl2, 11.0), q(&cl2, 31.0), q(&cl2, 22.0)),
+        (7.0, 12.0, 31.0, 24.0) // 8 − 1; 10 and 12 tie; 32 − 1; 22 = 16 + 4 + 2 → 24
     );
     // lut: nearest entry, ties to the lower code, repeats to the lowest code.
     let lut = [10i8, -10, 0, 10, 4];

@@ -4,8 +4,9 @@
 ; A random int8 weight tile W0 (8 x 32) is clustered offline: every non-zero weight is
 ; rounded to the nearest value whose magnitude has exactly ck = 2 non-zero bits, giving W.
 ; Three GEMMs against one int8 activation tile:
-;   1. W as `cluster`-format codes (sign-magnitude, popcount(magnitude) <= ck; every lane
-;      group costs ck cycles);
+;   1. W as `cluster`-format codes (sign-magnitude, magnitude of at most ck signed
+;      power-of-two terms -- these binary two-bit magnitudes are a special case; every
+;      lane group costs ck cycles);
 ;   2. the same W as ordinary int8 codes (a lane group costs its maximum effectual-bit
 ;      count, here also 2);
 ;   3. the unclustered W0 as int8 codes (lane groups wait for their worst weight: the load

@@ -1,17 +1,17 @@
-//! BitCluster weights (seed 004): every weight rounded to the nearest value whose magnitude
-//! has at most k set bits, k chosen per layer (`--k K`, or `--k auto` for the smallest k
-//! reaching an SQNR target).
+//! BitCluster weights (seed 004): every weight rounded to the nearest value made of at most
+//! k signed power-of-two terms (±2^i), k chosen per layer (`--k K`, or `--k auto` for the
+//! smallest k reaching an SQNR target).
 //!
 //! **"Exactly k" versus "at most k".** The paper gives every weight the same number k of
-//! effectual-bit *slots*, so every lane of a group takes exactly k cycles. docs/ISA.md's
-//! `cluster` format is sign + magnitude with `popcount ≤ ck`: a weight needing fewer than k
-//! bits (0, a power of two) fills its remaining slots with zero terms, and the MAC charges
-//! `ck` cycles per lane group whatever the weights' own popcounts. Forcing exactly k *set*
-//! bits would forbid 0 and every small value for no gain in cycles, so the quantiser picks
-//! the nearest value with at most k bits (`FormatSpec::quantize` with `ck = k`) and the
-//! hardware cost is exactly k per weight. The report's effectual-bit histogram shows how
-//! many weights use fewer than k, and the lane-group maximum a zero-bit-skipping baseline
-//! would pay.
+//! term *slots*, so every lane of a group takes exactly k cycles. docs/ISA.md's `cluster`
+//! format is sign + magnitude whose magnitude's non-adjacent form has at most `ck` non-zero
+//! digits (7 = 8 − 1 is two terms): a weight needing fewer than k terms (0, a power of two)
+//! fills its remaining slots with zero terms, and the MAC charges `ck` cycles per lane group
+//! whatever the weights' own term counts. Forcing exactly k non-zero terms would forbid 0 and
+//! every power of two for no gain in cycles, so the quantiser picks the nearest value with at
+//! most k terms (`FormatSpec::quantize` with `ck = k`) and the hardware cost is exactly k per
+//! weight. The report's effectual-bit histogram counts *binary* 1-bits: what a
+//! zero-bit-skipping (unclustered, binary) baseline would pay per weight and per lane group.
 
 use bitloom_isa::numfmt::FormatSpec;
 
@@ -78,12 +78,13 @@ mod tests {
 
     #[test]
     fn k2_5bit_by_hand() {
-        // 5-bit, k = 2: magnitudes with ≤ 2 bits below 16: top = 0b1100 = 12. absmax 12
-        // → s = 1. 7 → neighbours 6 and 8, tie-free: 7 is 1 from both → tie → 8 (half away);
-        // 11 → 10 or 12 → tie → 12; 5 → 5 (two bits); -12 → sign | 12 = 0b11100.
-        let x = Tensor::new(vec![5], vec![12.0, 7.0, 11.0, 5.0, -12.0]).unwrap();
+        // 5-bit, k = 2: magnitudes of ≤ 2 signed terms below 16: top = 15 = 16 − 1. absmax
+        // 15 → s = 1. 7 = 8 − 1 stays; 11 (16 − 4 − 1, three terms) → 10 or 12 → tie → 12
+        // (half away); 5 = 4 + 1 stays; 13 (16 − 4 + 1) → 12 or 14 → tie → 14;
+        // -15 → sign | 15 = 0b11111.
+        let x = Tensor::new(vec![6], vec![15.0, 7.0, 11.0, 5.0, 13.0, -15.0]).unwrap();
         let q = quantize(&x, &opts(5, KChoice::Fixed(2))).unwrap();
-        assert_eq!(q.codes, vec![12, 8, 12, 5, 0b11100]);
+        assert_eq!(q.codes, vec![15, 7, 12, 5, 14, 0b11111]);
         assert_eq!(q.ck, Some(2));
     }
 

@@ -66,7 +66,7 @@ pub enum Format {
     Lut,
     /// N-bit int values with an M-bit integer scale per vector and a per-channel γ.
     Vsq,
-    /// BitCluster: sign-magnitude with at most k effectual bits per weight.
+    /// BitCluster: sign-magnitude with at most k signed power-of-two terms per weight.
     Cluster,
 }
 

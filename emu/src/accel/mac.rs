@@ -326,7 +326,7 @@ impl Machine {
                     tile: i,
                     element: e as u64,
                     code: code as u32,
-                    bits: m.count_ones(),
+                    bits: bitloom_isa::numfmt::naf_weight(m),
                     ck: self.csrs[csr::CK as usize],
                 }
             }

@@ -12,17 +12,24 @@
 //!   costs nothing but the pass is not shortened);
 //! * **static** (baselines, or `zero_elim = false`): pass j holds k ∈ [j·g, (j+1)·g).
 //!
-//! A PE's cycles are the sum of its outputs' pass costs divided by its lane groups; the
-//! instruction takes the slowest PE plus `fixed_latency`.
+//! With `sync = "lockstep"` (hardware) the array runs blocks of one output per PE in waves:
+//! wave t gives every lane group of every PE one pass (passes t·S .. t·S + S − 1 of its
+//! output, S lane groups per PE) and lasts as long as the slowest of them; the sweeps record
+//! each pass's cost per output (`Lockstep`) and each block is closed into waves. With
+//! `sync = "decoupled"` (an idealisation) a PE's cycles are the sum of its outputs' pass
+//! costs divided by its lane groups and the instruction takes the slowest PE. Both add
+//! `fixed_latency`; both are computed, and their difference is `lockstep_idle`.
+//!
+//! Lane costs are term counts: binary popcounts or Booth (NAF) digits ([`term_count`]).
 //!
 //! Because passes are formed along one operand, every pass is evaluated for a whole row of
 //! outputs at once: the lane costs of the pass's elements are rows of a small u8 matrix, and
 //! the pass maxima are element-wise maxima of those rows (vectorised), never a per-lane scan
 //! per output. Effectual-pair counts come from popcounts of bitmasks.
 
-use bitloom_isa::numfmt::NumFmt;
+use bitloom_isa::numfmt::{naf_weight, NumFmt};
 
-use crate::hw::{MacConfig, MacModel};
+use crate::hw::{MacConfig, MacModel, SyncMode, TermEncoding};
 use crate::work::MacWork;
 
 /// What one MAC instruction cost and did.
@@ -48,6 +55,9 @@ pub struct MacCost {
     pub lane_alloc: u64,
     /// Passes executed.
     pub passes: u64,
+    /// Cycles lost to lock-step synchronisation: this instruction's cycles minus what the
+    /// decoupled idealisation would take (0 with `sync = "decoupled"`).
+    pub lockstep_idle: u64,
     /// Passes by their cost in cycles (the slowest lane of the group; the last bucket
     /// holds 31 and more), to show load imbalance. Filled only when the model was asked
     /// for it ([`crate::timing::Timing::set_mac_detail`]); all zero otherwise.
@@ -57,7 +67,7 @@ pub struct MacCost {
 /// Buckets of [`MacCost::pass_hist`].
 pub const PASS_HIST: usize = 32;
 
-/// Effectual (non-zero) bits of a code in a format: int → popcount(|value|); uint →
+/// Effectual (non-zero) binary bits of a code in a format: int → popcount(|value|); uint →
 /// popcount(code) (the zero-point is compensated separately); cluster → popcount of the
 /// magnitude; log → 1 if the magnitude field is non-zero; lut → the code width (codes index a
 /// table, their bits are not terms).
@@ -80,6 +90,30 @@ pub fn eff_bits(code: u8, fmt: NumFmt, prec: u32) -> u32 {
     }
 }
 
+/// Terms of a code under an encoding: [`eff_bits`] for `binary`; for `booth` the non-zero
+/// digits of the non-adjacent form of the same magnitude (int: |value|, uint: the code,
+/// cluster: the magnitude field); log and lut as [`eff_bits`].
+pub fn term_count(code: u8, fmt: NumFmt, prec: u32, booth: bool) -> u32 {
+    if !booth {
+        return eff_bits(code, fmt, prec);
+    }
+    let p = prec.clamp(1, 8);
+    let c = code as u32 & ((1u32 << p) - 1);
+    match fmt {
+        NumFmt::Int => {
+            let v = if (c >> (p - 1)) & 1 == 1 {
+                c as i32 - (1i32 << p)
+            } else {
+                c as i32
+            };
+            naf_weight(v.unsigned_abs())
+        }
+        NumFmt::Uint => naf_weight(c),
+        NumFmt::Cluster => naf_weight(c & ((1u32 << (p - 1)) - 1)),
+        NumFmt::Log | NumFmt::Lut => eff_bits(code, fmt, prec),
+    }
+}
+
 /// Serial cost of one operand per lane, and its nominal (no skipping) cost.
 #[derive(Clone, Copy)]
 struct Side {
@@ -90,7 +124,7 @@ struct Side {
 impl Side {
     /// Loom: cluster → ck, log → 1 (a shift), lut → code bits, int/uint → effectual bits when
     /// zero-bit skipping is on, else the precision.
-    fn loom(fmt: NumFmt, prec: u32, ck: u32, skip: bool) -> Side {
+    fn loom(fmt: NumFmt, prec: u32, ck: u32, skip: bool, booth: bool) -> Side {
         let mut table = [0u8; 256];
         let nominal = match fmt {
             NumFmt::Log => 1,
@@ -103,7 +137,7 @@ impl Side {
                 NumFmt::Lut => prec,
                 NumFmt::Int | NumFmt::Uint => {
                     if skip {
-                        eff_bits(c as u8, fmt, prec)
+                        term_count(c as u8, fmt, prec, booth)
                     } else {
                         prec
                     }
@@ -113,11 +147,11 @@ impl Side {
         Side { table, nominal }
     }
 
-    /// Zero-bit skipping baselines: effectual bits of every code.
-    fn effectual(fmt: NumFmt, prec: u32) -> Side {
+    /// Zero-bit skipping baselines: terms of every code.
+    fn effectual(fmt: NumFmt, prec: u32, booth: bool) -> Side {
         let mut table = [0u8; 256];
         for (c, t) in table.iter_mut().enumerate() {
-            *t = eff_bits(c as u8, fmt, prec) as u8;
+            *t = term_count(c as u8, fmt, prec, booth) as u8;
         }
         Side {
             table,
@@ -134,7 +168,7 @@ impl Side {
     }
 
     /// A bit-slice of uint codes: `lo` slices (code & (2^s − 1)) or `hi` slices (code >> s).
-    fn slice(s: u32, prec: u32, hi: bool, skip: bool) -> Side {
+    fn slice(s: u32, prec: u32, hi: bool, skip: bool, booth: bool) -> Side {
         let bits = if hi {
             prec.saturating_sub(s)
         } else {
@@ -147,7 +181,11 @@ impl Side {
             } else {
                 c as u32 & ((1u32 << s) - 1)
             };
-            *t = if skip { v.count_ones() } else { bits } as u8;
+            *t = match (skip, booth) {
+                (false, _) => bits,
+                (true, false) => v.count_ones(),
+                (true, true) => naf_weight(v),
+            } as u8;
         }
         Side {
             table,
@@ -206,12 +244,15 @@ struct Geom {
     /// Fill [`MacCost::pass_hist`] (off by default: it keeps the pass loop from
     /// vectorising).
     hist: bool,
+    /// Least cycles of a pass that exists (0: an all-zero pass is skipped; 1: Pragmatic).
+    minp: u8,
 }
 
 /// Passes of one "outer" index (a column n, or a row m) for all `v` outputs along the other
 /// dimension at once. `idx` lists the k that occupy lanes, in order; the lane cost of element
 /// k for output j is `rows[k·v + j] · sf[k]` and `rowsum[k] = Σ_j rows[k·v + j]`. Adds each
-/// output's pass cycles (milli-cycles) to `milli[j]`.
+/// output's pass cycles (milli-cycles) to `milli[j]`, and with `trace` (lock-step) appends
+/// every pass's cost for the `v` outputs (pass-major) to it.
 #[allow(clippy::too_many_arguments)]
 fn sweep(
     geo: Geom,
@@ -224,12 +265,21 @@ fn sweep(
     vmax: &mut [u8],
     milli: &mut [u64],
     t: &mut Totals,
+    mut trace: Option<&mut Vec<u8>>,
 ) {
-    let mut emit = |vmax: &mut [u8], t: &mut Totals| {
+    let mut emit = |vmax: &mut [u8], t: &mut Totals, trace: &mut Option<&mut Vec<u8>>| {
+        if geo.minp > 0 {
+            for x in vmax.iter_mut() {
+                *x = (*x).max(geo.minp);
+            }
+        }
         if geo.hist {
             for &x in vmax.iter().filter(|&&x| x > 0) {
                 t.hist[(x as usize).min(PASS_HIST - 1)] += 1;
             }
+        }
+        if let Some(tr) = trace.as_deref_mut() {
+            tr.extend_from_slice(vmax);
         }
         let mut passes = 0u64;
         let mut alloc = 0u64;
@@ -244,8 +294,8 @@ fn sweep(
         t.passes += passes;
         t.alloc += alloc * geo.g as u64;
     };
-    if let Some(c) = uniform {
-        // Every lane costs c: only the number of passes matters.
+    if let Some(c0) = uniform {
+        // Every lane costs c0: only the number of passes matters.
         let mut chunks = 0u64;
         let mut in_chunk = 0usize;
         let mut cur_seg = usize::MAX;
@@ -259,6 +309,10 @@ fn sweep(
             in_chunk += 1;
         }
         chunks += (in_chunk > 0) as u64;
+        let c = c0.max(geo.minp);
+        if let Some(tr) = trace {
+            tr.resize(tr.len() + chunks as usize * v, c);
+        }
         if c > 0 {
             let c = c as u64;
             let add = chunks * (c * 1000 + geo.ovh);
@@ -269,7 +323,7 @@ fn sweep(
             t.passes += chunks * v;
             t.hist[(c as usize).min(PASS_HIST - 1)] += chunks * v;
             t.alloc += chunks * v * c * geo.g as u64;
-            t.lane_bits += idx.len() as u64 * c * v;
+            t.lane_bits += idx.len() as u64 * c0 as u64 * v;
         }
         return;
     }
@@ -279,7 +333,7 @@ fn sweep(
         let k = k as usize;
         let sg = k / geo.seg;
         if in_chunk > 0 && (in_chunk == geo.g || sg != cur_seg) {
-            emit(vmax, t);
+            emit(vmax, t, &mut trace);
             in_chunk = 0;
         }
         cur_seg = sg;
@@ -301,7 +355,67 @@ fn sweep(
         }
     }
     if in_chunk > 0 {
-        emit(vmax, t);
+        emit(vmax, t, &mut trace);
+    }
+}
+
+/// Lock-step state of one instruction (docs/TIMING.md §4 "Lock-step"): the pass traces of
+/// the outer indices of the current PE block, and the total so far.
+#[derive(Default)]
+struct Lockstep {
+    /// Pass costs of the block's outer indices, concatenated (pass-major, `v` per pass).
+    trace: Vec<u8>,
+    /// Start of each outer index's trace in `trace`.
+    starts: Vec<usize>,
+    /// Wave maxima per (inner PE block, step).
+    wave: Vec<u8>,
+    /// Σ over waves of (max + overhead), and vector-scale cycles, in milli-cycles.
+    milli: u64,
+}
+
+impl Lockstep {
+    /// Begin the next outer index of the block.
+    fn open(&mut self) {
+        self.starts.push(self.trace.len());
+    }
+
+    /// Close the block: its outputs run as waves, one per PE (`inner_pe` consecutive inner
+    /// outputs, one outer index each). A wave is `slots` consecutive passes of each PE's
+    /// output, one per lane group; it lasts as long as its slowest lane, plus the pass
+    /// overhead, and is skipped when every lane costs 0. `copies`: identical blocks it
+    /// stands for. `vs`: vector-scale milli-cycles per output.
+    #[allow(clippy::too_many_arguments)]
+    fn close(&mut self, v: usize, inner_pe: usize, slots: usize, ovh: u64, vs: u64, copies: u64) {
+        self.starts.push(self.trace.len());
+        let steps = |o: usize| (self.starts[o + 1] - self.starts[o]) / v.max(1);
+        let outer = self.starts.len() - 1;
+        let tmax = (0..outer)
+            .map(|o| steps(o).div_ceil(slots))
+            .max()
+            .unwrap_or(0);
+        let nb = v.div_ceil(inner_pe);
+        self.wave.clear();
+        self.wave.resize(nb * tmax, 0);
+        for o in 0..outer {
+            let tr = &self.trace[self.starts[o]..self.starts[o + 1]];
+            for (p, row) in tr.chunks_exact(v).enumerate() {
+                let t = p / slots;
+                for (b, blk) in row.chunks(inner_pe).enumerate() {
+                    let mx = blk.iter().copied().max().unwrap_or(0);
+                    let w = &mut self.wave[b * tmax + t];
+                    *w = (*w).max(mx);
+                }
+            }
+        }
+        let waves: u64 = self
+            .wave
+            .iter()
+            .filter(|&&w| w > 0)
+            .map(|&w| w as u64 * 1000 + ovh)
+            .sum();
+        self.milli += copies * (waves + nb as u64 * vs / slots as u64);
+        self.trace.clear();
+        self.starts.clear();
     }
 }
 
@@ -348,6 +462,8 @@ pub(crate) fn mac_cost(
     let seg = if w.vector_scaled { w.vlen.max(1) } else { k_ };
     let serial_ovh = (cfg.pass_overhead * 1000.0).round() as u64;
     let slice_mode = cfg.model == MacModel::Loom && w.slice > 0 && w.afmt == NumFmt::Uint;
+    let booth = cfg.effective_terms() == TermEncoding::Booth;
+    let lock = cfg.sync == SyncMode::Lockstep;
     let shape_of = |serial: u32| match serial {
         0 => Shape::W,
         1 => Shape::A,
@@ -357,8 +473,8 @@ pub(crate) fn mac_cost(
     let (shape, wside, aside, ze, group, ovh) = match cfg.model {
         MacModel::Loom => (
             shape_of(w.serial),
-            Side::loom(w.wfmt, w.wprec, w.ck, cfg.zero_bit_skip),
-            Side::loom(w.afmt, w.aprec, w.ck, cfg.zero_bit_skip),
+            Side::loom(w.wfmt, w.wprec, w.ck, cfg.zero_bit_skip, booth),
+            Side::loom(w.afmt, w.aprec, w.ck, cfg.zero_bit_skip, booth),
             cfg.zero_elim,
             g,
             serial_ovh,
@@ -379,16 +495,16 @@ pub(crate) fn mac_cost(
         ),
         MacModel::Pragmatic => (
             shape_of(w.serial),
-            Side::effectual(w.wfmt, w.wprec),
-            Side::effectual(w.afmt, w.aprec),
+            Side::effectual(w.wfmt, w.wprec, booth),
+            Side::effectual(w.afmt, w.aprec, booth),
             false,
             g,
             serial_ovh,
         ),
         MacModel::Laconic => (
             Shape::WA,
-            Side::effectual(w.wfmt, w.wprec),
-            Side::effectual(w.afmt, w.aprec),
+            Side::effectual(w.wfmt, w.wprec, booth),
+            Side::effectual(w.afmt, w.aprec, booth),
             false,
             g,
             serial_ovh,
@@ -399,7 +515,9 @@ pub(crate) fn mac_cost(
         seg,
         ovh,
         hist,
+        minp: cfg.effective_empty_pass(),
     };
+    let mut ls = Lockstep::default();
     let nominal = |a: &Side| -> u64 {
         match shape {
             Shape::W => wside.nominal as u64,
@@ -515,8 +633,8 @@ pub(crate) fn mac_cost(
         // LO slices: dense (every k), zero weights gate their lanes.
         // HO slices: the eliminator drops those equal to r; zero weights gate.
         let sl = w.slice.min(8);
-        let lo_side = Side::slice(sl, w.aprec, false, cfg.zero_bit_skip);
-        let hi_side = Side::slice(sl, w.aprec, true, cfg.zero_bit_skip);
+        let lo_side = Side::slice(sl, w.aprec, false, cfg.zero_bit_skip, booth);
+        let hi_side = Side::slice(sl, w.aprec, true, cfg.zero_bit_skip, booth);
         fill_w_rows(rows, true);
         row_sums(rows, m_, k_, rowsum);
         ahi.clear();
@@ -535,14 +653,16 @@ pub(crate) fn mac_cost(
         let mut done_hi = 0u64;
         for n in 0..n_ {
             milli.fill(0);
+            ls.open();
             let col = &at[n * k_..(n + 1) * k_];
             // LO
             sf.clear();
             sf.extend(col.iter().map(|&c| afac(&lo_side, c)));
             idx.clear();
             idx.extend(0..k_ as u32);
+            let tr = lock.then_some(&mut ls.trace);
             sweep(
-                geo, None, rows, rowsum, m_, idx, sf, vmax, milli, &mut total,
+                geo, None, rows, rowsum, m_, idx, sf, vmax, milli, &mut total, tr,
             );
             // HO
             sf.clear();
@@ -550,12 +670,16 @@ pub(crate) fn mac_cost(
             idx.clear();
             let hn = &ahi[n * kw..(n + 1) * kw];
             idx.extend((0..k_ as u32).filter(|&k| hn[k as usize / 64] >> (k % 64) & 1 == 1));
+            let tr = lock.then_some(&mut ls.trace);
             sweep(
-                geo, None, rows, rowsum, m_, idx, sf, vmax, milli, &mut total,
+                geo, None, rows, rowsum, m_, idx, sf, vmax, milli, &mut total, tr,
             );
             for (m, ml) in milli.iter().enumerate() {
                 pe[(m % rows_pe) * cols_pe + n % cols_pe] += ml + vs_milli;
                 done_hi += and_count(&wnz[m * kw..(m + 1) * kw], hn);
+            }
+            if lock && ((n + 1) % cols_pe == 0 || n + 1 == n_) {
+                ls.close(m_, rows_pe, slots as usize, ovh, vs_milli, 1);
             }
         }
         let done_lo = w_nnz * n_ as u64;
@@ -594,6 +718,7 @@ pub(crate) fn mac_cost(
         for n in 0..n_ {
             if n == 0 || !same_for_all_n {
                 milli.fill(0);
+                ls.open();
                 let col = &at[n * k_..(n + 1) * k_];
                 sf.clear();
                 sf.extend(col.iter().map(|&c| afac(&aside, c)));
@@ -606,12 +731,20 @@ pub(crate) fn mac_cost(
                 } else {
                     idx.extend(0..k_ as u32);
                 }
+                let tr = lock.then_some(&mut ls.trace);
                 sweep(
-                    geo, uniform, rows, rowsum, m_, idx, sf, vmax, milli, &mut total,
+                    geo, uniform, rows, rowsum, m_, idx, sf, vmax, milli, &mut total, tr,
                 );
             }
             for (m, ml) in milli.iter().enumerate() {
                 pe[(m % rows_pe) * cols_pe + n % cols_pe] += ml + vs_milli;
+            }
+            if lock && same_for_all_n && n == 0 {
+                // Every column block is the same: one column stands for all of them.
+                let copies = n_.div_ceil(cols_pe) as u64;
+                ls.close(m_, rows_pe, slots as usize, ovh, vs_milli, copies);
+            } else if lock && !same_for_all_n && ((n + 1) % cols_pe == 0 || n + 1 == n_) {
+                ls.close(m_, rows_pe, slots as usize, ovh, vs_milli, 1);
             }
         }
         if same_for_all_n {
@@ -664,18 +797,23 @@ pub(crate) fn mac_cost(
         let mut d = 0u64;
         for m in 0..m_ {
             milli.fill(0);
+            ls.open();
             let wrow = &w.w[m * k_..(m + 1) * k_];
             sf.clear();
             sf.extend(wrow.iter().map(|&c| wfac(c)));
             idx.clear();
             let wr = &wnz[m * kw..(m + 1) * kw];
             idx.extend((0..k_ as u32).filter(|&k| wr[k as usize / 64] >> (k % 64) & 1 == 1));
+            let tr = lock.then_some(&mut ls.trace);
             sweep(
-                geo, uniform, rows, rowsum, n_, idx, sf, vmax, milli, &mut total,
+                geo, uniform, rows, rowsum, n_, idx, sf, vmax, milli, &mut total, tr,
             );
             for (n, ml) in milli.iter().enumerate() {
                 pe[(m % rows_pe) * cols_pe + n % cols_pe] += ml + vs_milli;
                 d += and_count(wr, &anz[n * kw..(n + 1) * kw]);
+            }
+            if lock && ((m + 1) % rows_pe == 0 || m + 1 == m_) {
+                ls.close(n_, cols_pe, slots as usize, ovh, vs_milli, 1);
             }
         }
         cost.done = d;
@@ -690,7 +828,14 @@ pub(crate) fn mac_cost(
     }
 
     let max_pe = pe.iter().copied().max().unwrap_or(0);
-    cost.cycles += max_pe.div_ceil(slots * 1000);
+    let decoupled = max_pe.div_ceil(slots * 1000);
+    if lock {
+        let locked = ls.milli.div_ceil(1000);
+        cost.cycles += locked;
+        cost.lockstep_idle = locked.saturating_sub(decoupled);
+    } else {
+        cost.cycles += decoupled;
+    }
     cost.passes = total.passes;
     cost.pass_hist = total.hist;
     cost.lane_bits = total.lane_bits;

@@ -34,6 +34,15 @@ mod spec;
 
 pub use spec::{FormatError, FormatParams, FormatSpec, LogTerm, Meaning};
 
+/// Signed power-of-two terms of `n`: the number of non-zero digits of its non-adjacent form
+/// (NAF), which is the fewest terms ±2^i that sum to `n` (7 = 8 − 1: 2 terms; 5 = 4 + 1: 2).
+/// Never more than `n.count_ones()`. docs/ISA.md §5 (BitCluster codes) and docs/TIMING.md
+/// (Booth terms) use it. Bit i of `n ^ 3n` marks a NAF digit at position i − 1.
+pub fn naf_weight(n: u32) -> u32 {
+    let n = u64::from(n);
+    (n ^ (3 * n)).count_ones()
+}
+
 /// Number format of a weight or activation code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum NumFmt {
@@ -45,7 +54,8 @@ pub enum NumFmt {
     Log = 2,
     /// Index into a programmed look-up table of signed 8-bit values.
     Lut = 3,
-    /// BitCluster: sign + magnitude with at most `ck` non-zero magnitude bits.
+    /// BitCluster: sign + magnitude whose magnitude is a sum of at most `ck` signed powers
+    /// of two (its non-adjacent form has at most `ck` non-zero digits).
     Cluster = 4,
 }
 

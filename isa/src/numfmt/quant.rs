@@ -11,7 +11,7 @@
 //!
 //! Every candidate comparison is against the exact midpoint of two neighbouring values
 //! (small integers or halves, so the midpoint is exact in `f64`), so no rounding error in a
-//! distance can flip a decision. None of this scans the code space except for `lut`.
+//! distance can flip a decision. Only `lut` and `cluster` scan (at most 256 codes).
 
 use super::spec::{pow2, FormatError, FormatSpec};
 use super::{LogBase, NumFmt};
@@ -27,32 +27,6 @@ fn nearer<T>(x: f64, (lo, lv): (T, f64), (hi, hv): (T, f64), tie: T) -> T {
     } else {
         tie
     }
-}
-
-/// Largest integer `≤ n` with at most `k` set bits: the top `k` set bits of `n`.
-fn trunc_bits(n: u32, k: u32) -> u32 {
-    let mut out = 0;
-    let mut rest = n;
-    for _ in 0..k {
-        if rest == 0 {
-            break;
-        }
-        let top = 1 << (31 - rest.leading_zeros());
-        out |= top;
-        rest &= !top;
-    }
-    out
-}
-
-/// Smallest integer `≥ n` with at most `k` (≥ 1) set bits: `n` itself, or the top `k` set
-/// bits of `n` plus their lowest bit (every integer strictly between those two keeps the
-/// same top `k` bits and has more below them).
-fn round_up_bits(n: u32, k: u32) -> u32 {
-    if n.count_ones() <= k {
-        return n;
-    }
-    let t = trunc_bits(n, k);
-    t + (t & t.wrapping_neg())
 }
 
 impl FormatSpec<'_> {
@@ -139,22 +113,23 @@ impl FormatSpec<'_> {
         Ok(c as u8)
     }
 
-    /// cluster: on the magnitude, the neighbours with at most k set bits around |x|, below
-    /// the largest legal magnitude.
+    /// cluster: on the magnitude, the legal neighbours around |x| (magnitudes of at most k
+    /// signed terms, at most the largest legal magnitude); a scan of at most 128 magnitudes.
     fn quantize_cluster(&self, x: f64) -> u8 {
         let k = self.params().ck;
         let max = self.cluster_max();
+        let legal = |m: &u32| super::naf_weight(*m) <= k;
         let a = x.abs();
         let m = if a >= f64::from(max) {
             max
         } else {
             let n = a.floor() as u32; // < max ≤ 127
-            let lo = trunc_bits(n, k);
+                                      // 0 is legal, so `lo` exists; `max` is legal and > a, so `hi` exists.
+            let lo = (0..=n).rev().find(legal).unwrap_or(0);
             if f64::from(lo) == a {
                 lo
             } else {
-                // The smallest legal magnitude above a; ≤ max because max is legal.
-                let hi = round_up_bits(n + 1, k);
+                let hi = (n + 1..=max).find(legal).unwrap_or(max);
                 nearer(a, (lo, f64::from(lo)), (hi, f64::from(hi)), hi)
             }
         };

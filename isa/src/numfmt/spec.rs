@@ -51,8 +51,9 @@ pub enum FormatError {
         /// LUT length.
         len: usize,
     },
-    /// cluster code with more than `k` effectual bits (the MAC traps **ClusterBits**).
-    #[error("cluster code {code} has {bits} effectual bits, more than k = {ck}")]
+    /// cluster code whose magnitude needs more than `k` signed power-of-two terms (the MAC
+    /// traps **ClusterBits**).
+    #[error("cluster code {code} has {bits} signed terms, more than k = {ck}")]
     ClusterBits {
         /// Code.
         code: u32,
@@ -95,8 +96,8 @@ pub struct FormatParams<'a> {
     /// `lut`: the LUT's programmed entries (its length is the programmed length; codes at or
     /// beyond it are illegal). Only the first `2^prec` entries are reachable.
     pub lut: &'a [i8],
-    /// `cluster`: effectual bits k (CSR `ck`, 1..=8); codes whose magnitude has more set
-    /// bits are illegal.
+    /// `cluster`: signed terms k (CSR `ck`, 1..=8); codes whose magnitude needs more signed
+    /// power-of-two terms (non-zero NAF digits) are illegal.
     pub ck: u32,
     /// `log`: base (CSR `logbase`).
     pub logbase: LogBase,
@@ -325,8 +326,8 @@ impl<'a> FormatSpec<'a> {
         Self::new(NumFmt::Lut, prec, params)
     }
 
-    /// Sign-magnitude BitCluster codes of `prec` bits (2..=8) with at most `ck` (1..=8)
-    /// effectual magnitude bits.
+    /// Sign-magnitude BitCluster codes of `prec` bits (2..=8) whose magnitude is a sum of at
+    /// most `ck` (1..=8) signed powers of two.
     pub fn cluster(prec: u32, ck: u32) -> Result<Self, FormatError> {
         let params = FormatParams {
             ck,
@@ -366,8 +367,8 @@ impl<'a> FormatSpec<'a> {
         &self.params.lut[..n]
     }
 
-    /// `code` as a legal code: it fits in `prec` bits, is inside the LUT (lut) and has at
-    /// most k effectual bits (cluster).
+    /// `code` as a legal code: it fits in `prec` bits, is inside the LUT (lut) and its
+    /// magnitude has at most k signed terms (cluster).
     pub fn check(&self, code: u32) -> Result<u8, FormatError> {
         if code >= self.code_space() {
             return Err(FormatError::CodeRange {
@@ -381,7 +382,7 @@ impl<'a> FormatSpec<'a> {
                 len: self.params.lut.len(),
             }),
             NumFmt::Cluster => {
-                let bits = (code & (self.sign_bit() - 1)).count_ones();
+                let bits = super::naf_weight(code & (self.sign_bit() - 1));
                 if bits > self.params.ck {
                     Err(FormatError::ClusterBits {
                         code,
@@ -505,7 +506,7 @@ impl<'a> FormatSpec<'a> {
             }
             NumFmt::Cluster => {
                 let m = value.unsigned_abs();
-                if m >= self.sign_bit() || m.count_ones() > self.params.ck {
+                if m >= self.sign_bit() || super::naf_weight(m) > self.params.ck {
                     return Err(bad());
                 }
                 return Ok(self.sign_mag(value < 0, m));
@@ -538,11 +539,13 @@ impl<'a> FormatSpec<'a> {
         self.sign_bit() - 2
     }
 
-    /// Largest cluster magnitude: the top `k` bits of the `prec − 1`-bit magnitude field.
+    /// Largest cluster magnitude: the largest `prec − 1`-bit magnitude with at most `k`
+    /// signed terms (`2^(prec-1) − 1` once k ≥ 2, since it is `2^(prec-1) − 2^0`).
     pub(super) fn cluster_max(&self) -> u32 {
-        let w = self.prec - 1;
-        let k = self.params.ck.min(w);
-        ((1u32 << k) - 1) << (w - k)
+        (0..self.sign_bit())
+            .rev()
+            .find(|&m| super::naf_weight(m) <= self.params.ck)
+            .unwrap_or(0)
     }
 
     /// Code of sign `neg` and magnitude field `m` (log, cluster); zero is always code 0.

@@ -527,6 +527,13 @@ impl Expect {
         if let Some(h) = raw.hw {
             let span = h.span();
             out.hw = Some(match h.into_inner() {
+                RawHw::File(f) if f.starts_with(bitloom_emu::hw::PRESET_PREFIX) => {
+                    let c = HwConfig::resolve(&f).map_err(|e| file.err(&span, e))?;
+                    PinnedHw {
+                        config: Arc::new(c),
+                        origin: f,
+                    }
+                }
                 RawHw::File(f) => {
                     let p = dir.join(&f);
                     let c = HwConfig::load(&p).map_err(|e| file.err(&span, e))?;

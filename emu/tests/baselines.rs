@@ -1,0 +1,395 @@
+//! Every MAC cost model held to its published per-group cycle formula on random tiles
+//! (proptest), exactly: bit-parallel, Stripes, Bit Fusion, Pragmatic, Laconic and Loom with
+//! static or compacted (zero-eliminated) passes, with binary and Booth (signed-digit) terms, Pragmatic's one-cycle empty
+//! pass, and both synchronisation modes — lock-step waves across the PE array and the lane
+//! groups of a PE, and the decoupled idealisation. The formulas (docs/TIMING.md §4–5) are
+//! computed here from scratch, output by output and pass by pass, not with the model's
+//! vectorised sweeps.
+
+use bitloom_emu::hw::{EmptyPass, HwConfig, MacModel, SyncMode, TermEncoding};
+use bitloom_emu::timing::{Timing, Unit};
+use bitloom_emu::work::{MacWork, Work};
+use bitloom_isa::numfmt::NumFmt;
+use bitloom_isa::Opcode;
+use proptest::prelude::*;
+
+/// Non-zero digits of the non-adjacent form of `m ≥ 0` (the digit loop, not a bit trick).
+fn naf_digits(mut m: i64) -> u32 {
+    let mut n = 0;
+    while m != 0 {
+        if m % 2 != 0 {
+            m -= 2 - m.rem_euclid(4);
+            n += 1;
+        }
+        m /= 2;
+    }
+    n
+}
+
+fn binary_ones(mut m: i64) -> u32 {
+    let mut n = 0;
+    while m > 0 {
+        n += (m % 2) as u32;
+        m /= 2;
+    }
+    n
+}
+
+/// The magnitude a serial lane works on: |value| for int, the code for uint (zp = 0).
+fn magnitude(code: u8, fmt: NumFmt, prec: u32) -> i64 {
+    let c = code as i64;
+    match fmt {
+        NumFmt::Int if c >= 1 << (prec - 1) => (c - (1 << prec)).abs(),
+        _ => c,
+    }
+}
+
+fn terms(code: u8, fmt: NumFmt, prec: u32, booth: bool) -> u32 {
+    let m = magnitude(code, fmt, prec);
+    if booth {
+        naf_digits(m)
+    } else {
+        binary_ones(m)
+    }
+}
+
+/// One random case.
+#[derive(Clone, Debug)]
+struct Case {
+    model: MacModel,
+    rows: u32,
+    cols: u32,
+    group: u32,
+    slots: u32,
+    overhead: f64,
+    sync: SyncMode,
+    terms: TermEncoding,
+    empty: EmptyPass,
+    skip_bits: bool,
+    /// Loom only: the zero eliminator (compacted passes).
+    zero_elim: bool,
+    m: usize,
+    k: usize,
+    n: usize,
+    wprec: u32,
+    aprec: u32,
+    afmt: NumFmt,
+    serial: u32,
+    w: Vec<u8>,
+    a: Vec<u8>,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    let models = prop_oneof![
+        Just(MacModel::BitParallel),
+        Just(MacModel::Stripes),
+        Just(MacModel::BitFusion),
+        Just(MacModel::Pragmatic),
+        Just(MacModel::Laconic),
+        Just(MacModel::Loom),
+    ];
+    let geometry = (
+        1u32..4,
+        1u32..4,
+        prop_oneof![Just(1u32), Just(2), Just(4)],
+        1u32..4,
+    );
+    let modes = (
+        prop_oneof![Just(0.0), Just(0.3), Just(1.0)],
+        prop_oneof![Just(SyncMode::Lockstep), Just(SyncMode::Decoupled)],
+        prop_oneof![
+            Just(TermEncoding::Auto),
+            Just(TermEncoding::Binary),
+            Just(TermEncoding::Booth)
+        ],
+        prop_oneof![
+            Just(EmptyPass::Auto),
+            Just(EmptyPass::Skip),
+            Just(EmptyPass::One)
+        ],
+        any::<bool>(),
+        any::<bool>(),
+    );
+    let shape = (
+        1usize..7,
+        1usize..40,
+        1usize..7,
+        1u32..9,
+        1u32..9,
+        any::<bool>(),
+        0u32..3,
+    );
+    (models, geometry, modes, shape).prop_flat_map(
+        |(model, (rows, cols, group, slots), modes, s)| {
+            let (overhead, sync, terms, empty, skip_bits, ze) = modes;
+            let (m, k, n, wprec, aprec, uint, serial) = s;
+            // A quarter of the codes zero, so empty passes and gated lanes happen.
+            let code = |p: u32| prop_oneof![1 => Just(0u8), 3 => 0u8..=((1u32 << p) - 1) as u8];
+            (
+                proptest::collection::vec(code(wprec), m * k),
+                proptest::collection::vec(code(aprec), k * n),
+            )
+                .prop_map(move |(w, a)| Case {
+                    model,
+                    rows,
+                    cols,
+                    group,
+                    slots,
+                    overhead,
+                    sync,
+                    terms,
+                    empty,
+                    skip_bits,
+                    zero_elim: ze && model == MacModel::Loom,
+                    m,
+                    k,
+                    n,
+                    wprec,
+                    aprec,
+                    afmt: if uint { NumFmt::Uint } else { NumFmt::Int },
+                    serial,
+                    w,
+                    a,
+                })
+        },
+    )
+}
+
+/// The formula: lane cost, static passes of G lanes, pass cost = max lane + overhead,
+/// then lock-step waves or decoupled PEs. Milli-cycles throughout, rounded up once.
+fn formula(c: &Case, fixed: u64) -> u64 {
+    let booth = matches!(
+        (c.terms, c.model),
+        (TermEncoding::Booth, _) | (TermEncoding::Auto, MacModel::Laconic)
+    );
+    let empty_one = matches!(
+        (c.empty, c.model),
+        (EmptyPass::One, _) | (EmptyPass::Auto, MacModel::Pragmatic | MacModel::Laconic)
+    );
+    let wt = |m: usize, k: usize| terms(c.w[m * c.k + k], NumFmt::Int, c.wprec, booth);
+    let at = |k: usize, n: usize| terms(c.a[k * c.n + n], c.afmt, c.aprec, booth);
+    let loom_side = |t: u32, p: u32| if c.skip_bits { t } else { p };
+    let lane = |m: usize, k: usize, n: usize| -> u32 {
+        match c.model {
+            MacModel::BitParallel | MacModel::BitFusion => 1,
+            MacModel::Stripes => c.aprec,
+            MacModel::Laconic => wt(m, k) * at(k, n),
+            MacModel::Pragmatic => match c.serial {
+                0 => wt(m, k),
+                1 => at(k, n),
+                _ => wt(m, k) * at(k, n),
+            },
+            MacModel::Loom => {
+                let (w, a) = (loom_side(wt(m, k), c.wprec), loom_side(at(k, n), c.aprec));
+                match c.serial {
+                    0 => w,
+                    1 => a,
+                    _ => w * a,
+                }
+            }
+        }
+    };
+    let (g, ovh) = match c.model {
+        MacModel::BitFusion => {
+            let s = (8 / c.aprec.max(2)) * (8 / c.wprec.max(2));
+            (c.group * s, 0)
+        }
+        MacModel::BitParallel => (c.group, 0),
+        _ => (c.group, (c.overhead * 1000.0).round() as u64),
+    };
+    let g = g as usize;
+    let wnz = |m: usize, k: usize| c.w[m * c.k + k] != 0;
+    let anz = |k: usize, n: usize| c.a[k * c.n + n] != 0;
+    // The zero eliminator compacts the sparser operand (ties: activations): the non-zero
+    // activations of column n, or the non-zero weights of row m; a zero in the other
+    // operand gates its lane (cost 0).
+    let a_nnz = (0..c.k * c.n).filter(|&i| c.a[i] != 0).count();
+    let w_nnz = (0..c.m * c.k).filter(|&i| c.w[i] != 0).count();
+    let compact_a = a_nnz * c.m <= w_nnz * c.n;
+    // The lanes (reduction indices) of output (m, n), in order, cut into passes of g.
+    let lanes_of = |m: usize, n: usize| -> Vec<usize> {
+        (0..c.k)
+            .filter(|&k| match (c.zero_elim, compact_a) {
+                (false, _) => true,
+                (true, true) => anz(k, n),
+                (true, false) => wnz(m, k),
+            })
+            .collect()
+    };
+    // Pass costs (cycles, without overhead) of output (m, n); 0 = skipped.
+    let passes_of = |m: usize, n: usize| -> Vec<u64> {
+        lanes_of(m, n)
+            .chunks(g)
+            .map(|ks| {
+                let mx = ks
+                    .iter()
+                    .map(|&k| {
+                        let gated = c.zero_elim && !(wnz(m, k) && anz(k, n));
+                        if gated {
+                            0
+                        } else {
+                            lane(m, k, n)
+                        }
+                    })
+                    .max()
+                    .unwrap_or(0) as u64;
+                if mx == 0 && empty_one {
+                    1
+                } else {
+                    mx
+                }
+            })
+            .collect()
+    };
+    let time = |x: u64| if x > 0 { x * 1000 + ovh } else { 0 };
+    let slots = c.slots as usize;
+    let (rows, cols) = (c.rows as usize, c.cols as usize);
+    let milli = match c.sync {
+        SyncMode::Decoupled => {
+            let mut pe = vec![0u64; rows * cols];
+            for m in 0..c.m {
+                for n in 0..c.n {
+                    pe[(m % rows) * cols + n % cols] +=
+                        passes_of(m, n).into_iter().map(time).sum::<u64>();
+                }
+            }
+            // The lane groups share a PE's passes perfectly.
+            pe.into_iter().max().unwrap_or(0).div_ceil(slots as u64)
+        }
+        SyncMode::Lockstep => {
+            let mut total = 0;
+            for bm in 0..c.m.div_ceil(rows) {
+                for bn in 0..c.n.div_ceil(cols) {
+                    let block: Vec<Vec<u64>> = (bm * rows..((bm + 1) * rows).min(c.m))
+                        .flat_map(|m| (bn * cols..((bn + 1) * cols).min(c.n)).map(move |n| (m, n)))
+                        .map(|(m, n)| passes_of(m, n))
+                        .collect();
+                    let waves = block.iter().map(|p| p.len().div_ceil(slots)).max();
+                    // Wave t: pass t·slots + s of every PE's output, s < slots.
+                    for t in 0..waves.unwrap_or(0) {
+                        let wave = block
+                            .iter()
+                            .flat_map(|p| p.iter().skip(t * slots).take(slots))
+                            .copied()
+                            .max()
+                            .unwrap_or(0);
+                        total += time(wave);
+                    }
+                }
+            }
+            total
+        }
+    };
+    fixed + milli.div_ceil(1000)
+}
+
+fn hw_of(c: &Case) -> HwConfig {
+    let mut hw = HwConfig::default();
+    hw.mac.model = c.model;
+    hw.mac.rows = c.rows;
+    hw.mac.cols = c.cols;
+    hw.mac.group = c.group;
+    hw.mac.lanes = c.group * c.slots;
+    hw.mac.pass_overhead = c.overhead;
+    hw.mac.sync = c.sync;
+    hw.mac.terms = c.terms;
+    hw.mac.empty_pass = c.empty;
+    hw.mac.zero_elim = c.zero_elim; // baselines ignore it: static passes
+    hw.mac.zero_bit_skip = c.skip_bits;
+    hw.mac.fixed_latency = 3;
+    hw
+}
+
+fn zeros(fmt: NumFmt, prec: u32) -> [bool; 256] {
+    let mut z = [false; 256];
+    for (c, v) in z.iter_mut().enumerate() {
+        *v = match fmt {
+            NumFmt::Int | NumFmt::Uint => c & ((1 << prec) - 1) == 0,
+            _ => unreachable!("int and uint only"),
+        };
+    }
+    z
+}
+
+fn model_cycles(c: &Case) -> (u64, u64) {
+    let (wz, az) = (zeros(NumFmt::Int, c.wprec), zeros(c.afmt, c.aprec));
+    let work = MacWork {
+        m: c.m,
+        k: c.k,
+        n: c.n,
+        w: &c.w,
+        a: &c.a,
+        wprec: c.wprec,
+        aprec: c.aprec,
+        wfmt: NumFmt::Int,
+        afmt: c.afmt,
+        wzero: &wz,
+        azero: &az,
+        serial: c.serial,
+        slice: 0,
+        sfreq: 0,
+        ck: 2,
+        vector_scaled: false,
+        vlen: 64,
+    };
+    let mut t = Timing::new(&hw_of(c));
+    t.account(0x1000, Opcode::Bsmac, &Work::Mac(work));
+    (
+        t.counters().unit_busy[Unit::Mac as usize],
+        t.last_mac().lockstep_idle,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    #[test]
+    fn every_model_matches_its_formula(c in case()) {
+        let (got, idle) = model_cycles(&c);
+        prop_assert_eq!(got, formula(&c, 3), "{:?}", c);
+        // The idle cycles are exactly what lock-step costs over the idealisation.
+        let mut ideal = c.clone();
+        ideal.sync = SyncMode::Decoupled;
+        let want_idle = match c.sync {
+            SyncMode::Lockstep => formula(&c, 3) - formula(&ideal, 3),
+            SyncMode::Decoupled => 0,
+        };
+        prop_assert_eq!(idle, want_idle);
+    }
+}
+
+/// The example: one output whose two passes cost 7 and 1, on one PE with two lane
+/// groups: lock-step hardware needs 7 cycles, the idealisation 4.
+#[test]
+fn lane_groups_share_a_pass_in_lockstep() {
+    let c = Case {
+        model: MacModel::Pragmatic,
+        rows: 1,
+        cols: 1,
+        group: 1,
+        slots: 2,
+        overhead: 0.0,
+        sync: SyncMode::Lockstep,
+        terms: TermEncoding::Binary,
+        empty: EmptyPass::Skip,
+        skip_bits: true,
+        zero_elim: false,
+        m: 1,
+        k: 2,
+        n: 1,
+        wprec: 8,
+        aprec: 8,
+        afmt: NumFmt::Int,
+        serial: 0,
+        w: vec![0x7f, 0x01],
+        a: vec![1, 1],
+    };
+    assert_eq!(model_cycles(&c), (3 + 7, 3));
+    let mut d = c.clone();
+    d.sync = SyncMode::Decoupled;
+    assert_eq!(model_cycles(&d), (3 + 4, 0));
+    // Booth: 127 = 128 − 1 is two terms, not seven.
+    let mut b = c.clone();
+    b.terms = TermEncoding::Booth;
+    assert_eq!(model_cycles(&b).0, 3 + 2);
+}
