@@ -2,6 +2,7 @@
 //! Loom ISA. Each subcommand is a thin layer over the library crates.
 
 mod bench;
+mod color;
 mod debug_cmd;
 mod output;
 mod quant_cmd;
@@ -26,6 +27,9 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
+    /// Colour diagnostics: auto (stderr is a terminal and NO_COLOR unset), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = color::ColorChoice::Auto)]
+    color: color::ColorChoice,
 }
 
 #[derive(Subcommand)]
@@ -162,7 +166,7 @@ impl<E: std::fmt::Display> From<E> for Fail {
 }
 
 fn color() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    color::enabled()
 }
 
 /// Assemble `path` (with a listing if asked), rendering diagnostics on failure and
@@ -280,6 +284,7 @@ fn load_hw(path: Option<&Path>) -> Result<bitloom_emu::hw::HwConfig, Fail> {
 
 fn real_main() -> Result<u8, Fail> {
     let cli = Cli::parse();
+    color::set(cli.color);
     match cli.cmd {
         Cmd::Asm {
             input,
@@ -473,7 +478,7 @@ fn real_main() -> Result<u8, Fail> {
                     }
                     Ok((code & 0xff) as u8)
                 }
-                Outcome::Trap(t) => Err(Fail(t.render(m.image()), 2)),
+                Outcome::Trap(t) => Err(Fail(t.render_color(m.image(), color()), 2)),
                 Outcome::TraceError(e) => Err(Fail(format!("error: writing the trace: {e}"), 2)),
             }
         }
@@ -518,7 +523,7 @@ fn main() -> ExitCode {
         Ok(c) => ExitCode::from(c),
         Err(Fail(msg, code)) => {
             if !msg.is_empty() {
-                output::stderr(&format!("{}\n", msg.trim_end()));
+                output::stderr(&format!("{}\n", color::paint(msg.trim_end())));
             }
             ExitCode::from(code)
         }
