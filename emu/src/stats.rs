@@ -144,7 +144,7 @@ pub const STATS_SCHEMA: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[schemars(title = "bitloom run statistics")]
 pub struct Stats {
-    /// Version of this format ([`STATS_SCHEMA`]); see docs/TIMING.md for what changes it.
+    /// Version of this format, `STATS_SCHEMA`; docs/TIMING.md says what changes it.
     #[schemars(extend("const" = STATS_SCHEMA))]
     pub schema: u32,
     /// Whether the timing model ran (without it cycles = instructions and the rest is 0).
