@@ -449,7 +449,7 @@ fn real_main() -> Result<u8, Fail> {
             }
             if let Some(p) = &timeline {
                 let mut f = output::AtomicFile::create(p)?;
-                bitloom_emu::trace::write_chrome_trace(
+                bitloom_emu::timeline_json::write_chrome_trace(
                     &mut f,
                     &report.timeline,
                     report.timeline_dropped,

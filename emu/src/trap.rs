@@ -262,7 +262,7 @@ impl Trap {
                             .char_indices()
                             .nth((row.col as usize).saturating_sub(1))
                             .map_or(text.len(), |(i, _)| i);
-                        let b = a + text[a..code_end(&text[a..])].trim_end().len();
+                        let b = a + text[a..][..code_end(&text[a..])].trim_end().len();
                         g = g.element(
                             Snippet::source(text.as_str())
                                 .line_start(row.line as usize)
