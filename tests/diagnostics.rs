@@ -44,7 +44,14 @@ fn golden(name: &str, got: &str) {
 const ESC: char = '\u{1b}';
 
 fn asm_args<'a>(out: &'a str, color: &'a str) -> Vec<&'a str> {
-    vec!["asm", "tests/golden/diag/asm_error.s", "-o", out, "--color", color]
+    vec![
+        "asm",
+        "tests/golden/diag/asm_error.s",
+        "-o",
+        out,
+        "--color",
+        color,
+    ]
 }
 
 #[test]
@@ -57,17 +64,25 @@ fn assembler_error_golden() {
     assert!(!plain.contains(ESC));
     // rustc's shape, not ariadne's box.
     assert!(
-        plain.starts_with("error: duplicate label `loop`\n --> tests/golden/diag/asm_error.s:4:1\n"),
+        plain
+            .starts_with("error: duplicate label `loop`\n --> tests/golden/diag/asm_error.s:4:1\n"),
         "{plain}"
     );
     assert!(plain.contains("  = help: labels are global"), "{plain}");
-    assert!(plain.ends_with("error: could not assemble due to 1 error\n"), "{plain}");
+    assert!(
+        plain.ends_with("error: could not assemble due to 1 error\n"),
+        "{plain}"
+    );
     golden("asm_error.stderr", &plain);
     let (code, colored) = run(&asm_args(out, "always"), None);
     assert_eq!(code, 1);
     assert!(colored.contains(ESC));
     golden("asm_error.color.stderr", &colored);
-    assert_eq!(strip_ansi(&colored), plain, "colour changes only the styling");
+    assert_eq!(
+        strip_ansi(&colored),
+        plain,
+        "colour changes only the styling"
+    );
     assert!(!Path::new(out).exists(), "no output after an error");
 }
 
@@ -76,7 +91,10 @@ fn run_trap_golden() {
     let args = |c: &'static str| ["run", "-q", "tests/golden/diag/trap.s", "--color", c];
     let (code, plain) = run(&args("never"), None);
     assert_eq!(code, 2, "{plain}");
-    assert!(!plain.contains("warning"), "the program assembles cleanly: {plain}");
+    assert!(
+        !plain.contains("warning"),
+        "the program assembles cleanly: {plain}"
+    );
     assert!(
         plain.starts_with("error: trap MisalignedAccess at pc 0x00001004: misaligned load address 0x00001002 (must be a multiple of 4)\n --> tests/golden/diag/trap.s:3:9\n"),
         "{plain}"
@@ -104,10 +122,19 @@ fn when_colour_is_used() {
     assert!(with(&["--color", "always"], Some("1")));
     assert!(!with(&["--color", "never"], None));
     // The CLI's own plain errors share the styling.
-    let (code, e) = run(&["run", "--color", "always", "tests/golden/diag/missing.s"], None);
+    let (code, e) = run(
+        &["run", "--color", "always", "tests/golden/diag/missing.s"],
+        None,
+    );
     assert_eq!(code, 1);
-    assert!(e.contains(ESC) && strip_ansi(&e).starts_with("error: "), "{e}");
-    let (_, e) = run(&["run", "--color", "never", "tests/golden/diag/missing.s"], None);
+    assert!(
+        e.contains(ESC) && strip_ansi(&e).starts_with("error: "),
+        "{e}"
+    );
+    let (_, e) = run(
+        &["run", "--color", "never", "tests/golden/diag/missing.s"],
+        None,
+    );
     assert!(!e.contains(ESC) && e.starts_with("error: "), "{e}");
 }
 

@@ -51,7 +51,11 @@ fn cli_stats_outputs_validate() {
             .arg(&out)
             .output()
             .unwrap();
-        assert!(st.status.success(), "{name}: {}", String::from_utf8_lossy(&st.stderr));
+        assert!(
+            st.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&st.stderr)
+        );
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
         assert_eq!(doc["schema"], 1, "{name}");
         check(&v, &doc, name);
@@ -88,16 +92,28 @@ fn broken_documents_are_rejected() {
     };
     let cases = [
         ("version 2", broken(&|d| d["schema"] = json!(2))),
-        ("no version", broken(&|d| {
-            d.as_object_mut().unwrap().remove("schema");
-        })),
-        ("no cycles", broken(&|d| {
-            d.as_object_mut().unwrap().remove("cycles");
-        })),
+        (
+            "no version",
+            broken(&|d| {
+                d.as_object_mut().unwrap().remove("schema");
+            }),
+        ),
+        (
+            "no cycles",
+            broken(&|d| {
+                d.as_object_mut().unwrap().remove("cycles");
+            }),
+        ),
         ("cycles as text", broken(&|d| d["cycles"] = json!("12"))),
         ("negative count", broken(&|d| d["mac"]["macs"] = json!(-1))),
-        ("class record", broken(&|d| d["classes"]["alu"] = json!({"count": 1}))),
-        ("unit busy", broken(&|d| d["units"]["mac"]["busy_cycles"] = json!(1.5))),
+        (
+            "class record",
+            broken(&|d| d["classes"]["alu"] = json!({"count": 1})),
+        ),
+        (
+            "unit busy",
+            broken(&|d| d["units"]["mac"]["busy_cycles"] = json!(1.5)),
+        ),
     ];
     for (what, doc) in cases {
         assert!(!v.is_valid(&doc), "{what}: accepted");

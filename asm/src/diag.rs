@@ -283,8 +283,12 @@ const SNIPPET_GAP: u32 = 8;
 /// Bytes of 1-based line `l` of `src` (its newline included).
 fn line_bytes(src: &crate::source::Source, l: u32) -> usize {
     let starts = &src.line_starts;
-    let a = starts.get(l.saturating_sub(1) as usize).map_or(0, |&s| s as usize);
-    let b = starts.get(l as usize).map_or(src.text.len(), |&e| e as usize);
+    let a = starts
+        .get(l.saturating_sub(1) as usize)
+        .map_or(0, |&s| s as usize);
+    let b = starts
+        .get(l as usize)
+        .map_or(src.text.len(), |&e| e as usize);
     b.saturating_sub(a)
 }
 

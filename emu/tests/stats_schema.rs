@@ -14,9 +14,8 @@ fn committed_schema_is_the_derived_one() {
         std::fs::write(&p, &derived).unwrap();
         return;
     }
-    let committed = std::fs::read_to_string(&p).unwrap_or_else(|e| {
-        panic!("{}: {e} (run with BLESS=1 to write it)", p.display())
-    });
+    let committed = std::fs::read_to_string(&p)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with BLESS=1 to write it)", p.display()));
     assert!(
         committed == derived,
         "{} differs from the schema the Stats types derive; if the change is deliberate, \
@@ -41,7 +40,15 @@ fn version_field() {
         .iter()
         .map(|r| r.as_str().unwrap())
         .collect();
-    for k in ["schema", "cycles", "instructions", "units", "classes", "mac", "energy"] {
+    for k in [
+        "schema",
+        "cycles",
+        "instructions",
+        "units",
+        "classes",
+        "mac",
+        "energy",
+    ] {
         assert!(required.contains(&k), "{k} is required");
     }
 }

@@ -818,8 +818,12 @@ fn timeline_chrome_json() {
     let (_, t) = sample_timing();
     let text = {
         let mut buf = Vec::new();
-        bitloom_emu::timeline_json::write_chrome_trace(&mut buf, &t.timeline(), t.timeline_dropped())
-            .unwrap();
+        bitloom_emu::timeline_json::write_chrome_trace(
+            &mut buf,
+            &t.timeline(),
+            t.timeline_dropped(),
+        )
+        .unwrap();
         String::from_utf8(buf).unwrap()
     };
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
