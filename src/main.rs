@@ -4,6 +4,7 @@
 mod bench;
 mod bench_emu;
 mod dap_cmd;
+mod color;
 mod debug_cmd;
 mod define_args;
 mod objdump_cmd;
@@ -31,6 +32,9 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
+    /// Colour diagnostics: auto (stderr is a terminal and NO_COLOR unset), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = color::ColorChoice::Auto)]
+    color: color::ColorChoice,
 }
 
 #[derive(Subcommand)]
@@ -182,7 +186,7 @@ impl<E: std::fmt::Display> From<E> for Fail {
 }
 
 fn color() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    color::enabled()
 }
 
 /// Assemble `path` (with a listing if asked), rendering diagnostics on failure and
@@ -306,6 +310,7 @@ fn load_hw(path: Option<&Path>) -> Result<bitloom_emu::hw::HwConfig, Fail> {
 
 fn real_main() -> Result<u8, Fail> {
     let cli = Cli::parse();
+    color::set(cli.color);
     match cli.cmd {
         Cmd::Asm {
             input,
@@ -459,7 +464,7 @@ fn real_main() -> Result<u8, Fail> {
             }
             if let Some(p) = &timeline {
                 let mut f = output::AtomicFile::create(p)?;
-                bitloom_emu::trace::write_chrome_trace(
+                bitloom_emu::timeline_json::write_chrome_trace(
                     &mut f,
                     &report.timeline,
                     report.timeline_dropped,
@@ -488,7 +493,7 @@ fn real_main() -> Result<u8, Fail> {
                     }
                     Ok((code & 0xff) as u8)
                 }
-                Outcome::Trap(t) => Err(Fail(t.render(m.image()), 2)),
+                Outcome::Trap(t) => Err(Fail(t.render_color(m.image(), color()), 2)),
                 Outcome::TraceError(e) => Err(Fail(format!("error: writing the trace: {e}"), 2)),
             }
         }
@@ -547,7 +552,7 @@ fn main() -> ExitCode {
         Ok(c) => ExitCode::from(c),
         Err(Fail(msg, code)) => {
             if !msg.is_empty() {
-                output::stderr(&format!("{}\n", msg.trim_end()));
+                output::stderr(&format!("{}\n", color::paint(msg.trim_end())));
             }
             ExitCode::from(code)
         }

@@ -161,6 +161,11 @@ fn run_writes_stats_trace_and_timeline() {
         "timeline has no events:\n{}",
         &tl[..tl.len().min(400)]
     );
+    // Versioned: the timeline in its metadata (where Perfetto keeps it), the stats at the top.
+    assert_eq!(v["otherData"]["schema"], 1, "timeline version");
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats).expect("stats written")).unwrap();
+    assert_eq!(s["schema"], 1, "stats version");
 }
 
 #[test]

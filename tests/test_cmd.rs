@@ -51,7 +51,7 @@ fn bundled_suite_passes_with_junit_and_json() {
     assert_eq!(records.len(), n);
     assert!(records
         .iter()
-        .all(|r| r["status"] == "PASS" && r["cycles"].is_u64()));
+        .all(|r| r["status"] == "PASS" && r["cycles"].is_u64() && r["schema"] == 1));
     let xml = std::fs::read_to_string(&junit).unwrap();
     let doc = roxmltree::Document::parse(&xml).expect("JUnit XML parses");
     let cases = doc

@@ -1,7 +1,10 @@
-//! Diagnostics: errors with a primary span, secondary labels, notes and help, collected for
-//! a whole run and rendered with ariadne (GNU-style `file:line:col` headers, spans underlined).
+//! Diagnostics: errors and warnings with a primary span, secondary labels, notes and help,
+//! collected for a whole run and rendered in rustc's style by annotate-snippets (the
+//! renderer rustc itself uses), the same family as the emulator's run-time traps.
 
-use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
+use std::borrow::Cow;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
 use crate::source::{SourceMap, Span};
 
@@ -117,132 +120,176 @@ impl Diagnostics {
         }
     }
 
-    /// Render every diagnostic (ariadne snippets) plus a summary line. `color` selects ANSI
-    /// colours (for terminals) or plain text (for files and tests).
+    /// Render every diagnostic in rustc's style (`error: message`, ` --> file:line:col`, the
+    /// source lines with carets under the spans, `= note:` / `= help:` lines; annotate-snippets
+    /// draws them) plus a summary line. `color` selects ANSI colours (for terminals) or plain
+    /// text (for files, pipes and tests).
     pub fn render(&self, color: bool) -> String {
-        let mut out = Vec::new();
-        // Only the buffers a diagnostic points into (there may be millions of includes).
-        let mut used: Vec<u32> = self
-            .list
-            .iter()
-            .flat_map(|d| std::iter::once(d.span).chain(d.secondary.iter().map(|s| s.0)))
-            .map(|sp| self.sources.to_file(sp).src)
-            .collect();
-        used.sort_unstable();
-        used.dedup();
-        let files: Vec<(String, String)> = used
-            .iter()
-            .filter_map(|&i| self.sources.sources.get(i as usize))
-            .map(|s| (s.name.clone(), s.text.to_string()))
-            .collect();
-        let mut cache = ariadne::sources(files);
-        let config = Config::default()
-            .with_color(color)
-            .with_index_type(IndexType::Byte);
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        let mut s = String::new();
         for d in &self.list {
-            let (kind, col) = match d.severity {
-                Severity::Error => (ReportKind::Error, Color::Red),
-                Severity::Warning => (ReportKind::Warning, Color::Yellow),
-            };
-            let id = |sp: Span| {
-                let sp = self.sources.to_file(sp);
-                let name = self
-                    .sources
-                    .sources
-                    .get(sp.src as usize)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_default();
-                (name, sp.start as usize..sp.end as usize)
-            };
-            if let Some(plain) = self.render_long_line(d) {
-                out.extend_from_slice(plain.as_bytes());
-                continue;
-            }
-            let mut b = Report::build(kind, id(d.span))
-                .with_config(config)
-                .with_message(cut(&d.message));
-            // ariadne keeps labels of one file in one snippet only when they come in line
-            // order, so order them by position.
-            let mut labels: Vec<(Span, &str, bool)> = vec![(d.span, d.label.as_str(), true)];
-            labels.extend(d.secondary.iter().map(|(sp, l)| (*sp, l.as_str(), false)));
-            let mut keyed: Vec<((u32, u32), Span, &str, bool)> = labels
-                .into_iter()
-                .map(|(sp, l, p)| {
-                    let f = self.sources.to_file(sp);
-                    ((f.src, f.start), sp, l, p)
-                })
-                .collect();
-            keyed.sort_by_key(|k| k.0);
-            for (order, (_, sp, l, is_primary)) in keyed.into_iter().enumerate() {
-                let mut label = Label::new(id(sp))
-                    .with_color(if is_primary { col } else { Color::Blue })
-                    .with_order(order as i32);
-                if !l.is_empty() {
-                    label = label.with_message(cut(l));
-                }
-                b.add_label(label);
-            }
-            for n in &d.notes {
-                b.add_note(cut(n));
-            }
-            if let Some(h) = &d.help {
-                b.add_help(cut(h));
-            }
-            let _ = b.finish().write(&mut cache, &mut out);
+            s.push_str(&renderer.render(&[self.group(d)]));
+            s.push_str("\n\n");
         }
-        let mut s = String::from_utf8_lossy(&out).into_owned();
         let (e, w) = (self.error_count(), self.warning_count());
-        if e > 0 || w > 0 {
-            let plural =
-                |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
-            match (e, w) {
-                (0, w) => s.push_str(&format!("{} emitted\n", plural(w, "warning"))),
-                (e, 0) => s.push_str(&format!("could not assemble: {}\n", plural(e, "error"))),
-                (e, w) => s.push_str(&format!(
-                    "could not assemble: {}, {}\n",
+        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        let summary = match (e, w) {
+            (0, 0) => None,
+            (0, w) => Some((Level::WARNING, format!("{} emitted", plural(w, "warning")))),
+            (e, 0) => Some((
+                Level::ERROR,
+                format!("could not assemble due to {}", plural(e, "error")),
+            )),
+            (e, w) => Some((
+                Level::ERROR,
+                format!(
+                    "could not assemble due to {}; {} emitted",
                     plural(e, "error"),
                     plural(w, "warning")
-                )),
-            }
+                ),
+            )),
+        };
+        if let Some((level, text)) = summary {
+            s.push_str(&renderer.render(&[Group::with_title(level.primary_title(text))]));
+            s.push('\n');
         }
         s
     }
 
-    /// A diagnostic whose primary line is longer than [`MAX_SNIPPET_LINE`] bytes, rendered
-    /// without the snippet (a 10-million-character line would otherwise be printed whole).
-    fn render_long_line(&self, d: &Diagnostic) -> Option<String> {
-        let sp = self.sources.to_file(d.span);
-        let src = self.sources.sources.get(sp.src as usize)?;
-        let (line, col) = src.line_col(sp.start);
-        let starts = &src.line_starts;
-        let a = *starts.get(line.saturating_sub(1) as usize)? as usize;
-        let b = starts
-            .get(line as usize)
-            .map_or(src.text.len(), |&e| e as usize);
-        let len = b.saturating_sub(a);
-        if len <= MAX_SNIPPET_LINE {
-            return None;
-        }
-        let kind = match d.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+    /// One diagnostic as an annotate-snippets group: the title, then its spans as snippets
+    /// (spans of one file within [`SNIPPET_GAP`] lines of each other share a snippet, which
+    /// holds only the lines from its first to its last span, so a huge file costs nothing;
+    /// the primary span's snippet comes first), then notes and help. A span on a line longer
+    /// than [`MAX_SNIPPET_LINE`] bytes is shown as its location and a note, not its text.
+    fn group<'a>(&'a self, d: &'a Diagnostic) -> Group<'a> {
+        let level = match d.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
         };
-        let mut s = format!(
-            "{kind}: {}\n  --> {}:{line}:{col}\n   = note: line {line} is {len} bytes long; not shown\n",
-            cut(&d.message),
-            src.name
-        );
-        if !d.label.is_empty() {
-            s.push_str(&format!("   = note: {}\n", cut(&d.label)));
+        let mut g = Group::with_title(level.primary_title(cut(&d.message)));
+        let mut notes: Vec<Cow<'a, str>> = Vec::new();
+        // (file, line of start, line of end, span, label, primary)
+        let mut spans: Vec<Located<'a>> = Vec::new();
+        let all = std::iter::once((d.span, d.label.as_str(), true))
+            .chain(d.secondary.iter().map(|(sp, l)| (*sp, l.as_str(), false)));
+        for (sp, label, primary) in all {
+            let sp = self.sources.to_file(sp);
+            let Some(src) = self.sources.sources.get(sp.src as usize) else {
+                continue;
+            };
+            let len = src.text.len();
+            let (a, b) = ((sp.start as usize).min(len), (sp.end as usize).min(len));
+            let b = b.max(a);
+            let (l0, c0) = src.line_col(a as u32);
+            let (l1, _) = src.line_col(b as u32);
+            let long = (l0..=l1).any(|l| line_bytes(src, l) > MAX_SNIPPET_LINE);
+            if long {
+                if primary {
+                    g = g.element(
+                        Origin::path(src.name.as_str())
+                            .line(l0 as usize)
+                            .char_column(c0 as usize),
+                    );
+                    notes.push(
+                        format!("line {l0} is {} bytes long; not shown", line_bytes(src, l0))
+                            .into(),
+                    );
+                    if !label.is_empty() {
+                        notes.push(cut(label));
+                    }
+                } else if !label.is_empty() {
+                    notes.push(format!("{} (at {}:{l0}:{c0})", cut(label), src.name).into());
+                }
+                continue;
+            }
+            spans.push(Located {
+                src: sp.src,
+                first: l0,
+                last: l1,
+                range: a..b,
+                label,
+                primary,
+            });
         }
-        for n in &d.notes {
-            s.push_str(&format!("   = note: {}\n", cut(n)));
+        // Clusters: the primary span's first.
+        spans.sort_by_key(|s| (s.src, s.range.start));
+        let mut clusters: Vec<Vec<&Located<'a>>> = Vec::new();
+        for s in &spans {
+            match clusters.last_mut() {
+                Some(c)
+                    if c[0].src == s.src
+                        && s.first <= c.iter().map(|x| x.last).max().unwrap_or(0) + SNIPPET_GAP =>
+                {
+                    c.push(s)
+                }
+                _ => clusters.push(vec![s]),
+            }
+        }
+        clusters.sort_by_key(|c| !c.iter().any(|s| s.primary));
+        for c in clusters {
+            let Some(src) = self.sources.sources.get(c[0].src as usize) else {
+                continue;
+            };
+            let text: &str = &src.text;
+            let first = c.iter().map(|s| s.first).min().unwrap_or(1);
+            let end = c.iter().map(|s| s.range.end).max().unwrap_or(0);
+            let from = src.line_starts[first as usize - 1] as usize;
+            let to = text[end..].find('\n').map_or(text.len(), |i| end + i);
+            let mut snip = Snippet::source(&text[from..to])
+                .line_start(first as usize)
+                .path(src.name.as_str())
+                .fold(true);
+            for s in c {
+                let kind = if s.primary {
+                    AnnotationKind::Primary
+                } else {
+                    AnnotationKind::Context
+                };
+                let mut ann = kind.span(s.range.start - from..s.range.end - from);
+                if !s.label.is_empty() {
+                    ann = ann.label(cut(s.label));
+                }
+                snip = snip.annotation(ann);
+            }
+            g = g.element(snip);
+        }
+        for n in notes.into_iter().chain(d.notes.iter().map(|n| cut(n))) {
+            g = g.element(Level::NOTE.message(n));
         }
         if let Some(h) = &d.help {
-            s.push_str(&format!("   = help: {}\n", cut(h)));
+            g = g.element(Level::HELP.message(cut(h)));
         }
-        Some(s)
+        g
     }
+}
+
+/// A span resolved to its file buffer.
+struct Located<'a> {
+    src: u32,
+    first: u32,
+    last: u32,
+    range: std::ops::Range<usize>,
+    label: &'a str,
+    primary: bool,
+}
+
+/// Spans of one file at most this many lines apart share a snippet.
+const SNIPPET_GAP: u32 = 8;
+
+/// Bytes of 1-based line `l` of `src` (its newline included).
+fn line_bytes(src: &crate::source::Source, l: u32) -> usize {
+    let starts = &src.line_starts;
+    let a = starts
+        .get(l.saturating_sub(1) as usize)
+        .map_or(0, |&s| s as usize);
+    let b = starts
+        .get(l as usize)
+        .map_or(src.text.len(), |&e| e as usize);
+    b.saturating_sub(a)
 }
 
 /// Longest source line shown in a snippet (bytes); longer lines are named, not printed.
@@ -253,7 +300,7 @@ pub const MAX_MESSAGE_CHARS: usize = 300;
 
 /// `m` cut to [`MAX_MESSAGE_CHARS`] characters (messages quote source text, which may be
 /// arbitrarily long: a 10-million-character mnemonic).
-fn cut(m: &str) -> std::borrow::Cow<'_, str> {
+fn cut(m: &str) -> Cow<'_, str> {
     match m.char_indices().nth(MAX_MESSAGE_CHARS) {
         None => m.into(),
         Some((i, _)) => format!("{}… ({} bytes cut)", &m[..i], m.len() - i).into(),

@@ -24,4 +24,5 @@ pub use trap::{Trap, TrapKind};
 pub mod run;
 pub mod session;
 pub mod stats;
+pub mod timeline_json;
 pub mod trace;

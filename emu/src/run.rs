@@ -94,7 +94,7 @@ pub struct RunReport {
 impl RunReport {
     /// The timeline as Chrome trace-event JSON.
     pub fn chrome_trace(&self) -> serde_json::Value {
-        trace::chrome_trace(&self.timeline, self.timeline_dropped)
+        crate::timeline_json::chrome_trace(&self.timeline, self.timeline_dropped)
     }
 }
 

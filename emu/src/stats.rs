@@ -1,12 +1,15 @@
 //! Run statistics: cycles, per-unit busy time and utilisation, per-class counts and cycles,
 //! MACs done and skipped by cause, bytes per memory level, and derived TOPS, power and
 //! TOPS/W from the hardware config's clock and energy table. Serialisable to JSON
-//! ([`Stats::to_json`]) and printable like `perf stat` ([`Stats::human`]).
+//! ([`Stats::to_json`], versioned by [`STATS_SCHEMA`], described by the JSON Schema
+//! [`json_schema`] derives from these types: docs/schema/stats.schema.json) and printable
+//! like `perf stat` ([`Stats::human`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use bitloom_isa::Class;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::hw::{HwConfig, PowerModel};
@@ -16,7 +19,7 @@ use crate::timing::{Timing, Unit};
 const CLASS_ORDER: [Class; 12] = Class::ALL;
 
 /// Busy time of one unit.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 pub struct UnitStats {
     /// Cycles the unit was busy.
     pub busy_cycles: u64,
@@ -25,7 +28,7 @@ pub struct UnitStats {
 }
 
 /// The four units.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 pub struct Units {
     /// Scalar core (instructions and accelerator issue; stalls excluded).
     pub scalar: UnitStats,
@@ -38,7 +41,7 @@ pub struct Units {
 }
 
 /// One instruction class.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 pub struct ClassStats {
     /// Retired instructions.
     pub count: u64,
@@ -47,7 +50,7 @@ pub struct ClassStats {
 }
 
 /// Core stall cycles by reason.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 pub struct Stalls {
     /// Waiting for room in a unit's command queue.
     pub queue: u64,
@@ -58,7 +61,7 @@ pub struct Stalls {
 }
 
 /// Work skipped, by cause (units differ per cause; see docs/TIMING.md).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 pub struct Skipped {
     /// Products with a zero operand value (zero eliminator).
     pub zero_value: u64,
@@ -71,7 +74,7 @@ pub struct Skipped {
 }
 
 /// MAC-array work.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 pub struct MacStats {
     /// GEMM products (M·N·K summed over MAC instructions).
     pub macs: u64,
@@ -94,7 +97,7 @@ pub struct MacStats {
 }
 
 /// Bytes moved per memory level.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 pub struct Bytes {
     /// DRAM bytes read (DMA loads, `set.lut`).
     pub dram_read: u64,
@@ -115,7 +118,7 @@ pub struct Bytes {
 }
 
 /// Energy by component, in microjoules, and average power.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 pub struct Energy {
     /// MAC array (bit-cycles and operations).
     pub mac_uj: f64,
@@ -135,9 +138,18 @@ pub struct Energy {
     pub power_mw: f64,
 }
 
-/// Statistics of a run.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+/// Version of the stats JSON (the `schema` field). Bumped when a field is removed or
+/// renamed or its meaning or unit changes; adding a field does not bump it (consumers ignore
+/// fields they do not know). docs/TIMING.md states the policy.
+pub const STATS_SCHEMA: u32 = 1;
+
+/// Statistics of a run (`bitloom run --stats-json`).
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[schemars(title = "bitloom run statistics")]
 pub struct Stats {
+    /// Version of this format, `STATS_SCHEMA`; docs/TIMING.md says what changes it.
+    #[schemars(extend("const" = STATS_SCHEMA))]
+    pub schema: u32,
     /// Whether the timing model ran (without it cycles = instructions and the rest is 0).
     pub timing: bool,
     /// MAC cycle model (`mac.model`).
@@ -171,6 +183,40 @@ pub struct Stats {
     pub tops_useful: f64,
     /// `tops` per watt of average power.
     pub tops_per_watt: f64,
+}
+
+impl Default for Stats {
+    fn default() -> Stats {
+        Stats {
+            schema: STATS_SCHEMA,
+            timing: false,
+            model: String::new(),
+            clock_mhz: 0.0,
+            cycles: 0,
+            instructions: 0,
+            ipc: 0.0,
+            seconds: 0.0,
+            units: Units::default(),
+            classes: BTreeMap::new(),
+            stalls: Stalls::default(),
+            mac: MacStats::default(),
+            bytes: Bytes::default(),
+            energy: Energy::default(),
+            tops: 0.0,
+            tops_useful: 0.0,
+            tops_per_watt: 0.0,
+        }
+    }
+}
+
+/// The JSON Schema (draft 2020-12) of the stats JSON, derived from [`Stats`], pretty-printed
+/// with a trailing newline: the content of docs/schema/stats.schema.json.
+pub fn json_schema() -> String {
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<Stats>();
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }
 
 fn ratio(a: f64, b: f64) -> f64 {

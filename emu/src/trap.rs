@@ -1,9 +1,11 @@
-//! Traps (docs/ISA.md §9): why the machine stopped, and a rustc-like rendering of the
-//! trapping instruction's source line.
+//! Traps (docs/ISA.md §9): why the machine stopped, and a rendering in rustc's style (the
+//! assembler's diagnostics' family, drawn by annotate-snippets) with the trapping
+//! instruction's source line.
 //!
 //! Traps are precise: when an instruction traps, no architectural state has changed and `pc`
 //! still names it.
 
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use bitloom_isa::image::Image;
 use bitloom_isa::numfmt::NumFmt;
 use bitloom_isa::rle::RleError;
@@ -172,6 +174,32 @@ pub enum TrapKind {
     },
 }
 
+impl TrapKind {
+    /// The trap's name as docs/ISA.md §9 lists it (`MisalignedAccess`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            TrapKind::IllegalInstruction(_) => "IllegalInstruction",
+            TrapKind::Breakpoint => "Breakpoint",
+            TrapKind::MisalignedAccess { .. } => "MisalignedAccess",
+            TrapKind::OutOfRange { .. } => "OutOfRange",
+            TrapKind::ScratchpadOverflow { .. } => "ScratchpadOverflow",
+            TrapKind::TileShape { .. } => "TileShape",
+            TrapKind::UndefinedTile { .. } => "UndefinedTile",
+            TrapKind::TileMismatch(_) => "TileMismatch",
+            TrapKind::CorruptRle { .. } => "CorruptRle",
+            TrapKind::LutIndex { .. } => "LutIndex",
+            TrapKind::ClusterBits { .. } => "ClusterBits",
+            TrapKind::PrecisionRange { .. } => "PrecisionRange",
+            TrapKind::FormatUnsupported(_) => "FormatUnsupported",
+            TrapKind::CsrWrite { .. } => "CsrWrite",
+            TrapKind::CheckMismatch { .. } => "CheckMismatch",
+            TrapKind::StepLimit { .. } => "StepLimit",
+            TrapKind::CycleLimit { .. } => "CycleLimit",
+            TrapKind::Halted { .. } => "Halted",
+        }
+    }
+}
+
 /// A trap: where it happened and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Trap {
@@ -192,49 +220,101 @@ impl Trap {
         }
     }
 
-    /// Render rustc-style: the cause, then `--> file:line:col` and the source line when the
-    /// image's line table knows the pc (and the file is readable).
+    /// Render in rustc's style, without colour: see [`Trap::render_color`].
     pub fn render(&self, image: &Image) -> String {
-        let mut s = format!("error: {}\n", self.kind);
-        let row = image.lines.lookup(self.pc);
-        match row {
+        self.render_color(image, false)
+    }
+
+    /// Render in rustc's style, the family of the assembler's diagnostics:
+    /// `error: trap <Kind> at pc 0x…: cause`, then ` --> file:line:col` with the source line
+    /// and carets when the image's line table knows the pc (and the file is readable), and a
+    /// `= note:` with the instruction. `color` selects ANSI colours (for terminals).
+    pub fn render_color(&self, image: &Image, color: bool) -> String {
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        let title = format!(
+            "trap {} at pc 0x{:08x}: {}",
+            self.kind.name(),
+            self.pc,
+            self.kind
+        );
+        let mut g = Group::with_title(Level::ERROR.primary_title(title));
+        let mut notes: Vec<String> = Vec::new();
+        let line;
+        match image.lines.lookup(self.pc) {
             Some(row) => {
                 let file = image.lines.file_name(row);
-                s.push_str(&format!("  --> {}:{}:{}\n", file, row.line, row.col));
-                let text =
-                    match bitloom_isa::srcfile::source_line(std::path::Path::new(file), row.line) {
-                        Ok(t) => t,
-                        Err(e) => {
-                            s.push_str(&format!("  (source line unavailable: {e})\n"));
-                            None
-                        }
-                    };
-                if let Some(line) = text {
-                    let num = row.line.to_string();
-                    let pad = " ".repeat(num.len());
-                    let col = (row.col as usize).saturating_sub(1);
-                    let width = line
-                        .get(col..)
-                        .map(|r| r.trim_end().len().max(1))
-                        .unwrap_or(1);
-                    s.push_str(&format!("{pad} |\n{num} | {line}\n"));
-                    s.push_str(&format!(
-                        "{pad} | {}{}\n",
-                        " ".repeat(col),
-                        "^".repeat(width)
-                    ));
+                let path = std::path::Path::new(file);
+                line = match bitloom_isa::srcfile::source_line(path, row.line) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        notes.push(format!("source line unavailable: {e}"));
+                        None
+                    }
+                };
+                match &line {
+                    Some(text) => {
+                        // The line table's column counts characters from 1.
+                        let a = text
+                            .char_indices()
+                            .nth((row.col as usize).saturating_sub(1))
+                            .map_or(text.len(), |(i, _)| i);
+                        let b = a + text[a..][..code_end(&text[a..])].trim_end().len();
+                        g = g.element(
+                            Snippet::source(text.as_str())
+                                .line_start(row.line as usize)
+                                .path(file)
+                                .annotation(AnnotationKind::Primary.span(a..b)),
+                        );
+                    }
+                    None => {
+                        g = g.element(
+                            Origin::path(file)
+                                .line(row.line as usize)
+                                .char_column(row.col as usize),
+                        )
+                    }
                 }
             }
-            None => s.push_str("  --> (no source line for this address)\n"),
+            None => notes.push("no source line for this address (no line table entry)".into()),
         }
-        s.push_str(&format!(
-            "  = pc 0x{:08x}: {} (word 0x{:08x})\n",
-            self.pc,
+        notes.push(format!(
+            "instruction `{}` (word 0x{:08x})",
             self.disassembly(),
             self.word
         ));
+        for n in &notes {
+            g = g.element(Level::NOTE.message(n.as_str()));
+        }
+        let mut s = renderer.render(&[g]);
+        s.push('\n');
         s
     }
+}
+
+/// Length of the code part of a source line: up to its comment (`;`, `#` or `//` outside a
+/// quoted literal; docs/ASSEMBLY.md), so the carets underline the instruction only.
+fn code_end(line: &str) -> usize {
+    let b = line.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match quote {
+            Some(_) if c == b'\\' => i += 1,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == b'"' || c == b'\'' => quote = Some(c),
+            None if c == b';' || c == b'#' => return i,
+            None if c == b'/' && b.get(i + 1) == Some(&b'/') => return i,
+            None => {}
+        }
+        i += 1;
+    }
+    b.len()
 }
 
 impl std::fmt::Display for Trap {
@@ -252,5 +332,21 @@ impl std::fmt::Display for Trap {
 impl std::error::Error for Trap {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code_end;
+
+    #[test]
+    fn carets_stop_at_the_comment() {
+        assert_eq!(code_end("lw r2, 0(r1)   ; why"), 15);
+        assert_eq!(code_end("lw r2, 0(r1) # x"), 13);
+        assert_eq!(code_end("lw r2, 0(r1)// x"), 12);
+        assert_eq!(code_end("li r1, ';'  ; c"), 12);
+        assert_eq!(code_end(r"li r1, '\''  ; c"), 13);
+        assert_eq!(code_end("nop"), 3);
+        assert_eq!(code_end("a / b"), 5);
     }
 }

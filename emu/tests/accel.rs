@@ -590,6 +590,45 @@ fn rqnt_rounding_modes() {
     ));
 }
 
+/// docs/ISA.md §12: `rqnt` adds its output tile's zero-point, stamped from `azp` (asp) or
+/// `wzp` (wsp) when the tile was defined; the CSRs' values at `rqnt` time do not matter, and
+/// an int output tile adds none even when a zero-point was stamped into it.
+#[test]
+fn rqnt_zero_point_is_the_output_tiles_stamped_one() {
+    let rq = |space: Space, fmt: u32, zp_at_tdef: u32, zp_at_rqnt: u32| {
+        let mut p = Prog::new();
+        let a = p.data(&(-3i32).to_le_bytes());
+        let mu = p.data(&1i32.to_le_bytes());
+        let (fcsr, zcsr, pcsr) = match space {
+            Space::Wsp => (csr::WFMT, csr::WZP, csr::WPREC),
+            _ => (csr::AFMT, csr::AZP, csr::APREC),
+        };
+        p.cfgi(pcsr, 8)
+            .cfgi(fcsr, fmt)
+            .cfgi(zcsr, zp_at_tdef)
+            .tdef(0, Space::Acc, 0, 1, 1)
+            .ld_raw(0, a)
+            .tdef(1, Space::Acc, 16, 1, 1)
+            .ld_raw(1, mu)
+            .tdef(2, space, 0, 1, 1)
+            .cfgi(zcsr, zp_at_rqnt)
+            .cfgi(csr::AZP, zp_at_rqnt)
+            .cfgi(csr::WZP, zp_at_rqnt)
+            .i(Opcode::Rqnt, &[t(2), t(0), t(1)])
+            .halt(0);
+        let (m, res) = run(&p, true);
+        assert_eq!(res, Ok(Some(0)));
+        m.tile_codes(2).unwrap()[0] as u32
+    };
+    // uint: -3 + 10 (stamped) = 7, whatever azp/wzp hold at rqnt.
+    assert_eq!(rq(Space::Asp, 1, 10, 200), 7);
+    assert_eq!(rq(Space::Asp, 1, 10, 0), 7);
+    assert_eq!(rq(Space::Wsp, 1, 10, 200), 7);
+    // int: no zero-point, even with one stamped: -3 as an 8-bit code.
+    assert_eq!(rq(Space::Asp, 0, 10, 10), 0xfd);
+    assert_eq!(rq(Space::Wsp, 0, 10, 10), 0xfd);
+}
+
 #[test]
 fn timing_model_is_fed() {
     let w = opnd(2, 2, 8, 0, &[1, 2, 3, 4]);

@@ -843,10 +843,19 @@ fn timeline_chrome_json() {
     let (_, t) = sample_timing();
     let text = {
         let mut buf = Vec::new();
-        trace::write_chrome_trace(&mut buf, &t.timeline(), t.timeline_dropped()).unwrap();
+        bitloom_emu::timeline_json::write_chrome_trace(
+            &mut buf,
+            &t.timeline(),
+            t.timeline_dropped(),
+        )
+        .unwrap();
         String::from_utf8(buf).unwrap()
     };
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        v["otherData"]["schema"],
+        bitloom_emu::timeline_json::TIMELINE_SCHEMA
+    );
     let evs = v["traceEvents"].as_array().unwrap();
     for (tid, name) in [(1, "scalar"), (2, "dma"), (3, "mac"), (4, "post")] {
         assert!(

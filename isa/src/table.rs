@@ -340,7 +340,7 @@ isa_table! {
         "ReLU on an accumulator tile.", "for e: tacc[e] = max(tacc[e], 0)";
     Rqnt = 0x7b, "rqnt", Post, [tout: TILE @ 8 => W, tacc: TILE @ 12 => R, tm: TILE @ 16 => R],
         "Requantise accumulators to the output tile's format: per-channel multiplier, rounding shift, zero-point, optional ReLU, saturation.",
-        "for m, n: v = round_shift(s64(tacc[m][n]) * tm[m][0], rshift, rmode) + tout.zp; if relu: v = max(v, tout.zp); tout[m][n] = clamp(v, range(tout))";
+        "zp = (tout.fmt == uint ? tout.zp : 0); for m, n: v = round_shift(s64(tacc[m][n]) * tm[m][0], rshift, rmode) + zp; if relu: v = max(v, zp); tout[m][n] = clamp(v, range(tout))";
 }
 
 /// The instruction definition for an opcode.

@@ -419,6 +419,8 @@ fn junit_xml_parses_back() {
     let v: serde_json::Value = serde_json::from_str(&report::json_line(&rs[1])).unwrap();
     assert_eq!(v["status"], "SKIP");
     assert_eq!(v["name"], "slow");
+    assert_eq!(v["schema"], report::TEST_RECORD_SCHEMA);
+    assert!(report::json_line(&rs[1]).starts_with("{\"schema\":1,"));
 }
 
 #[test]

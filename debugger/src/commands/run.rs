@@ -409,7 +409,7 @@ impl Session {
                         "\nProgram stopped by a trap at 0x{:08x} (the instruction did not execute).",
                         t.pc
                     );
-                    s.push_str(&t.render(self.dbg.m.image()));
+                    s.push_str(&t.render_color(self.dbg.m.image(), self.color));
                 } else {
                     // can_run refusal wrapped as a trap
                     let _ = writeln!(s, "{}", t.kind);

@@ -134,8 +134,14 @@ pub fn closing(results: &[TestResult], wall: Duration) -> String {
     out
 }
 
+/// Version of a `bitloom test --json` record (its `schema` field). Bumped when a field is
+/// removed or renamed or its meaning changes; adding a field does not bump it
+/// (docs/TESTING.md).
+pub const TEST_RECORD_SCHEMA: u32 = 1;
+
 #[derive(Serialize)]
 struct JsonRecord<'a> {
+    schema: u32,
     name: &'a str,
     program: String,
     status: &'static str,
@@ -149,6 +155,7 @@ struct JsonRecord<'a> {
 /// One JSON line for a test (`--json`).
 pub fn json_line(r: &TestResult) -> String {
     let rec = JsonRecord {
+        schema: TEST_RECORD_SCHEMA,
         name: &r.name,
         program: r.program.display().to_string(),
         status: r.status.label(),
