@@ -3,8 +3,8 @@
 
 mod bench;
 mod bench_emu;
-mod dap_cmd;
 mod color;
+mod dap_cmd;
 mod debug_cmd;
 mod define_args;
 mod objdump_cmd;

@@ -51,6 +51,9 @@ fields! {
     "mac"."zero_bit_skip" [""] "Loom: int/uint serial operands skip zero bits (cost = effectual bits, max over the group).";
     "mac"."fixed_latency" ["cycles"] "Pipeline fill/drain added to every MAC instruction.";
     "mac"."vector_scale_cycles" ["cycles per (output, vector)"] "Extra cost of the per-vector scale multiply of vscale.";
+    "mac"."sync" [""] "\"lockstep\" (hardware: PEs sharing a broadcast row/column advance one wave at a time, each wave as slow as its slowest lane) or \"decoupled\" (an idealisation: every PE at its own pace).";
+    "mac"."terms" [""] "Term recoding of serial int/uint operands when bits are skipped: \"binary\" (popcount), \"booth\" (non-zero digits of the non-adjacent form) or \"auto\" (booth for laconic, binary otherwise).";
+    "mac"."empty_pass" [""] "A pass whose lanes all cost 0: \"skip\", \"one\" (1 cycle + overhead, as Bit-Pragmatic) or \"auto\" (one for pragmatic and laconic).";
     "post"."elems_per_cycle" ["elements per cycle"] "Accumulator elements through bias/bcorr/relu/rqnt.";
     "post"."latency" ["cycles"] "Pipeline latency of a post-processing instruction.";
     "tile"."elems_per_cycle" ["elements per cycle"] "Elements zeroed by tzero or counted by dchk (runtime density detector).";
@@ -73,6 +76,8 @@ fields! {
     "energy"."scalar_instr_pj" ["pJ per instruction"] "Energy of an instruction through the scalar core.";
     "energy"."post_elem_pj" ["pJ per element"] "Energy of an element through the post-processing unit.";
     "energy"."static_mw" ["mW"] "Static power, charged for every cycle.";
+    "energy"."power_model" [""] "MAC-array energy: \"events\" (mac_bit_pj per lane bit-cycle + mac_op_pj per product) or \"flat\" (array_mw while busy, whatever the precision, as seed 000 reports).";
+    "energy"."array_mw" ["mW"] "MAC-array power while busy, for power_model = \"flat\".";
 }
 
 /// The comment block at the top of the documented TOML.

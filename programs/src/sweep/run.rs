@@ -86,7 +86,7 @@ pub fn point_name(spec: &Spec, p: &Point) -> String {
 pub fn base_hw(spec: &Spec) -> Result<HwConfig, SweepError> {
     match &spec.hw_base {
         None => Ok(HwConfig::default()),
-        Some(p) => HwConfig::load(p).map_err(|e| SweepError::Hw(e.to_string())),
+        Some(p) => HwConfig::resolve_path(p).map_err(|e| SweepError::Hw(e.to_string())),
     }
 }
 

@@ -360,7 +360,15 @@ pub fn parse(file: &Path, text: &str) -> Result<Spec, SweepError> {
                 spec.program = dir.join(string(&cx, item, loc)?);
                 have_program = true;
             }
-            "hw_base" => spec.hw_base = Some(dir.join(string(&cx, item, loc)?)),
+            "hw_base" => {
+                // A file relative to the spec, or a shipped preset as written.
+                let v = string(&cx, item, loc)?;
+                spec.hw_base = Some(if v.starts_with(bitloom_emu::hw::PRESET_PREFIX) {
+                    PathBuf::from(v)
+                } else {
+                    dir.join(v)
+                });
+            }
             "metrics" => spec.metrics = strings(&cx, item, loc)?,
             "hw" => hw_axes(&cx, item, &mut spec.axes)?,
             "params" => params(&cx, item, &mut spec.axes)?,
