@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use bitloom_emu::hw::HwConfig;
-use pyo3::exceptions::{PyNotImplementedError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
@@ -124,7 +124,8 @@ fn toml_value(v: &Bound<'_, PyAny>, key: &str) -> PyResult<toml::Value> {
 }
 
 /// A hardware description: `None` (the defaults), a dict shaped like the TOML file
-/// (sections as nested dicts; every key optional), or a path to a TOML file.
+/// (sections as nested dicts; every key optional), a shipped preset (`"preset:seed000"`,
+/// as `bitloom hw --presets` lists), or a path to a TOML file.
 pub fn hw_config(py: Python<'_>, hw: Option<&Bound<'_, PyAny>>) -> PyResult<HwConfig> {
     let Some(hw) = hw else {
         return Ok(HwConfig::default());
@@ -137,11 +138,8 @@ pub fn hw_config(py: Python<'_>, hw: Option<&Bound<'_, PyAny>>) -> PyResult<HwCo
         return HwConfig::parse(&text).map_err(|e| PyValueError::new_err(e.to_string()));
     }
     if let Ok(s) = hw.extract::<String>() {
-        if let Some(name) = s.strip_prefix("preset:") {
-            return Err(PyNotImplementedError::new_err(format!(
-                "hw=\"preset:{name}\": hardware presets are not available in this build; \
-                 pass a path or a dict"
-            )));
+        if s.starts_with(bitloom_emu::hw::PRESET_PREFIX) {
+            return HwConfig::resolve(&s).map_err(|e| PyValueError::new_err(e.to_string()));
         }
     }
     let path: PathBuf = py

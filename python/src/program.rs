@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use bitloom_asm::load::{load_program, LoadError};
 use bitloom_asm::{Diagnostics, Options, Severity};
-use bitloom_isa::disasm::{objdump, ObjdumpOptions};
+use bitloom_isa::disasm::{objdump, Disassemble, ObjFile, ObjdumpOptions};
 use bitloom_isa::image::{Image, SymbolKind};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyOSError, PyTypeError, PyValueError};
@@ -200,15 +200,16 @@ impl Program {
     }
 
     /// The objdump-style disassembly of the text sections (`bitloom objdump -d`).
-    fn disassemble(&self) -> String {
-        objdump(
-            &self.image,
+    fn disassemble(&self) -> PyResult<String> {
+        let file =
+            ObjFile::from_image(&self.image).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(objdump(
+            &file,
             &ObjdumpOptions {
-                headers: false,
-                contents: false,
+                disassemble: Disassemble::Code,
                 ..ObjdumpOptions::default()
             },
-        )
+        ))
     }
 
     /// The program as a Loom ELF32 executable (docs/OBJECT.md), as bytes.

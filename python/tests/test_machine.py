@@ -196,8 +196,10 @@ def test_hw_dict_path_and_errors(root):
         bitloom.Machine(p, hw={"mac": {"rowz": 4}})
     with pytest.raises(ValueError):
         bitloom.Machine(p, hw={"mac": {"rows": 0}})
-    with pytest.raises(NotImplementedError):
-        bitloom.Machine(p, hw="preset:loom")
+    seed = bitloom.Machine(p, hw="preset:seed000")
+    assert 'sync = "lockstep"' in seed.hw_toml() and seed.hw_toml() != base.hw_toml()
+    with pytest.raises(ValueError, match="preset"):
+        bitloom.Machine(p, hw="preset:no-such-design")
     with pytest.raises(TypeError):
         bitloom.Machine(p, hw=3)
 

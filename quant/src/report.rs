@@ -238,7 +238,7 @@ impl Report {
             None => "per tensor".to_string(),
             Some(a) => format!("per channel (axis {a})"),
         };
-        let sc: Vec<Sci<6>> = self.scales.iter().map(|&x| Sci(x as f64)).collect();
+        let sc: Vec<Sci<6>> = self.scales.iter().map(|&x| Sci(x)).collect();
         let _ = writeln!(s, "scales       {scope}: {}", list(&sc));
         if !self.zero_points.is_empty() {
             let _ = writeln!(s, "zero-points  {}", list(&self.zero_points));
@@ -321,7 +321,7 @@ impl Report {
             );
         }
         if let Some(b) = &self.bcorr {
-            let v: Vec<Sci<4>> = b.iter().map(|&x| Sci(x as f64)).collect();
+            let v: Vec<Sci<4>> = b.iter().map(|&x| Sci(x)).collect();
             let _ = writeln!(s, "bias corr.   {}", list(&v));
         }
         if let Some(b) = &self.bcorr_acc {
