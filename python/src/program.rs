@@ -206,6 +206,10 @@ impl Program {
         Ok(objdump(
             &file,
             &ObjdumpOptions {
+                file_name: self
+                    .text
+                    .as_ref()
+                    .map_or_else(|| "<program>".to_string(), |(name, _)| name.clone()),
                 disassemble: Disassemble::Code,
                 ..ObjdumpOptions::default()
             },

@@ -146,9 +146,21 @@ def test_cluster(k):
     bits = 6
     w = RNG.normal(size=(4, 25))
     q = quant.cluster(w, bits=bits, k=k, axis=0)
-    mags = np.array([m for m in range(2 ** (bits - 1)) if bin(m).count("1") <= k])
+    # Legal magnitudes: at most k signed power-of-two terms (docs/ISA.md, cluster format),
+    # i.e. at most k non-zero digits in the non-adjacent form.
+    def naf_terms(m):
+        n = 0
+        while m:
+            if m & 1:
+                m -= 2 - (m & 3)  # digit +1 or -1
+                n += 1
+            m >>= 1
+        return n
+
+    mags = np.array([m for m in range(2 ** (bits - 1)) if naf_terms(m) <= k])
     top = mags.max()
-    assert top == sum(1 << (bits - 2 - i) for i in range(k))  # the top k bits
+    # One term reaches the top power of two; two terms reach 2^(p-1) - 1 = 2^(p-1) - 2^0.
+    assert top == (2 ** (bits - 2) if k == 1 else 2 ** (bits - 1) - 1)
     s = np.abs(w).max(axis=1) / top
     grid = np.concatenate([mags, -mags[1:]]).astype(np.float64)
     codes = np.concatenate([mags, (1 << (bits - 1)) | mags[1:]]).astype(np.uint8)
