@@ -165,12 +165,13 @@ enum BenchWhat {
         #[arg(long, value_name = "DIR")]
         emit: Option<PathBuf>,
     },
-    /// Emulator MAC/s (functional and timing) against a native GEMM loop; scalar instr/s.
+    /// Emulator time per MAC (one bsmac; 16³ and 8³ tiles; functional and timing) against
+    /// native GEMM loops (naive, vectorised, runtime SIMD); the scalar loop; snapshot cost.
     Emu {
         /// GEMM size (M = K = N).
         #[arg(long, default_value_t = 256)]
         size: u32,
-        /// Iterations of the scalar loop (3 instructions each).
+        /// Iterations of the scalar loop (4 instructions each).
         #[arg(long, default_value_t = 50_000_000)]
         scalar_iters: u32,
     },
