@@ -10,36 +10,12 @@ use std::time::{Duration, Instant};
 use bitloom_emu::hw::HwConfig;
 use bitloom_emu::session::{self, MachineOptions, StopReason, Stops};
 use bitloom_emu::stats::Stats;
-use bitloom_emu::{Machine, TrapKind};
+use bitloom_emu::Machine;
 
 use super::check::{self, Context, Key, Mismatch, NewValue, Update};
 use super::discover::{source_needs_timing, TestCase};
 use super::expect::Expect;
 use super::{Status, SuiteOptions, TestResult};
-
-/// The docs/ISA.md §9 name of a trap kind (what `[trap] kind` is compared with).
-pub fn trap_kind_name(k: &TrapKind) -> &'static str {
-    match k {
-        TrapKind::IllegalInstruction(_) => "IllegalInstruction",
-        TrapKind::Breakpoint => "Breakpoint",
-        TrapKind::MisalignedAccess { .. } => "MisalignedAccess",
-        TrapKind::OutOfRange { .. } => "OutOfRange",
-        TrapKind::ScratchpadOverflow { .. } => "ScratchpadOverflow",
-        TrapKind::TileShape { .. } => "TileShape",
-        TrapKind::UndefinedTile { .. } => "UndefinedTile",
-        TrapKind::TileMismatch(_) => "TileMismatch",
-        TrapKind::CorruptRle { .. } => "CorruptRle",
-        TrapKind::LutIndex { .. } => "LutIndex",
-        TrapKind::ClusterBits { .. } => "ClusterBits",
-        TrapKind::PrecisionRange { .. } => "PrecisionRange",
-        TrapKind::FormatUnsupported(_) => "FormatUnsupported",
-        TrapKind::CsrWrite { .. } => "CsrWrite",
-        TrapKind::CheckMismatch { .. } => "CheckMismatch",
-        TrapKind::StepLimit { .. } => "StepLimit",
-        TrapKind::CycleLimit { .. } => "CycleLimit",
-        TrapKind::Halted { .. } => "Halted",
-    }
-}
 
 /// Raises `flag` when `limit` passes, unless dropped first.
 struct Watchdog {
@@ -248,14 +224,14 @@ fn run_inner(case: &TestCase, opts: &SuiteOptions) -> TestResult {
         }
         (StopReason::Trapped(trap), None) => {
             fails.push(Mismatch {
-                headline: format!("trapped: {} ({})", trap.kind, trap_kind_name(&trap.kind)),
+                headline: format!("trapped: {} ({})", trap.kind, trap.kind.name()),
                 detail: indent(&trap.render(m.image())),
                 is_error: false,
                 update: None,
             });
         }
         (StopReason::Trapped(trap), Some(t)) => {
-            let got = trap_kind_name(&trap.kind);
+            let got = trap.kind.name();
             let mut bad = Vec::new();
             if got != t.kind {
                 bad.push(format!("kind {got}, expected {}", t.kind));
