@@ -280,15 +280,29 @@ impl<'o> Asm<'o> {
             .label("here");
             self.diags.push(d);
         }
-        // Resolve `.equ` values now that sections have addresses.
+        // Resolve `.equ` values now that sections have addresses. Each `.equ`'s expansion
+        // (for diagnostics) is the first item of its line: one pass over the items, not one
+        // per symbol (that was quadratic in the file size).
+        let equ_lines: std::collections::HashSet<u32> = self
+            .symtab
+            .iter()
+            .filter_map(|s| match s.def {
+                SymDef::Equ { line, .. } => Some(line),
+                _ => None,
+            })
+            .collect();
+        let mut exp_of: std::collections::HashMap<u32, u32> =
+            std::collections::HashMap::with_capacity(equ_lines.len());
+        if !equ_lines.is_empty() {
+            for it in &self.items {
+                if equ_lines.contains(&it.line) {
+                    exp_of.entry(it.line).or_insert(it.exp);
+                }
+            }
+        }
         for i in 0..self.symtab.len() {
             if let SymDef::Equ { line, at } = self.symtab[i].def {
-                let exp = self
-                    .items
-                    .iter()
-                    .find(|it| it.line == line)
-                    .map(|it| it.exp)
-                    .unwrap_or(NONE);
+                let exp = exp_of.get(&line).copied().unwrap_or(NONE);
                 let Some(Arg::Expr(ex)) = self.line_args(line).get(1) else {
                     continue;
                 };
