@@ -7,31 +7,6 @@ mod common;
 
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_bitloom");
-
-fn bitloom(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("run bitloom")
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn assert_status(out: &Output, code: i32, what: &str) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{what}: expected exit status {code}\n--- stdout:\n{}\n--- stderr:\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-}
 
 /// The code block of docs/ASSEMBLY.md that starts with `; variants.s`, written to `dir`.
 fn docs_example(dir: &Path) -> PathBuf {

@@ -1,5 +1,5 @@
-//! Helpers shared by the root crate's end-to-end tests: scratch directories and paths of
-//! the bundled examples.
+//! Helpers shared by the root crate's end-to-end tests: scratch directories, paths of the
+//! bundled examples, and running the binary.
 
 #![allow(dead_code)]
 
@@ -41,4 +41,36 @@ pub fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("programs/examples")
         .join(name)
+}
+
+/// The `bitloom` binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_bitloom");
+
+/// Run `bitloom` with `args`, capturing both streams.
+pub fn bitloom(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run bitloom")
+}
+
+/// A path as `&str` for an argument list.
+pub fn p(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// Output bytes as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Fails with both output streams when `out` did not exit with `code`.
+pub fn assert_status(out: &std::process::Output, code: i32, what: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{what}: expected exit status {code}\n--- stdout:\n{}\n--- stderr:\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 }
