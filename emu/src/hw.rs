@@ -233,6 +233,10 @@ pub struct MacConfig {
     pub terms: TermEncoding,
     /// Cost of a pass whose lanes all cost 0: `auto`, `skip` or `one`.
     pub empty_pass: EmptyPass,
+    /// Pragmatic: bits of each lane's first-stage shifter (0..=8). In a cycle a lane takes
+    /// its next term only if it lies within 2^bits positions of the group's lowest pending
+    /// term; 8 (default; anything ≥ 5 for ≤ 8-bit operands) is a single-stage shifter.
+    pub first_stage_bits: u32,
 }
 
 impl MacConfig {
@@ -270,6 +274,7 @@ impl Default for MacConfig {
             sync: SyncMode::Lockstep,
             terms: TermEncoding::Auto,
             empty_pass: EmptyPass::Auto,
+            first_stage_bits: 8,
         }
     }
 }
@@ -616,6 +621,11 @@ impl HwConfig {
         for (key, v) in [("mac.rows", self.mac.rows), ("mac.cols", self.mac.cols)] {
             at_most(key, v as f64, 4096.0)?;
         }
+        at_most(
+            "mac.first_stage_bits",
+            self.mac.first_stage_bits as f64,
+            8.0,
+        )?;
         at_least_1("mem.dram_bytes_per_cycle", self.mem.dram_bytes_per_cycle)?;
         at_least_1("mem.spad_bytes_per_cycle", self.mem.spad_bytes_per_cycle)?;
         at_least_1(

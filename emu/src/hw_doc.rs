@@ -54,6 +54,7 @@ fields! {
     "mac"."sync" [""] "\"lockstep\" (hardware: PEs sharing a broadcast row/column advance one wave at a time, each wave as slow as its slowest lane) or \"decoupled\" (an idealisation: every PE at its own pace).";
     "mac"."terms" [""] "Term recoding of serial int/uint operands when bits are skipped: \"binary\" (popcount), \"booth\" (non-zero digits of the non-adjacent form) or \"auto\" (booth for laconic, binary otherwise).";
     "mac"."empty_pass" [""] "A pass whose lanes all cost 0: \"skip\", \"one\" (1 cycle + overhead, as Bit-Pragmatic) or \"auto\" (one for pragmatic and laconic).";
+    "mac"."first_stage_bits" ["bits"] "Pragmatic's two-stage shifter: in a cycle a lane takes its next term only if it lies within 2^bits positions of the lane group's lowest pending term (0..8; 8, or anything from 5 for 8-bit operands, is a single-stage shifter).";
     "post"."elems_per_cycle" ["elements per cycle"] "Accumulator elements through bias/bcorr/relu/rqnt.";
     "post"."latency" ["cycles"] "Pipeline latency of a post-processing instruction.";
     "tile"."elems_per_cycle" ["elements per cycle"] "Elements zeroed by tzero or counted by dchk (runtime density detector).";

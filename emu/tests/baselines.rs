@@ -1,7 +1,8 @@
 //! Every MAC cost model held to its published per-group cycle formula on random tiles
 //! (proptest), exactly: bit-parallel, Stripes, Bit Fusion, Pragmatic, Laconic and Loom with
-//! static or compacted (zero-eliminated) passes, with binary and Booth (signed-digit) terms, Pragmatic's one-cycle empty
-//! pass, and both synchronisation modes — lock-step waves across the PE array and the lane
+//! static or compacted (zero-eliminated) passes, with binary and Booth (signed-digit) terms,
+//! Pragmatic's one-cycle empty pass and its two-stage shifter (term positions scheduled cycle
+//! by cycle), and both synchronisation modes — lock-step waves across the PE array and the lane
 //! groups of a PE, and the decoupled idealisation. The formulas (docs/TIMING.md §4–5) are
 //! computed here from scratch, output by output and pass by pass, not with the model's
 //! vectorised sweeps.
@@ -44,6 +45,41 @@ fn magnitude(code: u8, fmt: NumFmt, prec: u32) -> i64 {
     }
 }
 
+/// Positions of the terms of `m ≥ 0`, lowest first: binary ones, or NAF digits (digit loop).
+fn term_positions(mut m: i64, booth: bool) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while m != 0 {
+        if m % 2 != 0 {
+            out.push(pos);
+            m -= if booth { 2 - m.rem_euclid(4) } else { 1 };
+        }
+        m /= 2;
+        pos += 1;
+    }
+    out
+}
+
+/// Bit-Pragmatic's two-stage shifter, cycle by cycle: each lane is its list of pending term
+/// positions (ascending); a cycle's common shift is the lowest pending position, and a lane
+/// advances when its next term is at most `2^bits − 1` above it.
+fn two_stage_cycles(mut lanes: Vec<Vec<u32>>, bits: u32) -> u32 {
+    for l in lanes.iter_mut() {
+        l.sort_unstable();
+        l.reverse(); // pop() takes the lowest
+    }
+    let mut cycles = 0;
+    while let Some(base) = lanes.iter().filter_map(|l| l.last().copied()).min() {
+        for l in lanes.iter_mut() {
+            if l.last().is_some_and(|&p| p < base + (1 << bits)) {
+                l.pop();
+            }
+        }
+        cycles += 1;
+    }
+    cycles
+}
+
 fn terms(code: u8, fmt: NumFmt, prec: u32, booth: bool) -> u32 {
     let m = magnitude(code, fmt, prec);
     if booth {
@@ -65,6 +101,8 @@ struct Case {
     sync: SyncMode,
     terms: TermEncoding,
     empty: EmptyPass,
+    /// Pragmatic's first-stage shifter bits (8: single stage).
+    first_stage: u32,
     skip_bits: bool,
     /// Loom only: the zero eliminator (compacted passes).
     zero_elim: bool,
@@ -109,6 +147,7 @@ fn case() -> impl Strategy<Value = Case> {
         ],
         any::<bool>(),
         any::<bool>(),
+        prop_oneof![Just(8u32), 0u32..4],
     );
     let shape = (
         1usize..7,
@@ -121,7 +160,7 @@ fn case() -> impl Strategy<Value = Case> {
     );
     (models, geometry, modes, shape).prop_flat_map(
         |(model, (rows, cols, group, slots), modes, s)| {
-            let (overhead, sync, terms, empty, skip_bits, ze) = modes;
+            let (overhead, sync, terms, empty, skip_bits, ze, first_stage) = modes;
             let (m, k, n, wprec, aprec, uint, serial) = s;
             // A quarter of the codes zero, so empty passes and gated lanes happen.
             let code = |p: u32| prop_oneof![1 => Just(0u8), 3 => 0u8..=((1u32 << p) - 1) as u8];
@@ -139,6 +178,7 @@ fn case() -> impl Strategy<Value = Case> {
                     sync,
                     terms,
                     empty,
+                    first_stage,
                     skip_bits,
                     zero_elim: ze && model == MacModel::Loom,
                     m,
@@ -221,18 +261,42 @@ fn formula(c: &Case, fixed: u64) -> u64 {
         lanes_of(m, n)
             .chunks(g)
             .map(|ks| {
-                let mx = ks
-                    .iter()
-                    .map(|&k| {
-                        let gated = c.zero_elim && !(wnz(m, k) && anz(k, n));
-                        if gated {
-                            0
-                        } else {
-                            lane(m, k, n)
-                        }
-                    })
-                    .max()
-                    .unwrap_or(0) as u64;
+                let mx = if c.model == MacModel::Pragmatic {
+                    // Term positions of each lane, scheduled by the two-stage shifter (a
+                    // first stage of 8 bits reaches every position: the single stage).
+                    let wp = |k: usize| {
+                        term_positions(magnitude(c.w[m * c.k + k], NumFmt::Int, c.wprec), booth)
+                    };
+                    let ap = |k: usize| {
+                        term_positions(magnitude(c.a[k * c.n + n], c.afmt, c.aprec), booth)
+                    };
+                    let lanes = ks
+                        .iter()
+                        .map(|&k| match c.serial {
+                            0 => wp(k),
+                            1 => ap(k),
+                            _ => {
+                                let (w, a) = (wp(k), ap(k));
+                                w.iter()
+                                    .flat_map(|i| a.iter().map(move |j| i + j))
+                                    .collect()
+                            }
+                        })
+                        .collect();
+                    two_stage_cycles(lanes, c.first_stage) as u64
+                } else {
+                    ks.iter()
+                        .map(|&k| {
+                            let gated = c.zero_elim && !(wnz(m, k) && anz(k, n));
+                            if gated {
+                                0
+                            } else {
+                                lane(m, k, n)
+                            }
+                        })
+                        .max()
+                        .unwrap_or(0) as u64
+                };
                 if mx == 0 && empty_one {
                     1
                 } else {
@@ -294,6 +358,7 @@ fn hw_of(c: &Case) -> HwConfig {
     hw.mac.sync = c.sync;
     hw.mac.terms = c.terms;
     hw.mac.empty_pass = c.empty;
+    hw.mac.first_stage_bits = c.first_stage;
     hw.mac.zero_elim = c.zero_elim; // baselines ignore it: static passes
     hw.mac.zero_bit_skip = c.skip_bits;
     hw.mac.fixed_latency = 3;
@@ -372,6 +437,7 @@ fn lane_groups_share_a_pass_in_lockstep() {
         sync: SyncMode::Lockstep,
         terms: TermEncoding::Binary,
         empty: EmptyPass::Skip,
+        first_stage: 8,
         skip_bits: true,
         zero_elim: false,
         m: 1,
@@ -392,4 +458,46 @@ fn lane_groups_share_a_pass_in_lockstep() {
     let mut b = c.clone();
     b.terms = TermEncoding::Booth;
     assert_eq!(model_cycles(&b).0, 3 + 2);
+}
+
+/// Pragmatic's two-stage shifter by hand: one pass of two lanes holding 1 = 2^0 and
+/// 16 = 2^4. A single-stage shifter takes both terms in one cycle; a 2-bit first stage
+/// reaches 2^0..2^3 from the common shift, so the second lane waits: 2 cycles. Lanes 3
+/// (2^0 + 2^1) and 2 (2^1): 2 cycles either way.
+#[test]
+fn two_stage_shifter_makes_far_terms_wait() {
+    let c = Case {
+        model: MacModel::Pragmatic,
+        rows: 1,
+        cols: 1,
+        group: 2,
+        slots: 1,
+        overhead: 0.0,
+        sync: SyncMode::Lockstep,
+        terms: TermEncoding::Binary,
+        empty: EmptyPass::Skip,
+        first_stage: 8,
+        skip_bits: true,
+        zero_elim: false,
+        m: 1,
+        k: 2,
+        n: 1,
+        wprec: 8,
+        aprec: 8,
+        afmt: NumFmt::Int,
+        serial: 1,
+        w: vec![1, 1],
+        a: vec![1, 16],
+    };
+    assert_eq!(model_cycles(&c).0, 3 + 1);
+    let two = Case {
+        first_stage: 2,
+        ..c.clone()
+    };
+    assert_eq!(model_cycles(&two).0, 3 + 2);
+    let near = Case {
+        a: vec![3, 2],
+        ..two.clone()
+    };
+    assert_eq!(model_cycles(&near).0, 3 + 2);
 }

@@ -440,3 +440,25 @@ fn naf_weight_is_the_fewest_signed_terms() {
         assert!(naf_weight(n) <= n.count_ones());
     }
 }
+
+/// Digit positions of the non-adjacent form, by the digit loop, against `naf_mask`; and the
+/// digits with their signs sum back to n.
+#[test]
+fn naf_mask_names_the_digit_positions() {
+    use bitloom_isa::numfmt::naf_mask;
+    for n in 0..4096u32 {
+        let (mut m, mut pos, mut mask, mut sum) = (n as i64, 0, 0u64, 0i64);
+        while m != 0 {
+            if m % 2 != 0 {
+                let d = 2 - m.rem_euclid(4);
+                m -= d;
+                mask |= 1 << pos;
+                sum += d << pos;
+            }
+            m /= 2;
+            pos += 1;
+        }
+        assert_eq!(naf_mask(n), mask, "{n}");
+        assert_eq!(sum, n as i64, "{n}");
+    }
+}

@@ -32,6 +32,8 @@ use bitloom_isa::numfmt::{naf_weight, NumFmt};
 use crate::hw::{MacConfig, MacModel, SyncMode, TermEncoding};
 use crate::work::MacWork;
 
+mod shifter;
+
 /// What one MAC instruction cost and did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MacCost {
@@ -218,6 +220,7 @@ pub(crate) struct MacScratch {
     rowsum: Vec<u32>,
     milli: Vec<u64>,
     pe: Vec<u64>,
+    lanes: Vec<shifter::Lane>,
 }
 
 impl Clone for MacScratch {
@@ -267,33 +270,6 @@ fn sweep(
     t: &mut Totals,
     mut trace: Option<&mut Vec<u8>>,
 ) {
-    let mut emit = |vmax: &mut [u8], t: &mut Totals, trace: &mut Option<&mut Vec<u8>>| {
-        if geo.minp > 0 {
-            for x in vmax.iter_mut() {
-                *x = (*x).max(geo.minp);
-            }
-        }
-        if geo.hist {
-            for &x in vmax.iter().filter(|&&x| x > 0) {
-                t.hist[(x as usize).min(PASS_HIST - 1)] += 1;
-            }
-        }
-        if let Some(tr) = trace.as_deref_mut() {
-            tr.extend_from_slice(vmax);
-        }
-        let mut passes = 0u64;
-        let mut alloc = 0u64;
-        for (m, x) in milli.iter_mut().zip(vmax.iter_mut()) {
-            let c = *x as u64;
-            let on = (c > 0) as u64;
-            *m += on * (c * 1000 + geo.ovh);
-            passes += on;
-            alloc += c;
-            *x = 0;
-        }
-        t.passes += passes;
-        t.alloc += alloc * geo.g as u64;
-    };
     if let Some(c0) = uniform {
         // Every lane costs c0: only the number of passes matters.
         let mut chunks = 0u64;
@@ -333,7 +309,7 @@ fn sweep(
         let k = k as usize;
         let sg = k / geo.seg;
         if in_chunk > 0 && (in_chunk == geo.g || sg != cur_seg) {
-            emit(vmax, t, &mut trace);
+            emit(geo, vmax, milli, t, &mut trace);
             in_chunk = 0;
         }
         cur_seg = sg;
@@ -355,8 +331,45 @@ fn sweep(
         }
     }
     if in_chunk > 0 {
-        emit(vmax, t, &mut trace);
+        emit(geo, vmax, milli, t, &mut trace);
     }
+}
+
+/// Close one pass of the `v` outputs whose costs are in `vmax`: apply the empty-pass
+/// minimum, add each output's pass time to `milli`, count it in `t`, append the costs to the
+/// lock-step `trace`, and clear `vmax` for the next pass.
+fn emit(
+    geo: Geom,
+    vmax: &mut [u8],
+    milli: &mut [u64],
+    t: &mut Totals,
+    trace: &mut Option<&mut Vec<u8>>,
+) {
+    if geo.minp > 0 {
+        for x in vmax.iter_mut() {
+            *x = (*x).max(geo.minp);
+        }
+    }
+    if geo.hist {
+        for &x in vmax.iter().filter(|&&x| x > 0) {
+            t.hist[(x as usize).min(PASS_HIST - 1)] += 1;
+        }
+    }
+    if let Some(tr) = trace.as_deref_mut() {
+        tr.extend_from_slice(vmax);
+    }
+    let mut passes = 0u64;
+    let mut alloc = 0u64;
+    for (m, x) in milli.iter_mut().zip(vmax.iter_mut()) {
+        let c = *x as u64;
+        let on = (c > 0) as u64;
+        *m += on * (c * 1000 + geo.ovh);
+        passes += on;
+        alloc += c;
+        *x = 0;
+    }
+    t.passes += passes;
+    t.alloc += alloc * geo.g as u64;
 }
 
 /// Lock-step state of one instruction (docs/TIMING.md §4 "Lock-step"): the pass traces of
@@ -517,6 +530,18 @@ pub(crate) fn mac_cost(
         hist,
         minp: cfg.effective_empty_pass(),
     };
+    // Pragmatic with a narrow first-stage shifter: pass costs from term positions.
+    let two = (cfg.model == MacModel::Pragmatic && cfg.first_stage_bits < 5).then(|| {
+        shifter::TwoStage::new(
+            cfg.first_stage_bits,
+            shape,
+            w.wfmt,
+            w.wprec,
+            w.afmt,
+            w.aprec,
+            booth,
+        )
+    });
     let mut ls = Lockstep::default();
     let nominal = |a: &Side| -> u64 {
         match shape {
@@ -545,6 +570,7 @@ pub(crate) fn mac_cost(
         rowsum,
         milli,
         pe,
+        lanes,
     } = s;
 
     // Non-zero masks: weights per row, activations per column; codes of A transposed.
@@ -704,8 +730,11 @@ pub(crate) fn mac_cost(
         let ua = common(&present_a, if ze { w.azero } else { &no_skip }, &|c| {
             afac(&aside, c)
         });
-        let uniform = uw.zip(ua).map(|(x, y)| x.wrapping_mul(y));
-        if uniform.is_none() {
+        let uniform = uw
+            .zip(ua)
+            .map(|(x, y)| x.wrapping_mul(y))
+            .filter(|_| two.is_none());
+        if uniform.is_none() && two.is_none() {
             fill_w_rows(rows, ze);
             row_sums(rows, m_, k_, rowsum);
         }
@@ -732,9 +761,13 @@ pub(crate) fn mac_cost(
                     idx.extend(0..k_ as u32);
                 }
                 let tr = lock.then_some(&mut ls.trace);
-                sweep(
-                    geo, uniform, rows, rowsum, m_, idx, sf, vmax, milli, &mut total, tr,
-                );
+                if let Some(ts) = &two {
+                    ts.sweep(geo, w.w, k_, col, idx, lanes, vmax, milli, &mut total, tr);
+                } else {
+                    sweep(
+                        geo, uniform, rows, rowsum, m_, idx, sf, vmax, milli, &mut total, tr,
+                    );
+                }
             }
             for (m, ml) in milli.iter().enumerate() {
                 pe[(m % rows_pe) * cols_pe + n % cols_pe] += ml + vs_milli;

@@ -43,6 +43,14 @@ pub fn naf_weight(n: u32) -> u32 {
     (n ^ (3 * n)).count_ones()
 }
 
+/// Positions of the non-zero digits of the non-adjacent form of `n`: bit i set when the NAF
+/// has a digit ±2^i (7 = 8 − 1 → bits 3 and 0). `naf_mask(n).count_ones() == naf_weight(n)`.
+/// Bit-Pragmatic's two-stage shifter model (docs/TIMING.md §5) schedules these positions.
+pub fn naf_mask(n: u32) -> u64 {
+    let n = u64::from(n);
+    (n ^ (3 * n)) >> 1
+}
+
 /// Number format of a weight or activation code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum NumFmt {
