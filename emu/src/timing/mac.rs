@@ -218,7 +218,7 @@ pub(crate) struct MacScratch {
     idx: Vec<u32>,
     vmax: Vec<u8>,
     rowsum: Vec<u32>,
-    milli: Vec<u64>,
+    acc: PassAcc,
     pe: Vec<u64>,
     lanes: Vec<shifter::Lane>,
 }
@@ -243,20 +243,29 @@ struct Totals {
 struct Geom {
     g: usize,
     seg: usize,
-    ovh: u64,
     /// Fill [`MacCost::pass_hist`] (off by default: it keeps the pass loop from
     /// vectorising).
     hist: bool,
     /// Least cycles of a pass that exists (0: an all-zero pass is skipped; 1: Pragmatic).
     minp: u8,
+    /// Every `rows` entry is 0 or 1 (a gate), so a lane's cost `row · sf` is a mask of `sf`
+    /// (byte operations only; a byte multiply does not vectorise).
+    gates: bool,
 }
 
 /// Passes of one "outer" index (a column n, or a row m) for all `v` outputs along the other
 /// dimension at once. `idx` lists the k that occupy lanes, in order; the lane cost of element
 /// k for output j is `rows[k·v + j] · sf[k]` and `rowsum[k] = Σ_j rows[k·v + j]`. Adds each
-/// output's pass cycles (milli-cycles) to `milli[j]`, and with `trace` (lock-step) appends
-/// every pass's cost for the `v` outputs (pass-major) to it.
+/// output's pass cycles to `acc`, and with `ls` (lock-step) records every pass's cost for
+/// the `v` outputs.
+/// Compiled for the host's SIMD level at run time (like the MAC kernels): the pass maxima
+/// are byte-wise maxima of whole rows.
 #[allow(clippy::too_many_arguments)]
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512vl",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
 fn sweep(
     geo: Geom,
     uniform: Option<u8>,
@@ -266,9 +275,9 @@ fn sweep(
     idx: &[u32],
     sf: &[u8],
     vmax: &mut [u8],
-    milli: &mut [u64],
+    acc: &mut PassAcc,
     t: &mut Totals,
-    mut trace: Option<&mut Vec<u8>>,
+    mut ls: Option<&mut Lockstep>,
 ) {
     if let Some(c0) = uniform {
         // Every lane costs c0: only the number of passes matters.
@@ -286,19 +295,21 @@ fn sweep(
         }
         chunks += (in_chunk > 0) as u64;
         let c = c0.max(geo.minp);
-        if let Some(tr) = trace {
-            tr.resize(tr.len() + chunks as usize * v, c);
+        if let Some(ls) = ls {
+            vmax.fill(c);
+            for _ in 0..chunks {
+                ls.record(vmax);
+            }
+            vmax.fill(0);
         }
         if c > 0 {
             let c = c as u64;
-            let add = chunks * (c * 1000 + geo.ovh);
-            for m in milli.iter_mut() {
-                *m += add;
+            for (s, n) in acc.sum.iter_mut().zip(acc.cnt.iter_mut()) {
+                *s += (chunks * c) as u32;
+                *n += chunks as u32;
             }
-            let v = milli.len() as u64;
-            t.passes += chunks * v;
+            let v = v as u64;
             t.hist[(c as usize).min(PASS_HIST - 1)] += chunks * v;
-            t.alloc += chunks * v * c * geo.g as u64;
             t.lane_bits += idx.len() as u64 * c0 as u64 * v;
         }
         return;
@@ -309,7 +320,7 @@ fn sweep(
         let k = k as usize;
         let sg = k / geo.seg;
         if in_chunk > 0 && (in_chunk == geo.g || sg != cur_seg) {
-            emit(geo, vmax, milli, t, &mut trace);
+            emit(geo, vmax, acc, t, &mut ls);
             in_chunk = 0;
         }
         cur_seg = sg;
@@ -324,6 +335,10 @@ fn sweep(
             for (mx, &c) in vmax.iter_mut().zip(row) {
                 *mx = (*mx).max(c);
             }
+        } else if geo.gates {
+            for (mx, &c) in vmax.iter_mut().zip(row) {
+                *mx = (*mx).max(0u8.wrapping_sub(c) & f);
+            }
         } else {
             for (mx, &c) in vmax.iter_mut().zip(row) {
                 *mx = (*mx).max(c.wrapping_mul(f));
@@ -331,19 +346,20 @@ fn sweep(
         }
     }
     if in_chunk > 0 {
-        emit(geo, vmax, milli, t, &mut trace);
+        emit(geo, vmax, acc, t, &mut ls);
     }
 }
 
 /// Close one pass of the `v` outputs whose costs are in `vmax`: apply the empty-pass
-/// minimum, add each output's pass time to `milli`, count it in `t`, append the costs to the
-/// lock-step `trace`, and clear `vmax` for the next pass.
+/// minimum, add each output's pass cost to `acc`, record it for lock-step (`ls`), and clear
+/// `vmax` for the next pass. Vertical (per-output) operations only, so they vectorise.
+#[inline(always)]
 fn emit(
     geo: Geom,
     vmax: &mut [u8],
-    milli: &mut [u64],
+    acc: &mut PassAcc,
     t: &mut Totals,
-    trace: &mut Option<&mut Vec<u8>>,
+    ls: &mut Option<&mut Lockstep>,
 ) {
     if geo.minp > 0 {
         for x in vmax.iter_mut() {
@@ -355,80 +371,130 @@ fn emit(
             t.hist[(x as usize).min(PASS_HIST - 1)] += 1;
         }
     }
-    if let Some(tr) = trace.as_deref_mut() {
-        tr.extend_from_slice(vmax);
+    if let Some(ls) = ls.as_deref_mut() {
+        ls.record(vmax);
     }
-    let mut passes = 0u64;
-    let mut alloc = 0u64;
-    for (m, x) in milli.iter_mut().zip(vmax.iter_mut()) {
-        let c = *x as u64;
-        let on = (c > 0) as u64;
-        *m += on * (c * 1000 + geo.ovh);
-        passes += on;
-        alloc += c;
-        *x = 0;
+    for (s, &x) in acc.sum.iter_mut().zip(vmax.iter()) {
+        *s += x as u32;
     }
-    t.passes += passes;
-    t.alloc += alloc * geo.g as u64;
+    for (n, &x) in acc.cnt.iter_mut().zip(vmax.iter()) {
+        *n += (x > 0) as u32;
+    }
+    vmax.fill(0);
 }
 
-/// Lock-step state of one instruction (docs/TIMING.md §4 "Lock-step"): the pass traces of
-/// the outer indices of the current PE block, and the total so far.
+/// Per-output pass totals of the current outer index: Σ pass cycles and passes executed
+/// (time in milli-cycles = 1000 · sum + overhead · count).
+#[derive(Debug, Default)]
+struct PassAcc {
+    sum: Vec<u32>,
+    cnt: Vec<u32>,
+}
+
+impl PassAcc {
+    /// Start over with `v` outputs at 0.
+    fn reset(&mut self, v: usize) {
+        self.sum.clear();
+        self.sum.resize(v, 0);
+        self.cnt.clear();
+        self.cnt.resize(v, 0);
+    }
+
+    /// Output j's time in milli-cycles.
+    fn milli(&self, j: usize, ovh: u64) -> u64 {
+        self.sum[j] as u64 * 1000 + self.cnt[j] as u64 * ovh
+    }
+
+    /// Add the passes and allocated lane cycles to the totals (once per sweep result).
+    fn fold(&self, t: &mut Totals, g: usize) {
+        t.passes += self.cnt.iter().map(|&x| x as u64).sum::<u64>();
+        t.alloc += self.sum.iter().map(|&x| x as u64).sum::<u64>() * g as u64;
+    }
+}
+
+/// Lock-step state of one instruction (docs/TIMING.md §4 "Lock-step"): the running wave
+/// maxima of the current PE block, and the total so far.
 #[derive(Default)]
 struct Lockstep {
-    /// Pass costs of the block's outer indices, concatenated (pass-major, `v` per pass).
-    trace: Vec<u8>,
-    /// Start of each outer index's trace in `trace`.
-    starts: Vec<usize>,
-    /// Wave maxima per (inner PE block, step).
-    wave: Vec<u8>,
+    /// Outputs per outer index (`v`) and lane groups per PE (`slots`).
+    v: usize,
+    slots: usize,
+    /// Pass index within the current outer index.
+    pass: usize,
+    /// Per wave t and output j (`wj[t·v + j]`): the most expensive pass of output j in wave
+    /// t over the block's outer indices so far.
+    wj: Vec<u8>,
     /// Σ over waves of (max + overhead), and vector-scale cycles, in milli-cycles.
     milli: u64,
 }
 
 impl Lockstep {
-    /// Begin the next outer index of the block.
-    fn open(&mut self) {
-        self.starts.push(self.trace.len());
+    /// Begin the next outer index of the block (`v` outputs, `slots` lane groups per PE).
+    fn open(&mut self, v: usize, slots: usize) {
+        self.v = v;
+        self.slots = slots.max(1);
+        self.pass = 0;
     }
 
-    /// Close the block: its outputs run as waves, one per PE (`inner_pe` consecutive inner
-    /// outputs, one outer index each). A wave is `slots` consecutive passes of each PE's
-    /// output, one per lane group; it lasts as long as its slowest lane, plus the pass
-    /// overhead, and is skipped when every lane costs 0. `copies`: identical blocks it
-    /// stands for. `vs`: vector-scale milli-cycles per output.
-    #[allow(clippy::too_many_arguments)]
-    fn close(&mut self, v: usize, inner_pe: usize, slots: usize, ovh: u64, vs: u64, copies: u64) {
-        self.starts.push(self.trace.len());
-        let steps = |o: usize| (self.starts[o + 1] - self.starts[o]) / v.max(1);
-        let outer = self.starts.len() - 1;
-        let tmax = (0..outer)
-            .map(|o| steps(o).div_ceil(slots))
-            .max()
-            .unwrap_or(0);
-        let nb = v.div_ceil(inner_pe);
-        self.wave.clear();
-        self.wave.resize(nb * tmax, 0);
-        for o in 0..outer {
-            let tr = &self.trace[self.starts[o]..self.starts[o + 1]];
-            for (p, row) in tr.chunks_exact(v).enumerate() {
-                let t = p / slots;
-                for (b, blk) in row.chunks(inner_pe).enumerate() {
-                    let mx = blk.iter().copied().max().unwrap_or(0);
-                    let w = &mut self.wave[b * tmax + t];
-                    *w = (*w).max(mx);
-                }
-            }
+    /// The next pass of the current outer index costs `vmax[j]` for output j: it runs in
+    /// wave `pass / slots`.
+    #[inline(always)]
+    fn record(&mut self, vmax: &[u8]) {
+        let t = self.pass / self.slots;
+        let end = (t + 1) * self.v;
+        if self.wj.len() < end {
+            self.wj.resize(end, 0);
         }
+        for (w, &x) in self.wj[t * self.v..end].iter_mut().zip(vmax) {
+            *w = (*w).max(x);
+        }
+        self.pass += 1;
+    }
+
+    /// Close the block: its outputs run as waves, one per PE (`inner_pe` consecutive outputs
+    /// of one outer index each). A wave is `slots` consecutive passes of each PE's output, one
+    /// per lane group; it lasts as long as its slowest lane, plus the pass overhead `ovh`, and
+    /// is skipped when every lane costs 0. `copies`: identical blocks it stands for. `vs`:
+    /// vector-scale milli-cycles per output.
+    fn close(&mut self, inner_pe: usize, ovh: u64, vs: u64, copies: u64) {
+        let v = self.v.max(1);
+        let nb = v.div_ceil(inner_pe);
         let waves: u64 = self
-            .wave
-            .iter()
-            .filter(|&&w| w > 0)
-            .map(|&w| w as u64 * 1000 + ovh)
+            .wj
+            .chunks_exact(v)
+            .flat_map(|row| row.chunks(inner_pe))
+            .map(|blk| blk.iter().copied().max().unwrap_or(0))
+            .filter(|&w| w > 0)
+            .map(|w| w as u64 * 1000 + ovh)
             .sum();
-        self.milli += copies * (waves + nb as u64 * vs / slots as u64);
-        self.trace.clear();
-        self.starts.clear();
+        self.milli += copies * (waves + nb as u64 * vs / self.slots as u64);
+        self.wj.clear();
+    }
+}
+
+/// Whether every entry of `rows` is 0 or 1 ([`Geom::gates`]).
+fn all_gates(rows: &[u8]) -> bool {
+    rows.iter().fold(0u8, |a, &x| a | x) <= 1
+}
+
+/// Add each output's time (`acc`, plus `vs` milli-cycles) to its PE's total: output j runs
+/// on PE `base + (j mod period) · step`.
+fn add_to_pes(
+    pe: &mut [u64],
+    acc: &PassAcc,
+    ovh: u64,
+    vs: u64,
+    base: usize,
+    step: usize,
+    period: usize,
+) {
+    let mut r = 0;
+    for j in 0..acc.sum.len() {
+        pe[base + r * step] += acc.milli(j, ovh) + vs;
+        r += 1;
+        if r == period {
+            r = 0;
+        }
     }
 }
 
@@ -523,12 +589,12 @@ pub(crate) fn mac_cost(
             serial_ovh,
         ),
     };
-    let geo = Geom {
+    let mut geo = Geom {
         g: group as usize,
         seg,
-        ovh,
         hist,
         minp: cfg.effective_empty_pass(),
+        gates: false,
     };
     // Pragmatic with a narrow first-stage shifter: pass costs from term positions.
     let two = (cfg.model == MacModel::Pragmatic && cfg.first_stage_bits < 5).then(|| {
@@ -568,7 +634,7 @@ pub(crate) fn mac_cost(
         idx,
         vmax,
         rowsum,
-        milli,
+        acc,
         pe,
         lanes,
     } = s;
@@ -663,6 +729,7 @@ pub(crate) fn mac_cost(
         let hi_side = Side::slice(sl, w.aprec, true, cfg.zero_bit_skip, booth);
         fill_w_rows(rows, true);
         row_sums(rows, m_, k_, rowsum);
+        geo.gates = all_gates(rows);
         ahi.clear();
         ahi.resize(n_ * kw, 0);
         for n in 0..n_ {
@@ -674,21 +741,20 @@ pub(crate) fn mac_cost(
         }
         vmax.clear();
         vmax.resize(m_, 0);
-        milli.clear();
-        milli.resize(m_, 0);
+        acc.reset(m_);
         let mut done_hi = 0u64;
         for n in 0..n_ {
-            milli.fill(0);
-            ls.open();
+            acc.reset(m_);
+            ls.open(m_, slots as usize);
             let col = &at[n * k_..(n + 1) * k_];
             // LO
             sf.clear();
             sf.extend(col.iter().map(|&c| afac(&lo_side, c)));
             idx.clear();
             idx.extend(0..k_ as u32);
-            let tr = lock.then_some(&mut ls.trace);
+            let tr = lock.then_some(&mut ls);
             sweep(
-                geo, None, rows, rowsum, m_, idx, sf, vmax, milli, &mut total, tr,
+                geo, None, rows, rowsum, m_, idx, sf, vmax, acc, &mut total, tr,
             );
             // HO
             sf.clear();
@@ -696,16 +762,17 @@ pub(crate) fn mac_cost(
             idx.clear();
             let hn = &ahi[n * kw..(n + 1) * kw];
             idx.extend((0..k_ as u32).filter(|&k| hn[k as usize / 64] >> (k % 64) & 1 == 1));
-            let tr = lock.then_some(&mut ls.trace);
+            let tr = lock.then_some(&mut ls);
             sweep(
-                geo, None, rows, rowsum, m_, idx, sf, vmax, milli, &mut total, tr,
+                geo, None, rows, rowsum, m_, idx, sf, vmax, acc, &mut total, tr,
             );
-            for (m, ml) in milli.iter().enumerate() {
-                pe[(m % rows_pe) * cols_pe + n % cols_pe] += ml + vs_milli;
+            acc.fold(&mut total, geo.g);
+            add_to_pes(pe, acc, ovh, vs_milli, n % cols_pe, cols_pe, rows_pe);
+            for m in 0..m_ {
                 done_hi += and_count(&wnz[m * kw..(m + 1) * kw], hn);
             }
             if lock && ((n + 1) % cols_pe == 0 || n + 1 == n_) {
-                ls.close(m_, rows_pe, slots as usize, ovh, vs_milli, 1);
+                ls.close(rows_pe, ovh, vs_milli, 1);
             }
         }
         let done_lo = w_nnz * n_ as u64;
@@ -737,17 +804,17 @@ pub(crate) fn mac_cost(
         if uniform.is_none() && two.is_none() {
             fill_w_rows(rows, ze);
             row_sums(rows, m_, k_, rowsum);
+            geo.gates = all_gates(rows);
         }
         vmax.clear();
         vmax.resize(m_, 0);
-        milli.clear();
-        milli.resize(m_, 0);
+        acc.reset(m_);
         // Static weight-only costs do not depend on n: sweep once and replicate.
         let same_for_all_n = !ze && shape == Shape::W;
         for n in 0..n_ {
             if n == 0 || !same_for_all_n {
-                milli.fill(0);
-                ls.open();
+                acc.reset(m_);
+                ls.open(m_, slots as usize);
                 let col = &at[n * k_..(n + 1) * k_];
                 sf.clear();
                 sf.extend(col.iter().map(|&c| afac(&aside, c)));
@@ -760,24 +827,23 @@ pub(crate) fn mac_cost(
                 } else {
                     idx.extend(0..k_ as u32);
                 }
-                let tr = lock.then_some(&mut ls.trace);
+                let tr = lock.then_some(&mut ls);
                 if let Some(ts) = &two {
-                    ts.sweep(geo, w.w, k_, col, idx, lanes, vmax, milli, &mut total, tr);
+                    ts.sweep(geo, w.w, k_, col, idx, lanes, vmax, acc, &mut total, tr);
                 } else {
                     sweep(
-                        geo, uniform, rows, rowsum, m_, idx, sf, vmax, milli, &mut total, tr,
+                        geo, uniform, rows, rowsum, m_, idx, sf, vmax, acc, &mut total, tr,
                     );
                 }
+                acc.fold(&mut total, geo.g);
             }
-            for (m, ml) in milli.iter().enumerate() {
-                pe[(m % rows_pe) * cols_pe + n % cols_pe] += ml + vs_milli;
-            }
+            add_to_pes(pe, acc, ovh, vs_milli, n % cols_pe, cols_pe, rows_pe);
             if lock && same_for_all_n && n == 0 {
                 // Every column block is the same: one column stands for all of them.
                 let copies = n_.div_ceil(cols_pe) as u64;
-                ls.close(m_, rows_pe, slots as usize, ovh, vs_milli, copies);
+                ls.close(rows_pe, ovh, vs_milli, copies);
             } else if lock && !same_for_all_n && ((n + 1) % cols_pe == 0 || n + 1 == n_) {
-                ls.close(m_, rows_pe, slots as usize, ovh, vs_milli, 1);
+                ls.close(rows_pe, ovh, vs_milli, 1);
             }
         }
         if same_for_all_n {
@@ -822,31 +888,32 @@ pub(crate) fn mac_cost(
         }
         if uniform.is_none() {
             row_sums(rows, n_, k_, rowsum);
+            geo.gates = all_gates(rows);
         }
         vmax.clear();
         vmax.resize(n_, 0);
-        milli.clear();
-        milli.resize(n_, 0);
+        acc.reset(n_);
         let mut d = 0u64;
         for m in 0..m_ {
-            milli.fill(0);
-            ls.open();
+            acc.reset(n_);
+            ls.open(n_, slots as usize);
             let wrow = &w.w[m * k_..(m + 1) * k_];
             sf.clear();
             sf.extend(wrow.iter().map(|&c| wfac(c)));
             idx.clear();
             let wr = &wnz[m * kw..(m + 1) * kw];
             idx.extend((0..k_ as u32).filter(|&k| wr[k as usize / 64] >> (k % 64) & 1 == 1));
-            let tr = lock.then_some(&mut ls.trace);
+            let tr = lock.then_some(&mut ls);
             sweep(
-                geo, uniform, rows, rowsum, n_, idx, sf, vmax, milli, &mut total, tr,
+                geo, uniform, rows, rowsum, n_, idx, sf, vmax, acc, &mut total, tr,
             );
-            for (n, ml) in milli.iter().enumerate() {
-                pe[(m % rows_pe) * cols_pe + n % cols_pe] += ml + vs_milli;
+            acc.fold(&mut total, geo.g);
+            add_to_pes(pe, acc, ovh, vs_milli, (m % rows_pe) * cols_pe, 1, cols_pe);
+            for n in 0..n_ {
                 d += and_count(wr, &anz[n * kw..(n + 1) * kw]);
             }
             if lock && ((m + 1) % rows_pe == 0 || m + 1 == m_) {
-                ls.close(n_, cols_pe, slots as usize, ovh, vs_milli, 1);
+                ls.close(cols_pe, ovh, vs_milli, 1);
             }
         }
         cost.done = d;

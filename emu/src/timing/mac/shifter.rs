@@ -16,7 +16,7 @@
 
 use bitloom_isa::numfmt::{naf_mask, NumFmt};
 
-use super::{emit, Geom, Shape, Totals};
+use super::{emit, Geom, Lockstep, PassAcc, Shape, Totals};
 
 /// Term positions of a code: bit i set for a term ±2^i. Same rules as
 /// [`super::term_count`] (int: |value|, uint: the code, cluster: the magnitude field; binary
@@ -187,9 +187,9 @@ impl TwoStage {
         idx: &[u32],
         lanes: &mut Vec<Lane>,
         vmax: &mut [u8],
-        milli: &mut [u64],
+        acc: &mut PassAcc,
         t: &mut Totals,
-        mut trace: Option<&mut Vec<u8>>,
+        mut ls: Option<&mut Lockstep>,
     ) {
         let v = vmax.len();
         let mut start = 0;
@@ -222,7 +222,7 @@ impl TwoStage {
                         .sum::<u64>();
                 }
             }
-            emit(geo, vmax, milli, t, &mut trace);
+            emit(geo, vmax, acc, t, &mut ls);
             start = end;
         }
     }
