@@ -220,6 +220,10 @@ pub(crate) struct MacScratch {
     rowsum: Vec<u32>,
     acc: PassAcc,
     pe: Vec<u64>,
+    /// Per k: weights ≠ 0 in column k, activations ≠ 0 in row k (effectual pairs are
+    /// Σ_k wcol·arow, not a popcount per output).
+    wcol: Vec<u32>,
+    arow: Vec<u32>,
     lanes: Vec<shifter::Lane>,
 }
 
@@ -509,15 +513,6 @@ fn row_sums(rows: &[u8], v: usize, kn: usize, out: &mut Vec<u32>) {
     }));
 }
 
-/// Popcount of the AND of two equal-length masks.
-#[inline]
-fn and_count(a: &[u64], b: &[u64]) -> u64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x & y).count_ones() as u64)
-        .sum()
-}
-
 /// The cost of one MAC instruction under the configured model.
 pub(crate) fn mac_cost(
     cfg: &MacConfig,
@@ -637,15 +632,20 @@ pub(crate) fn mac_cost(
         acc,
         pe,
         lanes,
+        wcol,
+        arow,
     } = s;
 
     // Non-zero masks: weights per row, activations per column; codes of A transposed.
     wnz.clear();
     wnz.resize(m_ * kw, 0);
+    wcol.clear();
+    wcol.resize(k_, 0);
     for m in 0..m_ {
         for (k, &c) in w.w[m * k_..(m + 1) * k_].iter().enumerate() {
             if !w.wzero[c as usize] {
                 wnz[m * kw + k / 64] |= 1u64 << (k % 64);
+                wcol[k] += 1;
             }
         }
     }
@@ -653,14 +653,23 @@ pub(crate) fn mac_cost(
     at.resize(n_ * k_, 0);
     anz.clear();
     anz.resize(n_ * kw, 0);
+    arow.clear();
+    arow.resize(k_, 0);
     for k in 0..k_ {
         for (n, &c) in w.a[k * n_..(k + 1) * n_].iter().enumerate() {
             at[n * k_ + k] = c;
             if !w.azero[c as usize] {
                 anz[n * kw + k / 64] |= 1u64 << (k % 64);
+                arow[k] += 1;
             }
         }
     }
+    // Products with both operands non-zero: Σ_k (weights ≠ 0 at k) · (activations ≠ 0 at k).
+    let effectual: u64 = wcol
+        .iter()
+        .zip(arow.iter())
+        .map(|(&x, &y)| x as u64 * y as u64)
+        .sum();
     let w_nnz: u64 = wnz.iter().map(|x| x.count_ones() as u64).sum();
     let a_nnz: u64 = anz.iter().map(|x| x.count_ones() as u64).sum();
     let mut present_w = [false; 256];
@@ -768,9 +777,8 @@ pub(crate) fn mac_cost(
             );
             acc.fold(&mut total, geo.g);
             add_to_pes(pe, acc, ovh, vs_milli, n % cols_pe, cols_pe, rows_pe);
-            for m in 0..m_ {
-                done_hi += and_count(&wnz[m * kw..(m + 1) * kw], hn);
-            }
+            // Weights ≠ 0 meeting this column's high slices: Σ over its HO lanes of wcol.
+            done_hi += idx.iter().map(|&k| wcol[k as usize] as u64).sum::<u64>();
             if lock && ((n + 1) % cols_pe == 0 || n + 1 == n_) {
                 ls.close(rows_pe, ovh, vs_milli, 1);
             }
@@ -850,15 +858,8 @@ pub(crate) fn mac_cost(
             scale = n_ as u64;
         }
         if ze {
-            let mut d = 0u64;
-            for m in 0..m_ {
-                let wr = &wnz[m * kw..(m + 1) * kw];
-                for n in 0..n_ {
-                    d += and_count(wr, &anz[n * kw..(n + 1) * kw]);
-                }
-            }
-            cost.done = d;
-            cost.skip_zero_value = macs - d;
+            cost.done = effectual;
+            cost.skip_zero_value = macs - effectual;
         } else {
             cost.done = macs;
         }
@@ -893,7 +894,6 @@ pub(crate) fn mac_cost(
         vmax.clear();
         vmax.resize(n_, 0);
         acc.reset(n_);
-        let mut d = 0u64;
         for m in 0..m_ {
             acc.reset(n_);
             ls.open(n_, slots as usize);
@@ -909,16 +909,13 @@ pub(crate) fn mac_cost(
             );
             acc.fold(&mut total, geo.g);
             add_to_pes(pe, acc, ovh, vs_milli, (m % rows_pe) * cols_pe, 1, cols_pe);
-            for n in 0..n_ {
-                d += and_count(wr, &anz[n * kw..(n + 1) * kw]);
-            }
             if lock && ((m + 1) % rows_pe == 0 || m + 1 == m_) {
                 ls.close(cols_pe, ovh, vs_milli, 1);
             }
         }
-        cost.done = d;
-        cost.skip_zero_value = macs - d;
-        nominal_bits = d * nominal(&aside);
+        cost.done = effectual;
+        cost.skip_zero_value = macs - effectual;
+        nominal_bits = effectual * nominal(&aside);
     }
     total.passes *= scale;
     total.alloc *= scale;
