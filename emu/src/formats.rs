@@ -24,6 +24,19 @@ pub struct ValueTable {
     pub ok: [bool; 256],
     /// `zero[c]`: code `c` is legal and its value is zero.
     pub zero: [bool; 256],
+    /// Facts about the whole table, computed once when it is built (see [`TableFacts`]).
+    facts: TableFacts,
+}
+
+/// Whole-table facts the MAC path would otherwise rescan all 256 entries for on every
+/// instruction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct TableFacts {
+    /// Every value fits in `i8`.
+    fits_i8: bool,
+    /// Every code is legal and its value is the code read as `i8` (8-bit `int`), so
+    /// decoding is a reinterpretation of the bytes.
+    identity_i8: bool,
 }
 
 /// Why a code is illegal.
@@ -63,7 +76,7 @@ impl ValueTable {
                     t.ok[..n].fill(true);
                     t.zero[..n].fill(true);
                 }
-                t
+                t.finish()
             }
         }
     }
@@ -80,7 +93,7 @@ impl ValueTable {
                 t.zero[c] = v == 0;
             }
         }
-        t
+        t.finish()
     }
 
     fn empty() -> ValueTable {
@@ -88,7 +101,22 @@ impl ValueTable {
             val: [0; 256],
             ok: [false; 256],
             zero: [false; 256],
+            facts: TableFacts::default(),
         }
+    }
+
+    /// Compute the whole-table facts (last step of every constructor).
+    fn finish(mut self) -> ValueTable {
+        self.facts = TableFacts {
+            fits_i8: self.val.iter().all(|&v| i8::try_from(v).is_ok()),
+            identity_i8: (0..256).all(|c| self.ok[c] && self.val[c] == c as u8 as i8 as i16),
+        };
+        self
+    }
+
+    /// Every value fits in `i8`.
+    pub fn fits_i8(&self) -> bool {
+        self.facts.fits_i8
     }
 
     /// First illegal code in `codes`: (element index, code, cause).
@@ -108,7 +136,21 @@ impl ValueTable {
     /// Decode codes to values.
     pub fn decode(&self, codes: &[u8], out: &mut Vec<i16>) {
         out.clear();
-        out.extend(codes.iter().map(|&c| self.val[c as usize]));
+        if self.facts.identity_i8 {
+            out.extend(codes.iter().map(|&c| c as i8 as i16));
+        } else {
+            out.extend(codes.iter().map(|&c| self.val[c as usize]));
+        }
+    }
+
+    /// Decode codes to `i8` values; only meaningful when [`ValueTable::fits_i8`].
+    pub fn decode_i8(&self, codes: &[u8], out: &mut Vec<i8>) {
+        out.clear();
+        if self.facts.identity_i8 {
+            out.extend(codes.iter().map(|&c| c as i8));
+        } else {
+            out.extend(codes.iter().map(|&c| self.val[c as usize] as i8));
+        }
     }
 }
 

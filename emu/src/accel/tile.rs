@@ -116,23 +116,37 @@ impl Machine {
     /// Non-zero elements of a tile (codes, or values for accumulators), checked against the
     /// reference in checked mode.
     pub(super) fn count_nnz(&self, t: &Tile, op: &'static str) -> Result<u64, TrapKind> {
+        let raw = self.tile_raw(t);
+        self.count_nnz_raw(t, &raw, &mut Vec::new(), op)
+    }
+
+    /// [`Machine::count_nnz`] of a tile whose packed bytes are `raw` (exactly
+    /// `t.bytes()` long); `scratch` is reused for unpacking.
+    pub(super) fn count_nnz_raw(
+        &self,
+        t: &Tile,
+        raw: &[u8],
+        scratch: &mut Vec<u8>,
+        op: &'static str,
+    ) -> Result<u64, TrapKind> {
         let n = if t.is_acc() {
-            self.acc_of(t).iter().filter(|&&v| v != 0).count() as u64
+            // A 32-bit value is non-zero when one of its bytes is.
+            raw.chunks_exact(4).filter(|b| b != &[0u8; 4]).count() as u64
         } else if t.prec == 8 {
             // Codes are the bytes.
-            self.tile_raw(t).iter().filter(|&&v| v != 0).count() as u64
+            raw.iter().filter(|&&v| v != 0).count() as u64
         } else {
-            self.codes_of(t).iter().filter(|&&v| v != 0).count() as u64
+            numfmt::unpack_into(raw, t.prec, t.elements() as usize, scratch);
+            scratch.iter().filter(|&&v| v != 0).count() as u64
         };
         if self.checked {
-            let raw = self.tile_raw(t);
             let expected = if t.is_acc() {
-                refimpl::acc_values(&raw, t.elements() as usize)
+                refimpl::acc_values(raw, t.elements() as usize)
                     .iter()
                     .filter(|&&v| v != 0)
                     .count() as u64
             } else {
-                refimpl::count_nonzero_codes(&self.ref_tile(t, &raw))
+                refimpl::count_nonzero_codes(&self.ref_tile(t, raw))
             };
             compare(op, 1, &[n as i64], &[expected as i64])?;
         }

@@ -115,7 +115,7 @@ pub fn term_count(code: u8, fmt: NumFmt, prec: u32, booth: bool) -> u32 {
 }
 
 /// Serial cost of one operand per lane, and its nominal (no skipping) cost.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 struct Side {
     table: [u8; 256],
     nominal: u32,
@@ -194,6 +194,49 @@ impl Side {
     }
 }
 
+/// Everything a 256-entry [`Side`] table depends on, so it is built once per distinct
+/// operand configuration instead of once per instruction (the tables are pure functions
+/// of these parameters: a cached table can never be stale).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SideKey {
+    /// [`Side::loom`]: format, precision, ck, zero-bit skipping, Booth.
+    Loom(NumFmt, u32, u32, bool, bool),
+    /// [`Side::effectual`]: format, precision, Booth.
+    Effectual(NumFmt, u32, bool),
+    /// [`Side::slice`]: slice width, precision, high half, skipping, Booth.
+    Slice(u32, u32, bool, bool, bool),
+}
+
+/// Memoised [`Side`] tables (a few recent keys).
+#[derive(Debug, Default)]
+struct SideCache {
+    entries: Vec<(SideKey, Side)>,
+    next: usize,
+}
+
+/// [`SideCache`] entries kept.
+const SIDE_ENTRIES: usize = 8;
+
+impl SideCache {
+    fn get(&mut self, key: SideKey) -> Side {
+        if let Some((_, side)) = self.entries.iter().find(|(k, _)| *k == key) {
+            return *side;
+        }
+        let side = match key {
+            SideKey::Loom(fmt, prec, ck, skip, booth) => Side::loom(fmt, prec, ck, skip, booth),
+            SideKey::Effectual(fmt, prec, booth) => Side::effectual(fmt, prec, booth),
+            SideKey::Slice(sl, prec, hi, skip, booth) => Side::slice(sl, prec, hi, skip, booth),
+        };
+        if self.entries.len() < SIDE_ENTRIES {
+            self.entries.push((key, side));
+        } else {
+            self.next = (self.next + 1) % SIDE_ENTRIES;
+            self.entries[self.next] = (key, side);
+        }
+        side
+    }
+}
+
 /// Which operand(s) the per-lane cost depends on.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Shape {
@@ -218,6 +261,10 @@ pub(crate) struct MacScratch {
     rowsum: Vec<u32>,
     milli: Vec<u64>,
     pe: Vec<u64>,
+    /// The lock-step state of the instruction being costed (reset by each).
+    ls: Lockstep,
+    /// Lane-cost tables by operand configuration.
+    sides: SideCache,
 }
 
 impl Clone for MacScratch {
@@ -361,7 +408,7 @@ fn sweep(
 
 /// Lock-step state of one instruction (docs/TIMING.md §4 "Lock-step"): the pass traces of
 /// the outer indices of the current PE block, and the total so far.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Lockstep {
     /// Pass costs of the block's outer indices, concatenated (pass-major, `v` per pass).
     trace: Vec<u8>,
@@ -374,6 +421,14 @@ struct Lockstep {
 }
 
 impl Lockstep {
+    /// Start a new instruction (keeps the buffers' capacity).
+    fn reset(&mut self) {
+        self.trace.clear();
+        self.starts.clear();
+        self.wave.clear();
+        self.milli = 0;
+    }
+
     /// Begin the next outer index of the block.
     fn open(&mut self) {
         self.starts.push(self.trace.len());
@@ -473,8 +528,8 @@ pub(crate) fn mac_cost(
     let (shape, wside, aside, ze, group, ovh) = match cfg.model {
         MacModel::Loom => (
             shape_of(w.serial),
-            Side::loom(w.wfmt, w.wprec, w.ck, cfg.zero_bit_skip, booth),
-            Side::loom(w.afmt, w.aprec, w.ck, cfg.zero_bit_skip, booth),
+            s.sides.get(SideKey::Loom(w.wfmt, w.wprec, w.ck, cfg.zero_bit_skip, booth)),
+            s.sides.get(SideKey::Loom(w.afmt, w.aprec, w.ck, cfg.zero_bit_skip, booth)),
             cfg.zero_elim,
             g,
             serial_ovh,
@@ -495,16 +550,16 @@ pub(crate) fn mac_cost(
         ),
         MacModel::Pragmatic => (
             shape_of(w.serial),
-            Side::effectual(w.wfmt, w.wprec, booth),
-            Side::effectual(w.afmt, w.aprec, booth),
+            s.sides.get(SideKey::Effectual(w.wfmt, w.wprec, booth)),
+            s.sides.get(SideKey::Effectual(w.afmt, w.aprec, booth)),
             false,
             g,
             serial_ovh,
         ),
         MacModel::Laconic => (
             Shape::WA,
-            Side::effectual(w.wfmt, w.wprec, booth),
-            Side::effectual(w.afmt, w.aprec, booth),
+            s.sides.get(SideKey::Effectual(w.wfmt, w.wprec, booth)),
+            s.sides.get(SideKey::Effectual(w.afmt, w.aprec, booth)),
             false,
             g,
             serial_ovh,
@@ -517,7 +572,6 @@ pub(crate) fn mac_cost(
         hist,
         minp: cfg.effective_empty_pass(),
     };
-    let mut ls = Lockstep::default();
     let nominal = |a: &Side| -> u64 {
         match shape {
             Shape::W => wside.nominal as u64,
@@ -545,7 +599,10 @@ pub(crate) fn mac_cost(
         rowsum,
         milli,
         pe,
+        ls,
+        sides,
     } = s;
+    ls.reset();
 
     // Non-zero masks: weights per row, activations per column; codes of A transposed.
     wnz.clear();
@@ -571,19 +628,28 @@ pub(crate) fn mac_cost(
     }
     let w_nnz: u64 = wnz.iter().map(|x| x.count_ones() as u64).sum();
     let a_nnz: u64 = anz.iter().map(|x| x.count_ones() as u64).sum();
-    let mut present_w = [false; 256];
-    for &c in &w.w[..m_ * k_] {
-        present_w[c as usize] = true;
-    }
-    let mut present_a = [false; 256];
-    for &c in &w.a[..k_ * n_] {
-        present_a[c as usize] = true;
-    }
-    // The common factor of every present code that can occupy a lane, if there is one.
-    let common = |present: &[bool; 256], skip: &[bool; 256], f: &dyn Fn(u8) -> u8| {
+    // Codes present in each operand, as 256-bit sets.
+    let present_of = |codes: &[u8]| {
+        let mut p = [0u64; 4];
+        for &c in codes {
+            p[c as usize / 64] |= 1u64 << (c % 64);
+        }
+        p
+    };
+    let present_w = present_of(&w.w[..m_ * k_]);
+    let present_a = present_of(&w.a[..k_ * n_]);
+    // The common factor of every present code that can occupy a lane, if there is one
+    // (present codes visited in increasing order).
+    let common = |present: &[u64; 4], skip: &[bool; 256], f: &dyn Fn(u8) -> u8| {
         let mut v: Option<u8> = None;
-        for c in 0..=255u8 {
-            if present[c as usize] && !skip[c as usize] {
+        for (word, &bits) in present.iter().enumerate() {
+            let mut bits = bits;
+            while bits != 0 {
+                let c = (word * 64 + bits.trailing_zeros() as usize) as u8;
+                bits &= bits - 1;
+                if skip[c as usize] {
+                    continue;
+                }
                 let x = f(c);
                 match v {
                     None => v = Some(x),
@@ -633,8 +699,8 @@ pub(crate) fn mac_cost(
         // LO slices: dense (every k), zero weights gate their lanes.
         // HO slices: the eliminator drops those equal to r; zero weights gate.
         let sl = w.slice.min(8);
-        let lo_side = Side::slice(sl, w.aprec, false, cfg.zero_bit_skip, booth);
-        let hi_side = Side::slice(sl, w.aprec, true, cfg.zero_bit_skip, booth);
+        let lo_side = sides.get(SideKey::Slice(sl, w.aprec, false, cfg.zero_bit_skip, booth));
+        let hi_side = sides.get(SideKey::Slice(sl, w.aprec, true, cfg.zero_bit_skip, booth));
         fill_w_rows(rows, true);
         row_sums(rows, m_, k_, rowsum);
         ahi.clear();
