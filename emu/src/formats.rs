@@ -1,5 +1,6 @@
-//! Fast code → value decoding for the MAC array (docs/ISA.md §5), built once per operand
-//! per instruction as 256-entry tables, so the inner loops never look at formats.
+//! Fast code → value decoding for the MAC array (docs/ISA.md §5) as 256-entry tables, so
+//! the inner loops never look at formats; memoised by everything they depend on
+//! ([`TableCache`]), so a MAC does not rebuild them.
 //!
 //! The tables are filled from `bitloom_isa::numfmt::FormatSpec`, the single definition of
 //! what a code means; this module only lays the answers out for the kernels.
@@ -242,7 +243,22 @@ struct ValKey {
     prec: u32,
     zp: u32,
     ck: u32,
-    lut: Option<crate::machine::Lut>,
+    lut: Option<Box<crate::machine::Lut>>,
+}
+
+impl ValKey {
+    /// Whether this key is the one of `tile` with `lut` and `ck` (compared in place: the
+    /// LUT is only looked at for the lut format, and never copied).
+    fn matches(&self, tile: &Tile, lut: &Lut, ck: u32) -> bool {
+        self.fmt == tile.fmt
+            && self.prec == tile.prec
+            && self.zp == tile.zp
+            && self.ck == ck
+            && match &self.lut {
+                None => tile.fmt != NumFmt::Lut,
+                Some(l) => tile.fmt == NumFmt::Lut && **l == *lut,
+            }
+    }
 }
 
 /// Decode tables memoised by everything they depend on, so a MAC on small tiles does not
@@ -267,16 +283,16 @@ impl TableCache {
         lut: &crate::machine::Lut,
         ck: u32,
     ) -> std::sync::Arc<ValueTable> {
+        if let Some((_, t)) = self.vals.iter().find(|(k, _)| k.matches(tile, lut, ck)) {
+            return t.clone();
+        }
         let key = ValKey {
             fmt: tile.fmt,
             prec: tile.prec,
             zp: tile.zp,
             ck,
-            lut: (tile.fmt == NumFmt::Lut).then_some(*lut),
+            lut: (tile.fmt == NumFmt::Lut).then(|| Box::new(*lut)),
         };
-        if let Some((_, t)) = self.vals.iter().find(|(k, _)| *k == key) {
-            return t.clone();
-        }
         let t = std::sync::Arc::new(ValueTable::new(tile, lut, ck));
         if self.vals.len() < CACHE_ENTRIES {
             self.vals.push((key, t.clone()));

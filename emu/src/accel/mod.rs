@@ -203,9 +203,9 @@ impl Machine {
     /// Store accumulator values through a reused byte buffer.
     fn store_acc_with(&mut self, t: &Tile, vals: &[i32], raw: &mut Vec<u8>, c: &mut Commit) {
         raw.clear();
-        raw.reserve(vals.len() * 4);
-        for v in vals {
-            raw.extend_from_slice(&v.to_le_bytes());
+        raw.resize(vals.len() * 4, 0);
+        for (d, v) in raw.chunks_exact_mut(4).zip(vals) {
+            d.copy_from_slice(&v.to_le_bytes());
         }
         self.write_mem(MemSpace::Acc, t.base, raw, c);
     }

@@ -129,15 +129,24 @@ impl Machine {
         scratch: &mut Vec<u8>,
         op: &'static str,
     ) -> Result<u64, TrapKind> {
+        // Byte-wide branch-free sums over chunks that cannot overflow a byte (they vectorise
+        // even for the baseline x86-64 target; a filtered count does not).
+        let nonzero = |bytes: &[u8]| {
+            bytes
+                .chunks(255)
+                .map(|c| c.iter().fold(0u8, |s, &v| s + (v != 0) as u8) as u64)
+                .sum::<u64>()
+        };
         let n = if t.is_acc() {
             // A 32-bit value is non-zero when one of its bytes is.
-            raw.chunks_exact(4).filter(|b| b != &[0u8; 4]).count() as u64
+            raw.chunks_exact(4)
+                .map(|b| (u32::from_le_bytes([b[0], b[1], b[2], b[3]]) != 0) as u64)
+                .sum::<u64>()
         } else if t.prec == 8 {
-            // Codes are the bytes.
-            raw.iter().filter(|&&v| v != 0).count() as u64
+            nonzero(raw) // codes are the bytes
         } else {
             numfmt::unpack_into(raw, t.prec, t.elements() as usize, scratch);
-            scratch.iter().filter(|&&v| v != 0).count() as u64
+            nonzero(scratch)
         };
         if self.checked {
             let expected = if t.is_acc() {
