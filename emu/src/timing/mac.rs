@@ -893,7 +893,16 @@ pub(crate) fn mac_cost(
         *h *= scale;
     }
 
-    let max_pe = pe.iter().copied().max().unwrap_or(0);
+    // Only PEs (m mod rows, n mod cols) with m < M, n < N received work; the others are
+    // still 0, so the slowest PE is among the used block (a small tile does not scan the
+    // whole array).
+    let max_pe = pe
+        .chunks(cols_pe)
+        .take(m_.min(rows_pe))
+        .flat_map(|row| &row[..n_.min(cols_pe)])
+        .copied()
+        .max()
+        .unwrap_or(0);
     let decoupled = max_pe.div_ceil(slots * 1000);
     if lock {
         let locked = ls.milli.div_ceil(1000);
