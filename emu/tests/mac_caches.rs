@@ -202,7 +202,11 @@ fn tile_reloaded_between_macs_raw_rle_and_through_an_alias() {
         }
         assert_eq!(m.run_fast(100_000).expect("runs"), Some(0));
         for (i, a) in [a1, a2, a3, a4].iter().enumerate() {
-            assert_eq!(result(&m, i as u32), matmul2(&w, a), "MAC {i}, timing {timing}");
+            assert_eq!(
+                result(&m, i as u32),
+                matmul2(&w, a),
+                "MAC {i}, timing {timing}"
+            );
         }
     }
 }
@@ -241,7 +245,10 @@ fn lane_costs_follow_csr_changes_between_macs() {
     let configs = [(2, 8), (3, 8), (3, 6), (2, 8)];
     let fresh: Vec<MacCost> = configs.iter().map(|&c| last_mac(&prog(&[c]))).collect();
     assert_ne!(fresh[0].cycles, fresh[1].cycles, "ck must matter here");
-    assert_ne!(fresh[1].lane_bits, fresh[2].lane_bits, "precision must matter");
+    assert_ne!(
+        fresh[1].lane_bits, fresh[2].lane_bits,
+        "precision must matter"
+    );
     for n in 1..=configs.len() {
         assert_eq!(
             last_mac(&prog(&configs[..n])),

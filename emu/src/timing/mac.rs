@@ -528,8 +528,20 @@ pub(crate) fn mac_cost(
     let (shape, wside, aside, ze, group, ovh) = match cfg.model {
         MacModel::Loom => (
             shape_of(w.serial),
-            s.sides.get(SideKey::Loom(w.wfmt, w.wprec, w.ck, cfg.zero_bit_skip, booth)),
-            s.sides.get(SideKey::Loom(w.afmt, w.aprec, w.ck, cfg.zero_bit_skip, booth)),
+            s.sides.get(SideKey::Loom(
+                w.wfmt,
+                w.wprec,
+                w.ck,
+                cfg.zero_bit_skip,
+                booth,
+            )),
+            s.sides.get(SideKey::Loom(
+                w.afmt,
+                w.aprec,
+                w.ck,
+                cfg.zero_bit_skip,
+                booth,
+            )),
             cfg.zero_elim,
             g,
             serial_ovh,
