@@ -41,9 +41,7 @@ impl Machine {
             }
             // The bytes are the tile's whole contents: count them as they go by.
             let mut b = std::mem::take(&mut self.bufs);
-            b.raw.clear();
-            b.raw.resize(len as usize, 0);
-            self.dram.read(addr, &mut b.raw);
+            self.dram.read_to(addr, len as usize, &mut b.raw);
             self.write_mem(t.space.into(), t.base, &b.raw, c);
             let nnz = self.count_nnz_raw(&t, &b.raw, &mut b.wcodes, "ld.raw");
             self.bufs = b;

@@ -173,9 +173,7 @@ impl Machine {
 
     /// Raw scratchpad bytes of a tile, into a reused buffer.
     fn tile_raw_into(&self, t: &Tile, out: &mut Vec<u8>) {
-        out.clear();
-        out.resize(t.bytes() as usize, 0);
-        self.spad(t.space).read(t.base, out);
+        self.spad(t.space).read_to(t.base, t.bytes() as usize, out);
     }
 
     /// Unpacked codes of a code tile, into a reused buffer (`raw` is scratch for packed
