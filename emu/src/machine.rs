@@ -247,7 +247,7 @@ pub struct Machine {
     /// Memoised decode tables (host speed only; not architectural state).
     pub(crate) tables: crate::formats::TableCache,
     /// Reused host buffers of accelerator instructions (empty in a clone; not state).
-    pub(crate) bufs: crate::accel::AccelBufs,
+    pub(crate) bufs: crate::accel::BufSlot,
     image: Arc<Image>,
     text_base: u32,
     /// Predecoded text, shared between snapshots until a store into text re-decodes.

@@ -26,9 +26,26 @@ pub(crate) struct AccelBufs {
     pub acc_in: Vec<i32>,
 }
 
-impl Clone for AccelBufs {
+/// Where a machine keeps its [`AccelBufs`]: boxed (a machine, and each of the debugger's
+/// snapshots, grows by one pointer) and allocated on first use; a clone starts empty.
+#[derive(Debug, Default)]
+pub(crate) struct BufSlot(Option<Box<AccelBufs>>);
+
+impl BufSlot {
+    /// Take the buffers out for an instruction (so the machine stays borrowable).
+    pub fn take(&mut self) -> Box<AccelBufs> {
+        self.0.take().unwrap_or_default()
+    }
+
+    /// Put them back for the next instruction.
+    pub fn put(&mut self, b: Box<AccelBufs>) {
+        self.0 = Some(b);
+    }
+}
+
+impl Clone for BufSlot {
     /// A clone starts empty: the buffers carry nothing from one instruction to the next.
-    fn clone(&self) -> AccelBufs {
-        AccelBufs::default()
+    fn clone(&self) -> BufSlot {
+        BufSlot(None)
     }
 }

@@ -40,11 +40,11 @@ impl Machine {
                 return Err(self.oob("DMA read", addr, len));
             }
             // The bytes are the tile's whole contents: count them as they go by.
-            let mut b = std::mem::take(&mut self.bufs);
+            let mut b = self.bufs.take();
             self.dram.read_to(addr, len as usize, &mut b.raw);
             self.write_mem(t.space.into(), t.base, &b.raw, c);
             let nnz = self.count_nnz_raw(&t, &b.raw, &mut b.wcodes, "ld.raw");
-            self.bufs = b;
+            self.bufs.put(b);
             (len, 1, len, nnz?)
         } else {
             let g = self.ld_strided(i, &t, addr, stride, c)?;

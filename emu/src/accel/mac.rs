@@ -344,9 +344,9 @@ impl Machine {
     /// `bsmac` / `vscale` with the machine's reused buffers (taken out for the duration, so
     /// the machine stays borrowable; put back on every path).
     fn op_mac(&mut self, pc: u32, op: &Op, vector: bool, c: &mut Commit) -> Result<(), TrapKind> {
-        let mut b = std::mem::take(&mut self.bufs);
+        let mut b = self.bufs.take();
         let r = self.op_mac_with(pc, op, vector, c, &mut b);
-        self.bufs = b;
+        self.bufs.put(b);
         r
     }
 

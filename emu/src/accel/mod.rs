@@ -35,7 +35,7 @@ use crate::reference::RefTile;
 use crate::trap::TrapKind;
 use crate::work::{Commit, Work};
 
-pub(crate) use bufs::AccelBufs;
+pub(crate) use bufs::{AccelBufs, BufSlot};
 
 fn mismatch(what: impl Into<String>) -> TrapKind {
     TrapKind::TileMismatch(what.into())
