@@ -1,6 +1,6 @@
 //! Fast code → value decoding for the MAC array (docs/ISA.md §5) as 256-entry tables, so
 //! the inner loops never look at formats; memoised by everything they depend on
-//! ([`TableCache`]), so a MAC does not rebuild them.
+//! (`TableCache`), so a MAC does not rebuild them.
 //!
 //! The tables are filled from `bitloom_isa::numfmt::FormatSpec`, the single definition of
 //! what a code means; this module only lays the answers out for the kernels.
