@@ -1,5 +1,6 @@
-//! Fast code → value decoding for the MAC array (docs/ISA.md §5), built once per operand
-//! per instruction as 256-entry tables, so the inner loops never look at formats.
+//! Fast code → value decoding for the MAC array (docs/ISA.md §5) as 256-entry tables, so
+//! the inner loops never look at formats; memoised by everything they depend on
+//! (`TableCache`), so a MAC does not rebuild them.
 //!
 //! The tables are filled from `bitloom_isa::numfmt::FormatSpec`, the single definition of
 //! what a code means; this module only lays the answers out for the kernels.
@@ -24,6 +25,19 @@ pub struct ValueTable {
     pub ok: [bool; 256],
     /// `zero[c]`: code `c` is legal and its value is zero.
     pub zero: [bool; 256],
+    /// Facts about the whole table, computed once when it is built (see [`TableFacts`]).
+    facts: TableFacts,
+}
+
+/// Whole-table facts the MAC path would otherwise rescan all 256 entries for on every
+/// instruction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct TableFacts {
+    /// Every value fits in `i8`.
+    fits_i8: bool,
+    /// Every code is legal and its value is the code read as `i8` (8-bit `int`), so
+    /// decoding is a reinterpretation of the bytes.
+    identity_i8: bool,
 }
 
 /// Why a code is illegal.
@@ -63,7 +77,7 @@ impl ValueTable {
                     t.ok[..n].fill(true);
                     t.zero[..n].fill(true);
                 }
-                t
+                t.finish()
             }
         }
     }
@@ -80,7 +94,7 @@ impl ValueTable {
                 t.zero[c] = v == 0;
             }
         }
-        t
+        t.finish()
     }
 
     fn empty() -> ValueTable {
@@ -88,7 +102,22 @@ impl ValueTable {
             val: [0; 256],
             ok: [false; 256],
             zero: [false; 256],
+            facts: TableFacts::default(),
         }
+    }
+
+    /// Compute the whole-table facts (last step of every constructor).
+    fn finish(mut self) -> ValueTable {
+        self.facts = TableFacts {
+            fits_i8: self.val.iter().all(|&v| i8::try_from(v).is_ok()),
+            identity_i8: (0..256).all(|c| self.ok[c] && self.val[c] == c as u8 as i8 as i16),
+        };
+        self
+    }
+
+    /// Every value fits in `i8`.
+    pub fn fits_i8(&self) -> bool {
+        self.facts.fits_i8
     }
 
     /// First illegal code in `codes`: (element index, code, cause).
@@ -108,7 +137,21 @@ impl ValueTable {
     /// Decode codes to values.
     pub fn decode(&self, codes: &[u8], out: &mut Vec<i16>) {
         out.clear();
-        out.extend(codes.iter().map(|&c| self.val[c as usize]));
+        if self.facts.identity_i8 {
+            out.extend(codes.iter().map(|&c| c as i8 as i16));
+        } else {
+            out.extend(codes.iter().map(|&c| self.val[c as usize]));
+        }
+    }
+
+    /// Decode codes to `i8` values; only meaningful when [`ValueTable::fits_i8`].
+    pub fn decode_i8(&self, codes: &[u8], out: &mut Vec<i8>) {
+        out.clear();
+        if self.facts.identity_i8 {
+            out.extend(codes.iter().map(|&c| c as i8));
+        } else {
+            out.extend(codes.iter().map(|&c| self.val[c as usize] as i8));
+        }
     }
 }
 
@@ -200,7 +243,22 @@ struct ValKey {
     prec: u32,
     zp: u32,
     ck: u32,
-    lut: Option<crate::machine::Lut>,
+    lut: Option<Box<crate::machine::Lut>>,
+}
+
+impl ValKey {
+    /// Whether this key is the one of `tile` with `lut` and `ck` (compared in place: the
+    /// LUT is only looked at for the lut format, and never copied).
+    fn matches(&self, tile: &Tile, lut: &Lut, ck: u32) -> bool {
+        self.fmt == tile.fmt
+            && self.prec == tile.prec
+            && self.zp == tile.zp
+            && self.ck == ck
+            && match &self.lut {
+                None => tile.fmt != NumFmt::Lut,
+                Some(l) => tile.fmt == NumFmt::Lut && **l == *lut,
+            }
+    }
 }
 
 /// Decode tables memoised by everything they depend on, so a MAC on small tiles does not
@@ -225,16 +283,16 @@ impl TableCache {
         lut: &crate::machine::Lut,
         ck: u32,
     ) -> std::sync::Arc<ValueTable> {
+        if let Some((_, t)) = self.vals.iter().find(|(k, _)| k.matches(tile, lut, ck)) {
+            return t.clone();
+        }
         let key = ValKey {
             fmt: tile.fmt,
             prec: tile.prec,
             zp: tile.zp,
             ck,
-            lut: (tile.fmt == NumFmt::Lut).then_some(*lut),
+            lut: (tile.fmt == NumFmt::Lut).then(|| Box::new(*lut)),
         };
-        if let Some((_, t)) = self.vals.iter().find(|(k, _)| *k == key) {
-            return t.clone();
-        }
         let t = std::sync::Arc::new(ValueTable::new(tile, lut, ck));
         if self.vals.len() < CACHE_ENTRIES {
             self.vals.push((key, t.clone()));

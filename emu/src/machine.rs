@@ -246,6 +246,8 @@ pub struct Machine {
     hw: Arc<HwConfig>,
     /// Memoised decode tables (host speed only; not architectural state).
     pub(crate) tables: crate::formats::TableCache,
+    /// Reused host buffers of accelerator instructions (empty in a clone; not state).
+    pub(crate) bufs: crate::accel::BufSlot,
     image: Arc<Image>,
     text_base: u32,
     /// Predecoded text, shared between snapshots until a store into text re-decodes.
@@ -280,6 +282,7 @@ impl Machine {
             exit: None,
             hw: Arc::new(hw.clone()),
             tables: Default::default(),
+            bufs: Default::default(),
             image: Arc::new(image.clone()),
             text_base,
             ops: vec![None; (text_bytes / 4) as usize].into(),

@@ -175,6 +175,23 @@ impl PagedMem {
         }
     }
 
+    /// Replace the contents of `out` with the `len` bytes starting at `addr` (bytes past
+    /// the end read 0); reuses `out`'s allocation and never zero-fills what it then copies.
+    pub fn read_to(&self, addr: u32, len: usize, out: &mut Vec<u8>) {
+        out.clear();
+        out.reserve(len);
+        let mut a = addr as u64;
+        while out.len() < len {
+            let off = (a as usize) & (PAGE_SIZE - 1);
+            let n = (PAGE_SIZE - off).min(len - out.len());
+            match self.page_at((a >> PAGE_BITS) as usize) {
+                Some(p) => out.extend_from_slice(&p[off..off + n]),
+                None => out.resize(out.len() + n, 0),
+            }
+            a += n as u64;
+        }
+    }
+
     /// Read `len` bytes starting at `addr` into a new vector.
     pub fn read_vec(&self, addr: u32, len: usize) -> Vec<u8> {
         let mut v = vec![0u8; len];
@@ -258,5 +275,34 @@ impl PagedMem {
 impl PartialEq for PagedMem {
     fn eq(&self, other: &PagedMem) -> bool {
         self.first_difference(other).is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `read_to` gives exactly the bytes `read` gives, across page boundaries, untouched
+    /// pages and the end of memory, whatever `out` held before.
+    #[test]
+    fn read_to_agrees_with_read() {
+        let size = 5 * PAGE_SIZE as u32 + 100;
+        let mut m = PagedMem::new(size);
+        // Pages 0, 2 and the partial last page written; 1 and 3 untouched.
+        for (i, a) in (0..PAGE_SIZE as u32)
+            .chain(2 * PAGE_SIZE as u32..size)
+            .enumerate()
+        {
+            m.write_u8(a, (i % 251) as u8 + 1);
+        }
+        let mut out = vec![0xaa; 7];
+        for addr in [0, 1, 4095, 4096, 8191, 12_000, size - 3, size] {
+            for len in [0usize, 1, 5, 4097, 9000] {
+                m.read_to(addr, len, &mut out);
+                let mut want = vec![0u8; len];
+                m.read(addr, &mut want);
+                assert_eq!(out, want, "addr {addr} len {len}");
+            }
+        }
     }
 }

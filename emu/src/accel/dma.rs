@@ -35,18 +35,22 @@ impl Machine {
         let addr = self.reg(op.f[1]);
         let len = t.bytes();
         let stride = self.csrs[bitloom_isa::csr::DSTRIDE as usize];
-        let (dram_bytes, bursts, burst_bytes) = if stride == 0 {
+        let (dram_bytes, bursts, burst_bytes, nnz) = if stride == 0 {
             if !self.dram.in_range(addr, len) {
                 return Err(self.oob("DMA read", addr, len));
             }
-            let bytes = self.dram.read_vec(addr, len as usize);
-            self.write_mem(t.space.into(), t.base, &bytes, c);
-            (len, 1, len)
+            // The bytes are the tile's whole contents: count them as they go by.
+            let mut b = self.bufs.take();
+            self.dram.read_to(addr, len as usize, &mut b.raw);
+            self.write_mem(t.space.into(), t.base, &b.raw, c);
+            let nnz = self.count_nnz_raw(&t, &b.raw, &mut b.wcodes, "ld.raw");
+            self.bufs.put(b);
+            (len, 1, len, nnz?)
         } else {
             let g = self.ld_strided(i, &t, addr, stride, c)?;
-            (g.bytes * t.rows as u64, t.rows as u64, g.bytes)
+            let nnz = self.count_nnz(&t, "ld.raw")?;
+            (g.bytes * t.rows as u64, t.rows as u64, g.bytes, nnz)
         };
-        let nnz = self.count_nnz(&t, "ld.raw")?;
         t.storage = Storage::Raw;
         t.nnz = Some(nnz);
         self.set_tile(i, t, c);

@@ -14,9 +14,9 @@ use crate::work::{Commit, MacWork, Work};
 use super::*;
 
 /// Weight operand of a MAC, decoded.
-enum Weights {
+enum Weights<'a> {
     /// Linear values.
-    Lin(Vec<i16>),
+    Lin(&'a [i16]),
     /// Log codes with their shift recipe.
     Log(std::sync::Arc<LogTable>),
 }
@@ -46,9 +46,9 @@ enum HoSlices {
 
 /// Activation values: `i8` when every value fits (keeps the K×N matrix in L1 as long as a
 /// native int8 GEMM would), else `i16`.
-enum AVals {
-    I8(Vec<i8>),
-    I16(Vec<i16>),
+enum AVals<'a> {
+    I8(&'a [i8]),
+    I16(&'a [i16]),
 }
 
 /// Everything a MAC needs, decoded once per instruction.
@@ -57,8 +57,8 @@ struct Plan<'a> {
     k: usize,
     n: usize,
     wcodes: &'a [u8],
-    weights: Weights,
-    avals: AVals,
+    weights: Weights<'a>,
+    avals: AVals<'a>,
     sliced: Option<Sliced>,
 }
 
@@ -341,7 +341,23 @@ impl Machine {
         self.op_mac(pc, op, true, c)
     }
 
+    /// `bsmac` / `vscale` with the machine's reused buffers (taken out for the duration, so
+    /// the machine stays borrowable; put back on every path).
     fn op_mac(&mut self, pc: u32, op: &Op, vector: bool, c: &mut Commit) -> Result<(), TrapKind> {
+        let mut b = self.bufs.take();
+        let r = self.op_mac_with(pc, op, vector, c, &mut b);
+        self.bufs.put(b);
+        r
+    }
+
+    fn op_mac_with(
+        &mut self,
+        pc: u32,
+        op: &Op,
+        vector: bool,
+        c: &mut Commit,
+        b: &mut AccelBufs,
+    ) -> Result<(), TrapKind> {
         let name = if vector { "vscale" } else { "bsmac" };
         let f = op.f;
         let (ic, iw, ia) = (f[0] & 15, f[1] & 15, f[2] & 15);
@@ -394,8 +410,9 @@ impl Machine {
         }
         let ck = self.csrs[csr::CK as usize];
         let logbase = self.csrs[csr::LOGBASE as usize];
-        let wcodes = self.codes_of(&tw);
-        let acodes = self.codes_of(&ta);
+        self.codes_into(&tw, &mut b.raw, &mut b.wcodes);
+        self.codes_into(&ta, &mut b.raw, &mut b.acodes);
+        let (wcodes, acodes) = (&b.wcodes[..], &b.acodes[..]);
 
         // Decode operands.
         let at = self
@@ -409,22 +426,21 @@ impl Machine {
             let vt = self
                 .tables
                 .value_table(&tw, &self.luts[(tw.lut & 3) as usize], ck);
-            if let Some((e, code, why)) = vt.first_bad(&wcodes, tw.fmt) {
+            if let Some((e, code, why)) = vt.first_bad(wcodes, tw.fmt) {
                 return Err(self.bad_code(iw, &tw, e, code, why));
             }
-            let mut wv = Vec::new();
-            vt.decode(&wcodes, &mut wv);
-            (Weights::Lin(wv), vt.zero)
+            vt.decode(wcodes, &mut b.wvals);
+            (Weights::Lin(&b.wvals[..]), vt.zero)
         };
-        if let Some((e, code, why)) = at.first_bad(&acodes, ta.fmt) {
+        if let Some((e, code, why)) = at.first_bad(acodes, ta.fmt) {
             return Err(self.bad_code(ia, &ta, e, code, why));
         }
-        let mut avals16 = Vec::new();
-        at.decode(&acodes, &mut avals16);
-        let avals = if at.val.iter().all(|&v| i8::try_from(v).is_ok()) {
-            AVals::I8(avals16.iter().map(|&v| v as i8).collect())
+        let avals = if at.fits_i8() {
+            at.decode_i8(acodes, &mut b.a8);
+            AVals::I8(&b.a8[..])
         } else {
-            AVals::I16(avals16)
+            at.decode(acodes, &mut b.a16);
+            AVals::I16(&b.a16[..])
         };
 
         // Bit-slice plan: linear weights only (base-√2 log codes with q = 1 floor their half
@@ -434,13 +450,13 @@ impl Machine {
         let mut sliced = None;
         if slice > 0 {
             let r = if sfreq_csr == 255 {
-                most_frequent_ho(&acodes, slice)
+                most_frequent_ho(acodes, slice)
             } else {
                 sfreq_csr
             };
             r_used = r;
             let wl: Option<Vec<i16>> = match &weights {
-                Weights::Lin(wv) => Some(wv.clone()),
+                Weights::Lin(wv) => Some(wv.to_vec()),
                 Weights::Log(lt) => wcodes
                     .iter()
                     .map(|&c| lt.mult[c as usize].and_then(|v| i16::try_from(v).ok()))
@@ -481,17 +497,20 @@ impl Machine {
             m,
             k,
             n,
-            wcodes: &wcodes,
+            wcodes,
             weights,
             avals,
             sliced,
         };
 
-        let acc_in = self.acc_of(&tc);
-        let mut acc = acc_in.clone();
+        self.acc_into(&tc, &mut b.raw, &mut b.acc);
+        let acc = &mut b.acc;
+        if self.checked {
+            b.acc_in.clone_from(acc);
+        }
         let mut scale_codes = None;
         match &scales {
-            None => plan.accumulate(0, k, &mut acc),
+            None => plan.accumulate(0, k, acc),
             Some((tsw, tsa)) => {
                 let sw = self.codes_of(tsw);
                 let sa = self.codes_of(tsa);
@@ -519,15 +538,15 @@ impl Machine {
             let (rw, ra) = (self.ref_tile(&tw, &bw), self.ref_tile(&ta, &ba));
             let cfg = RefCfg { ck, logbase, vlen };
             let expected = match &scales {
-                None => refimpl::bsmac(&rw, &ra, &acc_in, &cfg),
+                None => refimpl::bsmac(&rw, &ra, &b.acc_in, &cfg),
                 Some((tsw, tsa)) => {
                     let (bsw, bsa) = (self.tile_raw(tsw), self.tile_raw(tsa));
                     let (rsw, rsa) = (self.ref_tile(tsw, &bsw), self.ref_tile(tsa, &bsa));
-                    refimpl::vscale(&rw, &ra, &rsw, &rsa, &acc_in, &cfg)
+                    refimpl::vscale(&rw, &ra, &rsw, &rsa, &b.acc_in, &cfg)
                 }
             };
             match expected {
-                Ok(e) => compare(name, tc.cols, &acc, &e)?,
+                Ok(e) => compare(name, tc.cols, acc, &e)?,
                 Err(why) => {
                     return Err(TrapKind::FormatUnsupported(format!(
                         "checked mode: the reference rejects the operands ({why})"
@@ -537,7 +556,7 @@ impl Machine {
         }
         drop(scale_codes);
 
-        self.store_acc(&tc, &acc, c);
+        self.store_acc_with(&tc, acc, &mut b.raw, c);
         let mut tc2 = tc;
         tc2.nnz = None;
         self.set_tile(ic, tc2, c);
@@ -546,8 +565,8 @@ impl Machine {
                 m,
                 k,
                 n,
-                w: &wcodes,
-                a: &acodes,
+                w: wcodes,
+                a: acodes,
                 wprec: tw.prec,
                 aprec: ta.prec,
                 wfmt: tw.fmt,

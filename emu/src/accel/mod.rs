@@ -16,6 +16,7 @@
 //! programming), `mac` (the MAC array), `post` (post-processing), `views` (read-only views
 //! for tools). This file holds the shared helpers and the dispatch.
 
+mod bufs;
 mod dma;
 mod mac;
 mod post;
@@ -33,6 +34,8 @@ use crate::mem::PagedMem;
 use crate::reference::RefTile;
 use crate::trap::TrapKind;
 use crate::work::{Commit, Work};
+
+pub(crate) use bufs::{AccelBufs, BufSlot};
 
 fn mismatch(what: impl Into<String>) -> TrapKind {
     TrapKind::TileMismatch(what.into())
@@ -166,6 +169,43 @@ impl Machine {
         // The raw bytes are exactly packed_len long, so unpacking cannot fail.
         numfmt::unpack_into(&raw, t.prec, t.elements() as usize, &mut out);
         out
+    }
+
+    /// Raw scratchpad bytes of a tile, into a reused buffer.
+    fn tile_raw_into(&self, t: &Tile, out: &mut Vec<u8>) {
+        self.spad(t.space).read_to(t.base, t.bytes() as usize, out);
+    }
+
+    /// Unpacked codes of a code tile, into a reused buffer (`raw` is scratch for packed
+    /// precisions).
+    fn codes_into(&self, t: &Tile, raw: &mut Vec<u8>, out: &mut Vec<u8>) {
+        if t.prec == 8 {
+            self.tile_raw_into(t, out); // one code per byte
+            return;
+        }
+        self.tile_raw_into(t, raw);
+        // The raw bytes are exactly packed_len long, so unpacking cannot fail.
+        numfmt::unpack_into(raw, t.prec, t.elements() as usize, out);
+    }
+
+    /// Values of an accumulator tile, into a reused buffer (`raw` is scratch).
+    fn acc_into(&self, t: &Tile, raw: &mut Vec<u8>, out: &mut Vec<i32>) {
+        self.tile_raw_into(t, raw);
+        out.clear();
+        out.extend(
+            raw.chunks_exact(4)
+                .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        );
+    }
+
+    /// Store accumulator values through a reused byte buffer.
+    fn store_acc_with(&mut self, t: &Tile, vals: &[i32], raw: &mut Vec<u8>, c: &mut Commit) {
+        raw.clear();
+        raw.resize(vals.len() * 4, 0);
+        for (d, v) in raw.chunks_exact_mut(4).zip(vals) {
+            d.copy_from_slice(&v.to_le_bytes());
+        }
+        self.write_mem(MemSpace::Acc, t.base, raw, c);
     }
 
     /// Values of an accumulator tile.

@@ -33,6 +33,9 @@ use crate::hw::{MacConfig, MacModel, SyncMode, TermEncoding};
 use crate::work::MacWork;
 
 mod shifter;
+mod side;
+
+use side::{Side, SideCache, SideKey};
 
 /// What one MAC instruction cost and did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -116,86 +119,6 @@ pub fn term_count(code: u8, fmt: NumFmt, prec: u32, booth: bool) -> u32 {
     }
 }
 
-/// Serial cost of one operand per lane, and its nominal (no skipping) cost.
-#[derive(Clone, Copy)]
-struct Side {
-    table: [u8; 256],
-    nominal: u32,
-}
-
-impl Side {
-    /// Loom: cluster → ck, log → 1 (a shift), lut → code bits, int/uint → effectual bits when
-    /// zero-bit skipping is on, else the precision.
-    fn loom(fmt: NumFmt, prec: u32, ck: u32, skip: bool, booth: bool) -> Side {
-        let mut table = [0u8; 256];
-        let nominal = match fmt {
-            NumFmt::Log => 1,
-            _ => prec,
-        };
-        for (c, t) in table.iter_mut().enumerate() {
-            *t = match fmt {
-                NumFmt::Cluster => ck.min(8),
-                NumFmt::Log => 1,
-                NumFmt::Lut => prec,
-                NumFmt::Int | NumFmt::Uint => {
-                    if skip {
-                        term_count(c as u8, fmt, prec, booth)
-                    } else {
-                        prec
-                    }
-                }
-            } as u8;
-        }
-        Side { table, nominal }
-    }
-
-    /// Zero-bit skipping baselines: terms of every code.
-    fn effectual(fmt: NumFmt, prec: u32, booth: bool) -> Side {
-        let mut table = [0u8; 256];
-        for (c, t) in table.iter_mut().enumerate() {
-            *t = term_count(c as u8, fmt, prec, booth) as u8;
-        }
-        Side {
-            table,
-            nominal: prec,
-        }
-    }
-
-    /// The same cost for every code.
-    fn uniform(cost: u32) -> Side {
-        Side {
-            table: [cost.min(255) as u8; 256],
-            nominal: cost,
-        }
-    }
-
-    /// A bit-slice of uint codes: `lo` slices (code & (2^s − 1)) or `hi` slices (code >> s).
-    fn slice(s: u32, prec: u32, hi: bool, skip: bool, booth: bool) -> Side {
-        let bits = if hi {
-            prec.saturating_sub(s)
-        } else {
-            s.min(prec)
-        };
-        let mut table = [0u8; 256];
-        for (c, t) in table.iter_mut().enumerate() {
-            let v = if hi {
-                (c as u32) >> s
-            } else {
-                c as u32 & ((1u32 << s) - 1)
-            };
-            *t = match (skip, booth) {
-                (false, _) => bits,
-                (true, false) => v.count_ones(),
-                (true, true) => naf_weight(v),
-            } as u8;
-        }
-        Side {
-            table,
-            nominal: bits,
-        }
-    }
-}
-
 /// Which operand(s) the per-lane cost depends on.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Shape {
@@ -225,6 +148,10 @@ pub(crate) struct MacScratch {
     wcol: Vec<u32>,
     arow: Vec<u32>,
     lanes: Vec<shifter::Lane>,
+    /// The lock-step state of the instruction being costed (reset by each).
+    ls: Lockstep,
+    /// Lane-cost tables by operand configuration.
+    sides: SideCache,
 }
 
 impl Clone for MacScratch {
@@ -418,7 +345,7 @@ impl PassAcc {
 
 /// Lock-step state of one instruction (docs/TIMING.md §4 "Lock-step"): the running wave
 /// maxima of the current PE block, and the total so far.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Lockstep {
     /// Outputs per outer index (`v`) and lane groups per PE (`slots`).
     v: usize,
@@ -433,6 +360,13 @@ struct Lockstep {
 }
 
 impl Lockstep {
+    /// Start a new instruction (keeps the buffers' capacity).
+    fn reset(&mut self) {
+        self.wj.clear();
+        self.pass = 0;
+        self.milli = 0;
+    }
+
     /// Begin the next outer index of the block (`v` outputs, `slots` lane groups per PE).
     fn open(&mut self, v: usize, slots: usize) {
         self.v = v;
@@ -547,8 +481,20 @@ pub(crate) fn mac_cost(
     let (shape, wside, aside, ze, group, ovh) = match cfg.model {
         MacModel::Loom => (
             shape_of(w.serial),
-            Side::loom(w.wfmt, w.wprec, w.ck, cfg.zero_bit_skip, booth),
-            Side::loom(w.afmt, w.aprec, w.ck, cfg.zero_bit_skip, booth),
+            s.sides.get(SideKey::Loom(
+                w.wfmt,
+                w.wprec,
+                w.ck,
+                cfg.zero_bit_skip,
+                booth,
+            )),
+            s.sides.get(SideKey::Loom(
+                w.afmt,
+                w.aprec,
+                w.ck,
+                cfg.zero_bit_skip,
+                booth,
+            )),
             cfg.zero_elim,
             g,
             serial_ovh,
@@ -569,16 +515,16 @@ pub(crate) fn mac_cost(
         ),
         MacModel::Pragmatic => (
             shape_of(w.serial),
-            Side::effectual(w.wfmt, w.wprec, booth),
-            Side::effectual(w.afmt, w.aprec, booth),
+            s.sides.get(SideKey::Effectual(w.wfmt, w.wprec, booth)),
+            s.sides.get(SideKey::Effectual(w.afmt, w.aprec, booth)),
             false,
             g,
             serial_ovh,
         ),
         MacModel::Laconic => (
             Shape::WA,
-            Side::effectual(w.wfmt, w.wprec, booth),
-            Side::effectual(w.afmt, w.aprec, booth),
+            s.sides.get(SideKey::Effectual(w.wfmt, w.wprec, booth)),
+            s.sides.get(SideKey::Effectual(w.afmt, w.aprec, booth)),
             false,
             g,
             serial_ovh,
@@ -603,7 +549,6 @@ pub(crate) fn mac_cost(
             booth,
         )
     });
-    let mut ls = Lockstep::default();
     let nominal = |a: &Side| -> u64 {
         match shape {
             Shape::W => wside.nominal as u64,
@@ -634,7 +579,10 @@ pub(crate) fn mac_cost(
         lanes,
         wcol,
         arow,
+        ls,
+        sides,
     } = s;
+    ls.reset();
 
     // Non-zero masks: weights per row, activations per column; codes of A transposed.
     wnz.clear();
@@ -672,19 +620,28 @@ pub(crate) fn mac_cost(
         .sum();
     let w_nnz: u64 = wnz.iter().map(|x| x.count_ones() as u64).sum();
     let a_nnz: u64 = anz.iter().map(|x| x.count_ones() as u64).sum();
-    let mut present_w = [false; 256];
-    for &c in &w.w[..m_ * k_] {
-        present_w[c as usize] = true;
-    }
-    let mut present_a = [false; 256];
-    for &c in &w.a[..k_ * n_] {
-        present_a[c as usize] = true;
-    }
-    // The common factor of every present code that can occupy a lane, if there is one.
-    let common = |present: &[bool; 256], skip: &[bool; 256], f: &dyn Fn(u8) -> u8| {
+    // Codes present in each operand, as 256-bit sets.
+    let present_of = |codes: &[u8]| {
+        let mut p = [0u64; 4];
+        for &c in codes {
+            p[c as usize / 64] |= 1u64 << (c % 64);
+        }
+        p
+    };
+    let present_w = present_of(&w.w[..m_ * k_]);
+    let present_a = present_of(&w.a[..k_ * n_]);
+    // The common factor of every present code that can occupy a lane, if there is one
+    // (present codes visited in increasing order).
+    let common = |present: &[u64; 4], skip: &[bool; 256], f: &dyn Fn(u8) -> u8| {
         let mut v: Option<u8> = None;
-        for c in 0..=255u8 {
-            if present[c as usize] && !skip[c as usize] {
+        for (word, &bits) in present.iter().enumerate() {
+            let mut bits = bits;
+            while bits != 0 {
+                let c = (word * 64 + bits.trailing_zeros() as usize) as u8;
+                bits &= bits - 1;
+                if skip[c as usize] {
+                    continue;
+                }
                 let x = f(c);
                 match v {
                     None => v = Some(x),
@@ -734,8 +691,8 @@ pub(crate) fn mac_cost(
         // LO slices: dense (every k), zero weights gate their lanes.
         // HO slices: the eliminator drops those equal to r; zero weights gate.
         let sl = w.slice.min(8);
-        let lo_side = Side::slice(sl, w.aprec, false, cfg.zero_bit_skip, booth);
-        let hi_side = Side::slice(sl, w.aprec, true, cfg.zero_bit_skip, booth);
+        let lo_side = sides.get(SideKey::Slice(sl, w.aprec, false, cfg.zero_bit_skip, booth));
+        let hi_side = sides.get(SideKey::Slice(sl, w.aprec, true, cfg.zero_bit_skip, booth));
         fill_w_rows(rows, true);
         row_sums(rows, m_, k_, rowsum);
         geo.gates = all_gates(rows);
@@ -761,7 +718,7 @@ pub(crate) fn mac_cost(
             sf.extend(col.iter().map(|&c| afac(&lo_side, c)));
             idx.clear();
             idx.extend(0..k_ as u32);
-            let tr = lock.then_some(&mut ls);
+            let tr = lock.then_some(&mut *ls);
             sweep(
                 geo, None, rows, rowsum, m_, idx, sf, vmax, acc, &mut total, tr,
             );
@@ -771,7 +728,7 @@ pub(crate) fn mac_cost(
             idx.clear();
             let hn = &ahi[n * kw..(n + 1) * kw];
             idx.extend((0..k_ as u32).filter(|&k| hn[k as usize / 64] >> (k % 64) & 1 == 1));
-            let tr = lock.then_some(&mut ls);
+            let tr = lock.then_some(&mut *ls);
             sweep(
                 geo, None, rows, rowsum, m_, idx, sf, vmax, acc, &mut total, tr,
             );
@@ -835,7 +792,7 @@ pub(crate) fn mac_cost(
                 } else {
                     idx.extend(0..k_ as u32);
                 }
-                let tr = lock.then_some(&mut ls);
+                let tr = lock.then_some(&mut *ls);
                 if let Some(ts) = &two {
                     ts.sweep(geo, w.w, k_, col, idx, lanes, vmax, acc, &mut total, tr);
                 } else {
@@ -903,7 +860,7 @@ pub(crate) fn mac_cost(
             idx.clear();
             let wr = &wnz[m * kw..(m + 1) * kw];
             idx.extend((0..k_ as u32).filter(|&k| wr[k as usize / 64] >> (k % 64) & 1 == 1));
-            let tr = lock.then_some(&mut ls);
+            let tr = lock.then_some(&mut *ls);
             sweep(
                 geo, uniform, rows, rowsum, n_, idx, sf, vmax, acc, &mut total, tr,
             );
@@ -924,7 +881,16 @@ pub(crate) fn mac_cost(
         *h *= scale;
     }
 
-    let max_pe = pe.iter().copied().max().unwrap_or(0);
+    // Only PEs (m mod rows, n mod cols) with m < M, n < N received work; the others are
+    // still 0, so the slowest PE is among the used block (a small tile does not scan the
+    // whole array).
+    let max_pe = pe
+        .chunks(cols_pe)
+        .take(m_.min(rows_pe))
+        .flat_map(|row| &row[..n_.min(cols_pe)])
+        .copied()
+        .max()
+        .unwrap_or(0);
     let decoupled = max_pe.div_ceil(slots * 1000);
     if lock {
         let locked = ls.milli.div_ceil(1000);
