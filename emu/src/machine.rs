@@ -30,7 +30,10 @@ use crate::timing::Timing;
 use crate::trap::{Trap, TrapKind};
 use crate::work::Work;
 
+mod blocks;
 mod fast;
+
+use blocks::FastOp;
 
 /// How a tile's data was last brought into its scratchpad.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -197,6 +200,26 @@ impl BreakMap {
             !self.other.is_empty() && self.other.contains(&pc)
         }
     }
+
+    /// Whether any of the predecoded words `lo..hi` (`hi` at most one past the text: the
+    /// address just after it) has a breakpoint; `base` is the text's address.
+    #[inline(always)]
+    fn any_between(&self, lo: usize, hi: usize, base: u32) -> bool {
+        let top = hi.min(self.words);
+        let mut i = lo;
+        while i < top {
+            let w = self.bits[i / 64] >> (i % 64);
+            if w != 0 {
+                return i + (w.trailing_zeros() as usize) < top;
+            }
+            i = (i / 64 + 1) * 64;
+        }
+        hi > self.words
+            && !self.other.is_empty()
+            && self
+                .other
+                .contains(&base.wrapping_add(4 * self.words as u32))
+    }
 }
 
 /// The semantics of one accelerator instruction (`accel/*`).
@@ -250,6 +273,8 @@ pub struct Machine {
     text_base: u32,
     /// Predecoded text, shared between snapshots until a store into text re-decodes.
     ops: Arc<[Option<Op>]>,
+    /// The fast loop's form of the same words, plus a bail sentinel (`blocks.rs`).
+    fops: Arc<[FastOp]>,
 }
 
 impl Machine {
@@ -283,6 +308,7 @@ impl Machine {
             image: Arc::new(image.clone()),
             text_base,
             ops: vec![None; (text_bytes / 4) as usize].into(),
+            fops: vec![FastOp::BAIL; (text_bytes / 4) as usize + 1].into(),
         };
         m.redecode(text_base, text_bytes as u64);
         Ok(m)
@@ -315,10 +341,15 @@ impl Machine {
         let first = ((lo - tb) / 4) as usize;
         let last = ((hi - tb).div_ceil(4)) as usize;
         let ops = Arc::make_mut(&mut self.ops);
-        for (i, slot) in ops.iter_mut().enumerate().take(last).skip(first) {
-            let word = self.dram.read_u32(self.text_base + 4 * i as u32);
-            *slot = Instr::decode(word).ok().map(|ins| Op::from_instr(&ins));
+        let fops = Arc::make_mut(&mut self.fops);
+        for i in first..last {
+            let pc = self.text_base + 4 * i as u32;
+            let word = self.dram.read_u32(pc);
+            let op = Instr::decode(word).ok().map(|ins| Op::from_instr(&ins));
+            fops[i] = op.map_or(FastOp::BAIL, |op| FastOp::from_op(&op, pc));
+            ops[i] = op;
         }
+        blocks::fill_runs(fops, first, last);
     }
 
     /// Register a DRAM write for predecode coherence.
@@ -619,9 +650,10 @@ impl Machine {
             return Err(self.trap_at(self.pc, TrapKind::Halted { code }));
         }
         let mut sink = Commit::default();
-        if self.timing.is_none() {
-            // Functional: scalar runs go through the fast loop; whatever it bails on runs
-            // here, one instruction at a time.
+        // A timeline records each scalar instruction's interval: then the general path.
+        if self.timing.as_ref().is_none_or(|t| !t.timeline_enabled()) {
+            // Scalar runs go through the fast loop; whatever it bails on runs here, one
+            // instruction at a time.
             let mut left = max_steps;
             let mut resume = resume;
             loop {
