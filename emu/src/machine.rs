@@ -308,7 +308,9 @@ impl Machine {
             image: Arc::new(image.clone()),
             text_base,
             ops: vec![None; (text_bytes / 4) as usize].into(),
-            fops: vec![FastOp::BAIL; (text_bytes / 4) as usize + 1].into(),
+            fops: (0..=text_bytes / 4)
+                .map(|i| FastOp::bail(text_base.wrapping_add(4 * i)))
+                .collect(),
         };
         m.redecode(text_base, text_bytes as u64);
         Ok(m)
@@ -346,7 +348,9 @@ impl Machine {
             let pc = self.text_base + 4 * i as u32;
             let word = self.dram.read_u32(pc);
             let op = Instr::decode(word).ok().map(|ins| Op::from_instr(&ins));
-            fops[i] = op.map_or(FastOp::BAIL, |op| FastOp::from_op(&op, pc));
+            fops[i] = op.map_or(FastOp::bail(pc), |op| {
+                FastOp::from_op(&op, pc, self.text_base, ops.len())
+            });
             ops[i] = op;
         }
         blocks::fill_runs(fops, first, last);

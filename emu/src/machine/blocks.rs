@@ -3,7 +3,7 @@
 //!
 //! A `FastOp` names a *handler* rather than an opcode: `lui` and `auipc` become a constant
 //! load (their value is known once the address is), branch and `jal` targets are stored as
-//! absolute addresses, shift amounts are pre-masked, and a destination `r0` is redirected
+//! table indices (one outside the text makes the branch a bail), shift amounts are pre-masked, and a destination `r0` is redirected
 //! to a scratch register slot (32) so the loop never has to re-zero `r0`; `dbnz r0`, which
 //! can never branch, becomes a no-op of the branch class. Anything the fast loop does not
 //! run (accelerator, CSR and system instructions, undecodable words) is [`Handler::Bail`].
@@ -17,6 +17,7 @@
 //! the one place predecoded text changes), and the runs of the words before them are
 //! recomputed back to the previous terminator.
 
+use bitloom_isa::table::def;
 use bitloom_isa::{Class, Opcode};
 
 use super::Op;
@@ -101,7 +102,7 @@ impl Handler {
 }
 
 /// One predecoded word for the fast loop: registers already masked (a written `r0` is slot
-/// 32), `imm` the immediate, displacement, constant or absolute target as the handler
+/// 32), `imm` the immediate, displacement, constant or target index as the handler
 /// needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct FastOp {
@@ -115,6 +116,8 @@ pub(crate) struct FastOp {
     pub imm: u32,
     /// Instructions from here to the end of the straight-line run (≥ 1).
     pub run: u32,
+    /// The word's own address (the pc at a stop, the fall-through and link address).
+    pub pc: u32,
 }
 
 /// The scratch slot that writes to `r0` go to.
@@ -129,15 +132,31 @@ impl FastOp {
         c: 0,
         imm: 0,
         run: 1,
+        pc: 0,
     };
 
-    /// The fast form of `op` at address `pc` (`run` left at 1; see [`fill_runs`]).
-    pub(crate) fn from_op(op: &Op, pc: u32) -> FastOp {
+    /// The bail sentinel at address `pc`.
+    pub(crate) const fn bail(pc: u32) -> FastOp {
+        FastOp { pc, ..FastOp::BAIL }
+    }
+
+    /// The fast form of `op` at address `pc` of the text at `base`, `words` long (`run`
+    /// left at 1; see [`fill_runs`]).
+    pub(crate) fn from_op(op: &Op, pc: u32, base: u32, words: usize) -> FastOp {
         use Handler as H;
         let reg = |i: usize| op.f[i] & 31;
         let dest = if reg(0) == 0 { SINK } else { reg(0) };
         let imm = op.imm as u32;
-        let target = pc.wrapping_add(imm);
+        // A branch or `jal` target as a table index (at most the sentinel's); a target
+        // outside the text leaves the branch to the general path.
+        let t = pc.wrapping_add(imm).wrapping_sub(base).rotate_right(2);
+        if matches!(def(op.op).class, Class::Branch | Class::Jump)
+            && op.op != Opcode::Jalr
+            && t as usize > words
+        {
+            return FastOp::bail(pc);
+        }
+        let target = t;
         // (handler, a, b, c, imm)
         let (h, a, b, c, imm) = match op.op {
             Opcode::Add => (H::Add, dest, reg(1), reg(2), 0),
@@ -206,12 +225,12 @@ impl FastOp {
             | Opcode::Bias
             | Opcode::Bcorr
             | Opcode::Relu
-            | Opcode::Rqnt => return FastOp::BAIL,
+            | Opcode::Rqnt => return FastOp::bail(pc),
         };
         // The loop counts each handler under its own class: should the table ever move an
         // opcode to another class, the word runs on the general path instead.
         if h.class() as u8 != op.class {
-            return FastOp::BAIL;
+            return FastOp::bail(pc);
         }
         FastOp {
             h,
@@ -220,6 +239,7 @@ impl FastOp {
             c,
             imm,
             run: 1,
+            pc,
         }
     }
 }

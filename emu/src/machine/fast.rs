@@ -2,13 +2,15 @@
 //! the timing model while no timeline is being recorded).
 //!
 //! It runs the predecoded [`FastOp`] table ([`super::blocks`]) one *straight-line run* at a
-//! time: at the start of a run it checks the budget and breakpoints for the whole run (its
-//! length is precomputed), then executes the run's instructions with no per-instruction
-//! budget, breakpoint, pc or `Result` bookkeeping — registers in a local array (with a
-//! scratch slot for writes to `r0`), class counts in a local array, the pc derived from the
-//! table index, `instret` from the budget once at the end. Taken branches are counted so the
-//! timing model can be charged for the whole call at once
-//! ([`crate::timing::Timing::account_scalar_run`]; scalar accounting is additive).
+//! time: entering a run (at the start and after every branch or jump) checks the budget
+//! and breakpoints for the whole run at once — its length is precomputed — and charges it
+//! to the budget; the run's instructions then execute with no per-instruction budget,
+//! breakpoint, pc or `Result` bookkeeping. Registers live in a local array (with a scratch
+//! slot for writes to `r0`), the pc of an instruction is stored with it, `instret` is
+//! derived from the budget once at the end, and so is the ALU count (every other class is
+//! counted by its handlers). Taken branches are counted so the timing model is charged for
+//! the whole call at once ([`crate::timing::Timing::account_scalar_run`]; scalar
+//! accounting only adds to the clock and counters).
 //!
 //! Anything else — an accelerator, CSR or system instruction, a word outside the
 //! predecoded text, any access that would trap (misaligned, out of range, a misaligned
@@ -71,81 +73,86 @@ impl Machine {
         let text_lo = base as u64;
         let text_hi = text_lo + 4 * (fops.len() as u64 - 1);
         let mut budget = left;
-        // The address of the next run to start.
-        let mut target = self.pc;
-        let mut skip_bp = resume;
-        let pc_out;
-        let exit = 'run: loop {
-            // Start a straight-line run at `target`.
-            if budget == 0 {
-                pc_out = target;
-                break FastExit::Budget;
-            }
-            let mut idx = target.wrapping_sub(base).rotate_right(2) as usize;
-            if BP && !skip_bp {
-                if let Some(map) = map {
-                    if map.hit(idx, target) {
-                        pc_out = target;
-                        break FastExit::Breakpoint(target);
+        // Where the loop stopped (computed once, after it).
+        enum Stop {
+            /// A run could not be entered at this table index.
+            Enter(usize),
+            /// A run could not be entered at this address (from `jalr` or the start).
+            EnterPc(u32),
+            /// The instruction at this index needs the general path.
+            Bail(usize),
+        }
+        let stop = 'run: {
+            // Enter the straight-line run at table index `$idx`, address `$pc` (checking a
+            // breakpoint there unless `$skip`): charge the whole run to the budget and give
+            // the index, or stop there.
+            macro_rules! enter {
+                ($idx:expr, $pc:expr, $skip:expr) => {{
+                    let idx: usize = $idx;
+                    match fops.get(idx) {
+                        Some(f)
+                            if budget >= f.run as u64
+                                && !(BP
+                                    && map.is_some_and(|m| {
+                                        (!$skip && m.hit(idx, f.pc))
+                                            || m.any_between(idx + 1, idx + f.run as usize, base)
+                                    })) =>
+                        {
+                            budget -= f.run as u64;
+                            idx
+                        }
+                        _ => break 'run $pc,
                     }
-                }
+                }};
             }
-            let Some(first) = fops.get(idx) else {
-                pc_out = target;
-                break FastExit::Bail;
-            };
-            let run = first.run as u64;
-            if budget < run {
-                pc_out = target;
-                break FastExit::Bail;
+            // The table index of address `$t` (out of range if misaligned or outside).
+            macro_rules! index {
+                ($t:expr) => {
+                    $t.wrapping_sub(base).rotate_right(2) as usize
+                };
             }
-            if BP {
-                if let Some(map) = map {
-                    if map.any_between(idx + 1, idx + run as usize, base) {
-                        pc_out = target;
-                        break FastExit::Bail;
-                    }
-                }
-            }
-            skip_bp = false;
-            let (start, start_budget) = (idx, budget);
-            budget -= run;
-            // Straight-line instructions advance `idx`; a terminator sets `target` and
-            // continues 'run.
+            let mut i = enter!(index!(self.pc), Stop::EnterPc(self.pc), resume);
             loop {
-                let f = fops[idx];
+                let f = &fops[i];
                 let (a, b, c, imm) = (f.a as usize, f.b as usize, f.c as usize, f.imm);
-                // Leave before this instruction.
+                // Leave before this instruction (the rest of its run is not charged).
                 macro_rules! bail {
                     () => {{
-                        budget = start_budget - (idx - start) as u64;
-                        pc_out = base.wrapping_add((idx as u32) << 2);
-                        break 'run FastExit::Bail;
+                        break 'run Stop::Bail(i);
+                    }};
+                }
+                macro_rules! next_pc {
+                    () => {
+                        f.pc.wrapping_add(4)
+                    };
+                }
+                // Go on at table index `$i` (in range, as branch targets are).
+                macro_rules! jump {
+                    ($i:expr) => {{
+                        let next: usize = $i;
+                        i = enter!(next, Stop::Enter(next), false);
+                        continue;
                     }};
                 }
                 macro_rules! alu {
                     ($class:expr, $v:expr) => {{
                         let v: u32 = $v;
                         regs[a] = v;
-                        counts[$class] += 1;
-                        idx += 1;
+                        // ALU instructions are counted at the end, as the rest.
+                        if $class != ALU {
+                            counts[$class] += 1;
+                        }
+                        i += 1;
                     }};
-                }
-                macro_rules! next_pc {
-                    () => {
-                        base.wrapping_add(((idx + 1) as u32) << 2)
-                    };
                 }
                 macro_rules! br {
                     ($cond:expr) => {{
                         counts[BRANCH] += 1;
-                        target = if $cond {
+                        if $cond {
                             branch_taken += 1;
-                            imm
-                        } else {
-                            next_pc!()
-                        };
-                        continue 'run;
+                            jump!(imm as usize)
+                        }
+                        jump!(i + 1)
                     }};
                 }
                 // A load or store address, or bail (the general path raises the exact trap).
@@ -167,7 +174,7 @@ impl Machine {
                         }
                         dram.$write(x, regs[a] as $t);
                         counts[STORE] += 1;
-                        idx += 1;
+                        i += 1;
                     }};
                 }
                 match f.h {
@@ -262,8 +269,7 @@ impl Machine {
                     H::Jal => {
                         regs[a] = next_pc!();
                         counts[JUMP] += 1;
-                        target = imm;
-                        continue 'run;
+                        jump!(imm as usize)
                     }
                     H::Jalr => {
                         let t = regs[b].wrapping_add(imm);
@@ -272,16 +278,43 @@ impl Machine {
                         }
                         regs[a] = next_pc!();
                         counts[JUMP] += 1;
-                        target = t;
-                        continue 'run;
+                        i = enter!(index!(t), Stop::EnterPc(t), false);
+                        continue;
                     }
                     H::Bail => bail!(),
                 }
             }
         };
+        let pc_out = match stop {
+            Stop::Bail(i) => fops[i].pc,
+            Stop::Enter(idx) => base.wrapping_add((idx as u32) << 2),
+            Stop::EnterPc(pc) => pc,
+        };
+        let exit = match stop {
+            Stop::Bail(i) => {
+                // The rest of its run was charged but not run.
+                budget += fops[i].run as u64;
+                FastExit::Bail
+            }
+            // A run could not be entered: in the general path's order, the budget, a
+            // breakpoint, else the general path executes this one instruction.
+            _ if budget == 0 => FastExit::Budget,
+            _ if BP
+                && map.is_some_and(|m| {
+                    // Only the first run's start has budget == left.
+                    !(resume && budget == left)
+                        && m.hit(pc_out.wrapping_sub(base).rotate_right(2) as usize, pc_out)
+                }) =>
+            {
+                FastExit::Breakpoint(pc_out)
+            }
+            _ => FastExit::Bail,
+        };
         self.regs.copy_from_slice(&regs[..32]);
         self.pc = pc_out;
         let done = left - budget;
+        // Every instruction retired here is of a class counted in the loop or ALU.
+        counts[ALU] = done - counts.iter().sum::<u64>();
         self.instret += done;
         for (total, n) in self.class_counts.iter_mut().zip(counts) {
             *total += n;
