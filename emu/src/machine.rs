@@ -308,9 +308,7 @@ impl Machine {
             image: Arc::new(image.clone()),
             text_base,
             ops: vec![None; (text_bytes / 4) as usize].into(),
-            fops: (0..=text_bytes / 4)
-                .map(|i| FastOp::bail(text_base.wrapping_add(4 * i)))
-                .collect(),
+            fops: vec![FastOp::BAIL; (text_bytes / 4) as usize + 1].into(),
         };
         m.redecode(text_base, text_bytes as u64);
         Ok(m)
@@ -348,12 +346,13 @@ impl Machine {
             let pc = self.text_base + 4 * i as u32;
             let word = self.dram.read_u32(pc);
             let op = Instr::decode(word).ok().map(|ins| Op::from_instr(&ins));
-            fops[i] = op.map_or(FastOp::bail(pc), |op| {
+            fops[i] = op.map_or(FastOp::BAIL, |op| {
                 FastOp::from_op(&op, pc, self.text_base, ops.len())
             });
             ops[i] = op;
         }
         blocks::fill_runs(fops, first, last);
+        blocks::link_targets(fops);
     }
 
     /// Register a DRAM write for predecode coherence.

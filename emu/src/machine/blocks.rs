@@ -116,8 +116,10 @@ pub(crate) struct FastOp {
     pub imm: u32,
     /// Instructions from here to the end of the straight-line run (≥ 1).
     pub run: u32,
-    /// The word's own address (the pc at a stop, the fall-through and link address).
-    pub pc: u32,
+    /// For a conditional branch: the `run` of its target, kept equal to it by
+    /// [`link_targets`] (so a taken branch is charged without looking at its target); for
+    /// `jal` and `jalr`: the link address; 0 otherwise.
+    pub aux: u32,
 }
 
 /// The scratch slot that writes to `r0` go to.
@@ -132,16 +134,11 @@ impl FastOp {
         c: 0,
         imm: 0,
         run: 1,
-        pc: 0,
+        aux: 0,
     };
 
-    /// The bail sentinel at address `pc`.
-    pub(crate) const fn bail(pc: u32) -> FastOp {
-        FastOp { pc, ..FastOp::BAIL }
-    }
-
     /// The fast form of `op` at address `pc` of the text at `base`, `words` long (`run`
-    /// left at 1; see [`fill_runs`]).
+    /// and a branch's `aux` left for [`fill_runs`] and [`link_targets`]).
     pub(crate) fn from_op(op: &Op, pc: u32, base: u32, words: usize) -> FastOp {
         use Handler as H;
         let reg = |i: usize| op.f[i] & 31;
@@ -154,7 +151,7 @@ impl FastOp {
             && op.op != Opcode::Jalr
             && t as usize > words
         {
-            return FastOp::bail(pc);
+            return FastOp::BAIL;
         }
         let target = t;
         // (handler, a, b, c, imm)
@@ -225,12 +222,12 @@ impl FastOp {
             | Opcode::Bias
             | Opcode::Bcorr
             | Opcode::Relu
-            | Opcode::Rqnt => return FastOp::bail(pc),
+            | Opcode::Rqnt => return FastOp::BAIL,
         };
         // The loop counts each handler under its own class: should the table ever move an
         // opcode to another class, the word runs on the general path instead.
         if h.class() as u8 != op.class {
-            return FastOp::bail(pc);
+            return FastOp::BAIL;
         }
         FastOp {
             h,
@@ -239,7 +236,11 @@ impl FastOp {
             c,
             imm,
             run: 1,
-            pc,
+            aux: if h == H::Jal || h == H::Jalr {
+                pc.wrapping_add(4)
+            } else {
+                0
+            },
         }
     }
 }
@@ -262,5 +263,22 @@ pub(crate) fn fill_runs(fops: &mut [FastOp], start: usize, end: usize) {
             break;
         }
         fops[i].run = run;
+    }
+}
+
+/// Whether `h` is a conditional branch to the table index in `imm` (and so carries its
+/// target's run in `aux`).
+fn links(h: Handler) -> bool {
+    use Handler::*;
+    matches!(h, Beq | Bne | Blt | Bge | Bltu | Bgeu | Dbnz)
+}
+
+/// Set `aux` of every conditional branch to its target's `run` (after [`fill_runs`]).
+pub(crate) fn link_targets(fops: &mut [FastOp]) {
+    for i in 0..fops.len() {
+        let f = fops[i];
+        if links(f.h) {
+            fops[i].aux = fops.get(f.imm as usize).map_or(0, |t| t.run);
+        }
     }
 }

@@ -6,7 +6,7 @@
 //! and breakpoints for the whole run at once — its length is precomputed — and charges it
 //! to the budget; the run's instructions then execute with no per-instruction budget,
 //! breakpoint, pc or `Result` bookkeeping. Registers live in a local array (with a scratch
-//! slot for writes to `r0`), the pc of an instruction is stored with it, `instret` is
+//! slot for writes to `r0`), the pc is derived from the table index, `instret` is
 //! derived from the budget once at the end, and so is the ALU count (every other class is
 //! counted by its handlers). Taken branches are counted so the timing model is charged for
 //! the whole call at once ([`crate::timing::Timing::account_scalar_run`]; scalar
@@ -95,7 +95,7 @@ impl Machine {
                             if budget >= f.run as u64
                                 && !(BP
                                     && map.is_some_and(|m| {
-                                        (!$skip && m.hit(idx, f.pc))
+                                        (!$skip && m.hit(idx, base.wrapping_add((idx as u32) << 2)))
                                             || m.any_between(idx + 1, idx + f.run as usize, base)
                                     })) =>
                         {
@@ -124,8 +124,19 @@ impl Machine {
                 }
                 macro_rules! next_pc {
                     () => {
-                        f.pc.wrapping_add(4)
+                        f.aux
                     };
+                }
+                // Go on at the target of a conditional branch (`aux` is its run).
+                macro_rules! taken {
+                    () => {{
+                        if !BP && budget >= f.aux as u64 {
+                            budget -= f.aux as u64;
+                            i = imm as usize;
+                            continue;
+                        }
+                        jump!(imm as usize)
+                    }};
                 }
                 // Go on at table index `$i` (in range, as branch targets are).
                 macro_rules! jump {
@@ -150,7 +161,7 @@ impl Machine {
                     ($cond:expr) => {{
                         if $cond {
                             branch_taken += 1;
-                            jump!(imm as usize)
+                            taken!()
                         }
                         counts[BRANCH] += 1;
                         jump!(i + 1)
@@ -287,7 +298,8 @@ impl Machine {
             }
         };
         let pc_out = match stop {
-            Stop::Bail(i) => fops[i].pc,
+            // (`black_box`: keeps the compiler from carrying a pc through the loop for this.)
+            Stop::Bail(i) => base.wrapping_add((std::hint::black_box(i) as u32) << 2),
             Stop::Enter(idx) => base.wrapping_add((idx as u32) << 2),
             Stop::EnterPc(pc) => pc,
         };
