@@ -9,7 +9,13 @@
 //! (scalar stores, DMA stores, [`Machine::write_dram`]) re-decodes the affected words, so
 //! self-modifying code behaves exactly as if decoded from DRAM. Instructions outside the
 //! predecoded range are fetched and decoded from DRAM on each execution (slower, but
-//! architecturally identical); fetching outside DRAM traps `OutOfRange`.
+//! architecturally identical); fetching outside DRAM traps `OutOfRange`. The same words
+//! are also kept in the fast loop's specialised form (`machine/blocks.rs`), updated by the
+//! same re-decode.
+//!
+//! **Running.** `run_fast`/`run_until` run scalar code in the fast loop (`machine/fast.rs`)
+//! and hand every other instruction, and every would-be trap, to the general path here,
+//! one at a time; with a timeline being recorded the general path runs everything.
 //!
 //! **Determinism.** All state is in this struct; `Clone` gives an independent snapshot
 //! (pages are shared copy-on-write), and re-executing from a snapshot reproduces every
@@ -31,7 +37,10 @@ use crate::trap::{Trap, TrapKind};
 use crate::work::Work;
 
 mod blocks;
+mod breakmap;
 mod fast;
+
+pub use breakmap::BreakMap;
 
 use blocks::FastOp;
 
@@ -180,46 +189,6 @@ pub enum FastStop {
     Halted(u32),
     /// About to execute a breakpoint address.
     Breakpoint(u32),
-}
-
-/// Breakpoints of one machine's text as a bitmap over predecoded words (one test per
-/// instruction in the fast loop) plus a list of addresses outside the text.
-#[derive(Clone, Debug)]
-pub struct BreakMap {
-    bits: Vec<u64>,
-    words: usize,
-    other: Vec<u32>,
-}
-
-impl BreakMap {
-    #[inline(always)]
-    fn hit(&self, idx: usize, pc: u32) -> bool {
-        if idx < self.words {
-            self.bits[idx / 64] & (1 << (idx % 64)) != 0
-        } else {
-            !self.other.is_empty() && self.other.contains(&pc)
-        }
-    }
-
-    /// Whether any of the predecoded words `lo..hi` (`hi` at most one past the text: the
-    /// address just after it) has a breakpoint; `base` is the text's address.
-    #[inline(always)]
-    fn any_between(&self, lo: usize, hi: usize, base: u32) -> bool {
-        let top = hi.min(self.words);
-        let mut i = lo;
-        while i < top {
-            let w = self.bits[i / 64] >> (i % 64);
-            if w != 0 {
-                return i + (w.trailing_zeros() as usize) < top;
-            }
-            i = (i / 64 + 1) * 64;
-        }
-        hi > self.words
-            && !self.other.is_empty()
-            && self
-                .other
-                .contains(&base.wrapping_add(4 * self.words as u32))
-    }
 }
 
 /// The semantics of one accelerator instruction (`accel/*`).
@@ -620,26 +589,6 @@ impl Machine {
         resume: bool,
     ) -> Result<FastStop, Trap> {
         self.run_inner::<true>(max_steps, Some(map), resume)
-    }
-
-    /// A breakpoint lookup structure for this machine's text: a bitmap over the predecoded
-    /// words plus a list for addresses outside them.
-    pub fn break_map(&self, bps: &crate::session::Breakpoints) -> BreakMap {
-        let mut bits = vec![0u64; self.ops.len().div_ceil(64)];
-        let mut other = Vec::new();
-        for pc in bps.iter() {
-            let idx = pc.wrapping_sub(self.text_base).rotate_right(2) as usize;
-            if idx < self.ops.len() {
-                bits[idx / 64] |= 1 << (idx % 64);
-            } else {
-                other.push(pc);
-            }
-        }
-        BreakMap {
-            bits,
-            words: self.ops.len(),
-            other,
-        }
     }
 
     #[inline(always)]

@@ -171,7 +171,7 @@ impl Machine {
                 macro_rules! addr {
                     ($size:expr) => {{
                         let x = regs[b].wrapping_add(imm);
-                        if x & ($size - 1) != 0 || x as u64 + $size as u64 > dram_size {
+                        if x & ($size as u32 - 1) != 0 || x as u64 + $size as u64 > dram_size {
                             bail!()
                         }
                         x
