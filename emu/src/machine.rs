@@ -9,7 +9,13 @@
 //! (scalar stores, DMA stores, [`Machine::write_dram`]) re-decodes the affected words, so
 //! self-modifying code behaves exactly as if decoded from DRAM. Instructions outside the
 //! predecoded range are fetched and decoded from DRAM on each execution (slower, but
-//! architecturally identical); fetching outside DRAM traps `OutOfRange`.
+//! architecturally identical); fetching outside DRAM traps `OutOfRange`. The same words
+//! are also kept in the fast loop's specialised form (`machine/blocks.rs`), updated by the
+//! same re-decode.
+//!
+//! **Running.** `run_fast`/`run_until` run scalar code in the fast loop (`machine/fast.rs`)
+//! and hand every other instruction, and every would-be trap, to the general path here,
+//! one at a time; with a timeline being recorded the general path runs everything.
 //!
 //! **Determinism.** All state is in this struct; `Clone` gives an independent snapshot
 //! (pages are shared copy-on-write), and re-executing from a snapshot reproduces every
@@ -30,7 +36,13 @@ use crate::timing::Timing;
 use crate::trap::{Trap, TrapKind};
 use crate::work::Work;
 
+mod blocks;
+mod breakmap;
 mod fast;
+
+pub use breakmap::BreakMap;
+
+use blocks::FastOp;
 
 /// How a tile's data was last brought into its scratchpad.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -179,26 +191,6 @@ pub enum FastStop {
     Breakpoint(u32),
 }
 
-/// Breakpoints of one machine's text as a bitmap over predecoded words (one test per
-/// instruction in the fast loop) plus a list of addresses outside the text.
-#[derive(Clone, Debug)]
-pub struct BreakMap {
-    bits: Vec<u64>,
-    words: usize,
-    other: Vec<u32>,
-}
-
-impl BreakMap {
-    #[inline(always)]
-    fn hit(&self, idx: usize, pc: u32) -> bool {
-        if idx < self.words {
-            self.bits[idx / 64] & (1 << (idx % 64)) != 0
-        } else {
-            !self.other.is_empty() && self.other.contains(&pc)
-        }
-    }
-}
-
 /// The semantics of one accelerator instruction (`accel/*`).
 type AccelFn = fn(&mut Machine, u32, &Op, &mut Commit) -> Result<(), TrapKind>;
 
@@ -252,6 +244,8 @@ pub struct Machine {
     text_base: u32,
     /// Predecoded text, shared between snapshots until a store into text re-decodes.
     ops: Arc<[Option<Op>]>,
+    /// The fast loop's form of the same words, plus a bail sentinel (`blocks.rs`).
+    fops: Arc<[FastOp]>,
 }
 
 impl Machine {
@@ -286,6 +280,7 @@ impl Machine {
             image: Arc::new(image.clone()),
             text_base,
             ops: vec![None; (text_bytes / 4) as usize].into(),
+            fops: vec![FastOp::BAIL; (text_bytes / 4) as usize + 1].into(),
         };
         m.redecode(text_base, text_bytes as u64);
         Ok(m)
@@ -318,10 +313,18 @@ impl Machine {
         let first = ((lo - tb) / 4) as usize;
         let last = ((hi - tb).div_ceil(4)) as usize;
         let ops = Arc::make_mut(&mut self.ops);
-        for (i, slot) in ops.iter_mut().enumerate().take(last).skip(first) {
-            let word = self.dram.read_u32(self.text_base + 4 * i as u32);
-            *slot = Instr::decode(word).ok().map(|ins| Op::from_instr(&ins));
+        let fops = Arc::make_mut(&mut self.fops);
+        for i in first..last {
+            let pc = self.text_base + 4 * i as u32;
+            let word = self.dram.read_u32(pc);
+            let op = Instr::decode(word).ok().map(|ins| Op::from_instr(&ins));
+            fops[i] = op.map_or(FastOp::BAIL, |op| {
+                FastOp::from_op(&op, pc, self.text_base, ops.len())
+            });
+            ops[i] = op;
         }
+        blocks::fill_runs(fops, first, last);
+        blocks::link_targets(fops);
     }
 
     /// Register a DRAM write for predecode coherence.
@@ -591,26 +594,6 @@ impl Machine {
         self.run_inner::<true>(max_steps, Some(map), resume)
     }
 
-    /// A breakpoint lookup structure for this machine's text: a bitmap over the predecoded
-    /// words plus a list for addresses outside them.
-    pub fn break_map(&self, bps: &crate::session::Breakpoints) -> BreakMap {
-        let mut bits = vec![0u64; self.ops.len().div_ceil(64)];
-        let mut other = Vec::new();
-        for pc in bps.iter() {
-            let idx = pc.wrapping_sub(self.text_base).rotate_right(2) as usize;
-            if idx < self.ops.len() {
-                bits[idx / 64] |= 1 << (idx % 64);
-            } else {
-                other.push(pc);
-            }
-        }
-        BreakMap {
-            bits,
-            words: self.ops.len(),
-            other,
-        }
-    }
-
     #[inline(always)]
     fn run_inner<const BP: bool>(
         &mut self,
@@ -622,9 +605,10 @@ impl Machine {
             return Err(self.trap_at(self.pc, TrapKind::Halted { code }));
         }
         let mut sink = Commit::default();
-        if self.timing.is_none() {
-            // Functional: scalar runs go through the fast loop; whatever it bails on runs
-            // here, one instruction at a time.
+        // A timeline records each scalar instruction's interval: then the general path.
+        if self.timing.as_ref().is_none_or(|t| !t.timeline_enabled()) {
+            // Scalar runs go through the fast loop; whatever it bails on runs here, one
+            // instruction at a time.
             let mut left = max_steps;
             let mut resume = resume;
             loop {

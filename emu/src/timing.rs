@@ -343,9 +343,32 @@ impl Timing {
         }
     }
 
-    fn scalar(&mut self, pc: u32, op: Opcode, class: Class, taken: bool) {
+    /// Account a run of scalar instructions retired back to back, none of them `halt`:
+    /// `counts[c]` instructions of class `c` (`Class as usize`), `taken[c]` of which took a
+    /// branch or jump. Exactly what [`Timing::account`] does for each of them — scalar
+    /// accounting only adds to the clock and counters, with no interaction with the units
+    /// — except the timeline, so it must not be used while one is recorded.
+    pub fn account_scalar_run(&mut self, counts: &[u64; 12], taken: &[u64; 12]) {
+        debug_assert!(self.timeline.is_none());
+        let penalty = self.hw.scalar.taken_penalty as u64;
+        for (i, class) in Class::ALL.into_iter().enumerate() {
+            let n = counts[i];
+            if n == 0 {
+                continue;
+            }
+            let cycles = n * self.scalar_latency(class) + taken[i] * penalty;
+            self.counters.instructions += n;
+            self.counters.class_count[i] += n;
+            self.now += cycles;
+            self.counters.unit_busy[Unit::Scalar as usize] += cycles;
+            self.counters.class_cycles[i] += cycles;
+        }
+    }
+
+    /// Cycles the core spends on a scalar instruction of `class` (no taken penalty).
+    fn scalar_latency(&self, class: Class) -> u64 {
         let s = &self.hw.scalar;
-        let mut lat = match class {
+        (match class {
             Class::Alu => s.alu,
             Class::MulDiv => s.muldiv,
             Class::Load => s.load,
@@ -356,7 +379,12 @@ impl Timing {
             Class::System => s.system,
             Class::Tile => s.tile,
             Class::Dma | Class::Mac | Class::Post => s.accel_issue,
-        } as u64;
+        }) as u64
+    }
+
+    fn scalar(&mut self, pc: u32, op: Opcode, class: Class, taken: bool) {
+        let s = &self.hw.scalar;
+        let mut lat = self.scalar_latency(class);
         if taken {
             lat += s.taken_penalty as u64;
         }

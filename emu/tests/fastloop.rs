@@ -7,14 +7,23 @@
 //! fast loop, bailing to the general path), `step()` one instruction at a time (the
 //! general path with change records), and `run_until` with random breakpoints. The whole
 //! state must agree: result or trap, pc, registers, CSRs, counters per class, DRAM.
+//! Programs also read the `cycle` and `instret` CSRs (which the fast loop hands to the
+//! general path) so counts must be exact mid-run, not only at the end.
+//!
+//! With the timing model the same programs run the fast loop (which charges the model once
+//! per call) against stepping and against the general loop (forced by recording a
+//! timeline), on hardware with random scalar latencies: cycles, every counter and the
+//! statistics JSON must agree.
 
 mod emu_helpers;
 
+use bitloom_emu::hw::HwConfig;
 use bitloom_emu::machine::FastStop;
 use bitloom_emu::session::Breakpoints;
+use bitloom_emu::stats::Stats;
 use bitloom_emu::{Machine, Trap};
 use bitloom_isa::operand::OperandKind;
-use bitloom_isa::{Class, Operand, INSTRUCTIONS};
+use bitloom_isa::{csr, Class, Opcode, Operand, INSTRUCTIONS};
 use emu_helpers::Rng;
 use emu_helpers::*;
 use proptest::prelude::*;
@@ -22,8 +31,17 @@ use proptest::prelude::*;
 /// DRAM of the test machine: the data section at 64 KiB plus room to run off its end.
 const DRAM: u32 = 80 << 10;
 
-/// One random scalar instruction from a seed stream.
+/// One random scalar instruction from a seed stream (now and then a read of the `cycle`
+/// or `instret` CSR).
 fn scalar_instr(rng: &mut Rng) -> u32 {
+    if rng.below(16) == 0 {
+        let c = if rng.below(2) == 0 {
+            csr::CYCLE
+        } else {
+            csr::INSTRET
+        };
+        return enc(Opcode::Csrr, &[r(rng.below(8) as u8), Operand::Csr(c)]);
+    }
     let defs: Vec<_> = INSTRUCTIONS
         .iter()
         .filter(|d| {
@@ -103,6 +121,44 @@ fn tiny(p: &Prog) -> Machine {
     Machine::new(&hw, &p.image()).unwrap()
 }
 
+/// The test machine on hardware whose scalar latencies come from `seed` (0..=5 cycles each,
+/// so classes are told apart and zero latencies occur), with the timing model on.
+fn timed(p: &Prog, seed: u64) -> Machine {
+    let mut rng = Rng(seed | 1);
+    let mut hw: HwConfig = hw();
+    hw.mem.dram_bytes = DRAM;
+    let s = &mut hw.scalar;
+    for lat in [
+        &mut s.alu,
+        &mut s.muldiv,
+        &mut s.load,
+        &mut s.store,
+        &mut s.branch,
+        &mut s.jump,
+        &mut s.config,
+        &mut s.system,
+        &mut s.taken_penalty,
+    ] {
+        *lat = rng.below(6) as u32;
+    }
+    let mut m = Machine::new(&hw, &p.image()).unwrap();
+    m.enable_timing();
+    m
+}
+
+/// Timing state equal: clock, every counter, and the statistics JSON.
+fn same_timing(a: &Machine, b: &Machine) -> Result<(), TestCaseError> {
+    let (ta, tb) = (a.timing.as_ref().unwrap(), b.timing.as_ref().unwrap());
+    prop_assert_eq!(ta.now(), tb.now());
+    prop_assert_eq!(ta.drained(), tb.drained());
+    prop_assert_eq!(ta.counters(), tb.counters());
+    let stats = |m: &Machine| {
+        Stats::collect(m.hw(), m.timing.as_ref(), m.instret, &m.class_counts).to_json()
+    };
+    prop_assert_eq!(stats(a), stats(b));
+    Ok(())
+}
+
 /// Step one instruction at a time on the general path, up to `budget`.
 fn stepped(m: &mut Machine, budget: u64) -> Result<Option<u32>, Trap> {
     for _ in 0..budget {
@@ -139,9 +195,28 @@ proptest! {
     }
 
     #[test]
-    fn breakpoints_stop_where_stepping_says(seed in any::<u64>(), len in 1usize..40, bp in 0u32..48) {
+    fn timed_fast_loop_equals_general_path(seed in any::<u64>(), hw_seed in any::<u64>(), len in 1usize..40, budget in 1u64..400) {
         let p = program(seed, len);
-        let mut fast = tiny(&p);
+        let mut fast = timed(&p, hw_seed);
+        let mut slow = fast.clone();
+        // Recording a timeline sends every instruction through the general loop.
+        let mut general = fast.clone();
+        general.timing.as_mut().unwrap().enable_timeline(1 << 16);
+        let rf = fast.run_fast(budget);
+        let rs = stepped(&mut slow, budget);
+        let rg = general.run_fast(budget);
+        prop_assert_eq!(&rf, &rs);
+        prop_assert_eq!(&rf, &rg);
+        same_state(&fast, &slow)?;
+        same_state(&fast, &general)?;
+        same_timing(&fast, &slow)?;
+        same_timing(&fast, &general)?;
+    }
+
+    #[test]
+    fn breakpoints_stop_where_stepping_says(seed in any::<u64>(), len in 1usize..40, bp in 0u32..48, timing in any::<bool>()) {
+        let p = program(seed, len);
+        let mut fast = if timing { timed(&p, seed >> 7) } else { tiny(&p) };
         let mut slow = fast.clone();
         let target = TEXT + 4 * bp;
         let mut bps = Breakpoints::default();
@@ -172,13 +247,15 @@ proptest! {
             prop_assert_eq!(rf2, rs2);
             same_state(&fast, &slow)?;
         }
+        if timing {
+            same_timing(&fast, &slow)?;
+        }
     }
 }
 
 /// A store that rewrites the next instruction of a loop is seen by the fast loop.
 #[test]
 fn self_modifying_store_is_seen() {
-    use bitloom_isa::Opcode;
     let mut p = Prog::new();
     // r3 = the word of `addi r5, r5, 100`, stored over the `addi r5, r5, 1` below.
     let patched = enc(Opcode::Addi, &[r(5), r(5), imm(100)]);

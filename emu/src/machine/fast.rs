@@ -1,23 +1,34 @@
-//! The functional fast loop for scalar code: the path `run_fast`/`run_until` take while no
-//! timing model is attached.
+//! The fast loop for scalar code: the path `run_fast`/`run_until` take (functional, and with
+//! the timing model while no timeline is being recorded).
 //!
-//! It executes the predecoded scalar instructions (ALU, multiply/divide, loads, stores,
-//! branches, jumps) with none of the general path's per-instruction bookkeeping: no commit
-//! sink, no timing hook, no `Result` per instruction, the retired count derived from the
-//! budget once at the end and the class counts kept in a local array. Anything else — an
-//! accelerator, CSR or system instruction, a word outside the predecoded text, and any
-//! access that would trap (misaligned, out of range, a misaligned jump target) — *bails*:
+//! It runs the predecoded [`FastOp`] table ([`super::blocks`]) one *straight-line run* at a
+//! time: entering a run (at the start and after every branch or jump) checks the budget
+//! and breakpoints for the whole run at once — its length is precomputed — and charges it
+//! to the budget; the run's instructions then execute with no per-instruction budget,
+//! breakpoint, pc or `Result` bookkeeping. Registers live in a local array (with a scratch
+//! slot for writes to `r0`), the pc is derived from the table index, `instret` is
+//! derived from the budget once at the end, and so is the ALU count (every other class is
+//! counted by its handlers). Taken branches are counted so the timing model is charged for
+//! the whole call at once ([`crate::timing::Timing::account_scalar_run`]; scalar
+//! accounting only adds to the clock and counters).
+//!
+//! Anything else — an accelerator, CSR or system instruction, a word outside the
+//! predecoded text, any access that would trap (misaligned, out of range, a misaligned
+//! jump target), a store into the text (self-modifying code, re-decoded by the general
+//! path), a run longer than the budget left, or a run containing a breakpoint — *bails*:
 //! the loop stops before that instruction, leaving the machine exactly as if every earlier
-//! instruction had run on the general path, and the caller executes it there. Traps,
-//! breakpoints and limits are therefore reported by one implementation only.
+//! instruction had run on the general path, and the caller executes that one instruction
+//! there. Traps, breakpoints, limits and self-modifying code are therefore handled by one
+//! implementation only.
 //!
 //! Every scalar semantics here must equal [`Machine::exec`]'s; `emu/tests/fastloop.rs`
-//! runs random scalar programs both ways (with and without a timing model, which forces
-//! the general path) and compares the whole state.
+//! runs random scalar programs both ways and compares the whole state, counters and cycles.
 
-use bitloom_isa::Opcode;
+use bitloom_isa::Class;
 
+use super::blocks::{FastOp, Handler as H};
 use super::{BreakMap, Machine};
+use crate::mem::PagedMem;
 
 /// Why the fast loop stopped.
 pub(super) enum FastExit {
@@ -25,14 +36,23 @@ pub(super) enum FastExit {
     Budget,
     /// About to execute a breakpoint address.
     Breakpoint(u32),
-    /// The next instruction needs the general path.
+    /// The next instruction needs the general path (its breakpoint, if any, was checked or
+    /// is to be skipped).
     Bail,
 }
 
+const ALU: usize = Class::Alu as usize;
+const MULDIV: usize = Class::MulDiv as usize;
+const LOAD: usize = Class::Load as usize;
+const STORE: usize = Class::Store as usize;
+const BRANCH: usize = Class::Branch as usize;
+const JUMP: usize = Class::Jump as usize;
+
 impl Machine {
-    /// Run scalar instructions until the budget `left` is used, a breakpoint in `map` is
-    /// reached (not checked for the very first instruction when `resume`), or an
-    /// instruction needs the general path. Returns the number retired and why it stopped.
+    /// Run scalar instructions from `self.pc` until the budget `left` is used, a breakpoint
+    /// in `map` is reached (not checked for the very first instruction when `resume`), or
+    /// an instruction needs the general path. Returns the number retired and why it
+    /// stopped. Counters (and the timing model, if any) are brought up to date.
     #[inline(never)]
     pub(super) fn fast_scalar<const BP: bool>(
         &mut self,
@@ -40,211 +60,313 @@ impl Machine {
         map: Option<&BreakMap>,
         resume: bool,
     ) -> (u64, FastExit) {
-        let mut counts = [0u64; 16];
-        let mut budget = left;
+        // Slots 0..32 are the registers (slot 0 is never written), 32 takes writes to r0;
+        // 256 entries so a `u8` index needs no bounds check.
+        let mut regs = [0u32; 256];
+        regs[..32].copy_from_slice(&self.regs);
+        let mut counts = [0u64; 12];
+        let mut branch_taken = 0u64;
         let base = self.text_base;
-        let mut pc = self.pc;
-        // The predecoded index of `pc`; misaligned or outside the text it is out of range.
-        let mut idx = pc.wrapping_sub(base).rotate_right(2) as usize;
-        let mut skip_bp = resume;
-        let exit = loop {
-            if budget == 0 {
-                break FastExit::Budget;
-            }
-            if BP && !skip_bp {
-                if let Some(map) = map {
-                    if map.hit(idx, pc) {
-                        break FastExit::Breakpoint(pc);
-                    }
-                }
-            }
-            skip_bp = false;
-            let op = match self.ops.get(idx) {
-                Some(Some(op)) => *op,
-                _ => break FastExit::Bail,
-            };
-            let [a, b, c] = [
-                (op.f[0] & 31) as usize,
-                (op.f[1] & 31) as usize,
-                (op.f[2] & 31) as usize,
-            ];
-            let imm = op.imm as u32;
-            let regs = &mut self.regs;
-            // Straight-line code advances `idx`; control transfers set `jump`.
-            let mut jump = None;
-            macro_rules! w {
-                ($v:expr) => {{
-                    let v: u32 = $v;
-                    regs[a] = v;
-                    regs[0] = 0;
-                }};
-            }
-            macro_rules! br {
-                ($cond:expr) => {{
-                    if $cond {
-                        jump = Some(pc.wrapping_add(imm));
+        let fops: &[FastOp] = &self.fops;
+        let dram = &mut self.dram;
+        let dram_size = dram.size() as u64;
+        // The predecoded text (stores into it bail; the sentinel is not text).
+        let text_lo = base as u64;
+        let text_hi = text_lo + 4 * (fops.len() as u64 - 1);
+        let mut budget = left;
+        // Where the loop stopped (computed once, after it).
+        enum Stop {
+            /// A run could not be entered at this table index.
+            Enter(usize),
+            /// A run could not be entered at this address (from `jalr` or the start).
+            EnterPc(u32),
+            /// The instruction at this index needs the general path.
+            Bail(usize),
+        }
+        let stop = 'run: {
+            // Enter the straight-line run at table index `$idx`, address `$pc` (checking a
+            // breakpoint there unless `$skip`): charge the whole run to the budget and give
+            // the index, or stop there.
+            macro_rules! enter {
+                ($idx:expr, $pc:expr, $skip:expr) => {{
+                    let idx: usize = $idx;
+                    match fops.get(idx) {
+                        Some(f)
+                            if budget >= f.run as u64
+                                && !(BP
+                                    && map.is_some_and(|m| {
+                                        (!$skip && m.hit(idx, base.wrapping_add((idx as u32) << 2)))
+                                            || m.any_between(idx + 1, idx + f.run as usize, base)
+                                    })) =>
+                        {
+                            budget -= f.run as u64;
+                            idx
+                        }
+                        _ => break 'run $pc,
                     }
                 }};
             }
-            // A load or store address, or bail (the general path raises the exact trap).
-            macro_rules! addr {
-                ($size:expr) => {{
-                    let x = regs[b].wrapping_add(imm);
-                    if x & ($size as u32 - 1) != 0
-                        || x as u64 + $size as u64 > self.dram.size() as u64
-                    {
-                        break FastExit::Bail;
-                    }
-                    x
-                }};
+            // The table index of address `$t` (out of range if misaligned or outside).
+            macro_rules! index {
+                ($t:expr) => {
+                    $t.wrapping_sub(base).rotate_right(2) as usize
+                };
             }
-            match op.op {
-                Opcode::Add => w!(regs[b].wrapping_add(regs[c])),
-                Opcode::Sub => w!(regs[b].wrapping_sub(regs[c])),
-                Opcode::And => w!(regs[b] & regs[c]),
-                Opcode::Or => w!(regs[b] | regs[c]),
-                Opcode::Xor => w!(regs[b] ^ regs[c]),
-                Opcode::Sll => w!(regs[b] << (regs[c] & 31)),
-                Opcode::Srl => w!(regs[b] >> (regs[c] & 31)),
-                Opcode::Sra => w!(((regs[b] as i32) >> (regs[c] & 31)) as u32),
-                Opcode::Slt => w!(((regs[b] as i32) < (regs[c] as i32)) as u32),
-                Opcode::Sltu => w!((regs[b] < regs[c]) as u32),
-                Opcode::Mul => w!(regs[b].wrapping_mul(regs[c])),
-                Opcode::Mulh => {
-                    w!(((regs[b] as i32 as i64 * regs[c] as i32 as i64) >> 32) as u32)
+            let mut i = enter!(index!(self.pc), Stop::EnterPc(self.pc), resume);
+            loop {
+                let f = &fops[i];
+                let (a, b, c, imm) = (f.a as usize, f.b as usize, f.c as usize, f.imm);
+                // Leave before this instruction (the rest of its run is not charged).
+                macro_rules! bail {
+                    () => {{
+                        break 'run Stop::Bail(i);
+                    }};
                 }
-                Opcode::Mulhu => w!(((regs[b] as u64 * regs[c] as u64) >> 32) as u32),
-                Opcode::Div => {
-                    let (x, y) = (regs[b] as i32, regs[c] as i32);
-                    w!(if y == 0 {
-                        u32::MAX
-                    } else {
-                        x.wrapping_div(y) as u32
-                    })
-                }
-                Opcode::Divu => w!(regs[b].checked_div(regs[c]).unwrap_or(u32::MAX)),
-                Opcode::Rem => {
-                    let (x, y) = (regs[b] as i32, regs[c] as i32);
-                    w!(if y == 0 {
-                        x as u32
-                    } else {
-                        x.wrapping_rem(y) as u32
-                    })
-                }
-                Opcode::Remu => {
-                    let x = regs[b];
-                    w!(x.checked_rem(regs[c]).unwrap_or(x))
-                }
-                Opcode::Addi => w!(regs[b].wrapping_add(imm)),
-                Opcode::Andi => w!(regs[b] & imm),
-                Opcode::Ori => w!(regs[b] | imm),
-                Opcode::Xori => w!(regs[b] ^ imm),
-                Opcode::Slti => w!(((regs[b] as i32) < op.imm) as u32),
-                Opcode::Sltiu => w!((regs[b] < imm) as u32),
-                Opcode::Slli => w!(regs[b] << (imm & 31)),
-                Opcode::Srli => w!(regs[b] >> (imm & 31)),
-                Opcode::Srai => w!(((regs[b] as i32) >> (imm & 31)) as u32),
-                Opcode::Lui => w!(imm << 13),
-                Opcode::Auipc => w!(pc.wrapping_add(imm << 13)),
-                Opcode::Lb => {
-                    let x = addr!(1);
-                    w!(self.dram.read_u8(x) as i8 as i32 as u32)
-                }
-                Opcode::Lbu => {
-                    let x = addr!(1);
-                    w!(self.dram.read_u8(x) as u32)
-                }
-                Opcode::Lh => {
-                    let x = addr!(2);
-                    w!(self.dram.read_u16(x) as i16 as i32 as u32)
-                }
-                Opcode::Lhu => {
-                    let x = addr!(2);
-                    w!(self.dram.read_u16(x) as u32)
-                }
-                Opcode::Lw => {
-                    let x = addr!(4);
-                    w!(self.dram.read_u32(x))
-                }
-                Opcode::Sb | Opcode::Sh | Opcode::Sw => {
-                    let size: u32 = match op.op {
-                        Opcode::Sb => 1,
-                        Opcode::Sh => 2,
-                        _ => 4,
+                macro_rules! next_pc {
+                    () => {
+                        f.aux
                     };
-                    let x = addr!(size);
-                    let v = regs[a];
-                    match size {
-                        1 => self.dram.write_u8(x, v as u8),
-                        2 => self.dram.write_u16(x, v as u16),
-                        _ => self.dram.write_u32(x, v),
+                }
+                // Go on at the target of a conditional branch (`aux` is its run).
+                macro_rules! taken {
+                    () => {{
+                        if !BP && budget >= f.aux as u64 {
+                            budget -= f.aux as u64;
+                            i = imm as usize;
+                            continue;
+                        }
+                        jump!(imm as usize)
+                    }};
+                }
+                // Go on at table index `$i` (in range, as branch targets are).
+                macro_rules! jump {
+                    ($i:expr) => {{
+                        let next: usize = $i;
+                        i = enter!(next, Stop::Enter(next), false);
+                        continue;
+                    }};
+                }
+                macro_rules! alu {
+                    ($class:expr, $v:expr) => {{
+                        let v: u32 = $v;
+                        regs[a] = v;
+                        // ALU instructions are counted at the end, as the rest.
+                        if $class != ALU {
+                            counts[$class] += 1;
+                        }
+                        i += 1;
+                    }};
+                }
+                macro_rules! br {
+                    ($cond:expr) => {{
+                        if $cond {
+                            branch_taken += 1;
+                            taken!()
+                        }
+                        counts[BRANCH] += 1;
+                        jump!(i + 1)
+                    }};
+                }
+                // A load or store address, or bail (the general path raises the exact trap).
+                macro_rules! addr {
+                    ($size:expr) => {{
+                        let x = regs[b].wrapping_add(imm);
+                        if x & ($size as u32 - 1) != 0 || x as u64 + $size as u64 > dram_size {
+                            bail!()
+                        }
+                        x
+                    }};
+                }
+                macro_rules! store {
+                    ($size:expr, $write:ident, $t:ty) => {{
+                        let x = addr!($size);
+                        // Self-modifying code: the general path stores and re-decodes.
+                        if (x as u64) < text_hi && x as u64 + $size > text_lo {
+                            bail!()
+                        }
+                        $write(dram, x, regs[a] as $t);
+                        counts[STORE] += 1;
+                        i += 1;
+                    }};
+                }
+                match f.h {
+                    H::Add => alu!(ALU, regs[b].wrapping_add(regs[c])),
+                    H::Sub => alu!(ALU, regs[b].wrapping_sub(regs[c])),
+                    H::And => alu!(ALU, regs[b] & regs[c]),
+                    H::Or => alu!(ALU, regs[b] | regs[c]),
+                    H::Xor => alu!(ALU, regs[b] ^ regs[c]),
+                    H::Sll => alu!(ALU, regs[b] << (regs[c] & 31)),
+                    H::Srl => alu!(ALU, regs[b] >> (regs[c] & 31)),
+                    H::Sra => alu!(ALU, ((regs[b] as i32) >> (regs[c] & 31)) as u32),
+                    H::Slt => alu!(ALU, ((regs[b] as i32) < (regs[c] as i32)) as u32),
+                    H::Sltu => alu!(ALU, (regs[b] < regs[c]) as u32),
+                    H::Addi => alu!(ALU, regs[b].wrapping_add(imm)),
+                    H::Andi => alu!(ALU, regs[b] & imm),
+                    H::Ori => alu!(ALU, regs[b] | imm),
+                    H::Xori => alu!(ALU, regs[b] ^ imm),
+                    H::Slti => alu!(ALU, ((regs[b] as i32) < imm as i32) as u32),
+                    H::Sltiu => alu!(ALU, (regs[b] < imm) as u32),
+                    H::Slli => alu!(ALU, regs[b] << imm),
+                    H::Srli => alu!(ALU, regs[b] >> imm),
+                    H::Srai => alu!(ALU, ((regs[b] as i32) >> imm) as u32),
+                    H::Li => alu!(ALU, imm),
+                    H::Mul => alu!(MULDIV, regs[b].wrapping_mul(regs[c])),
+                    H::Mulh => alu!(
+                        MULDIV,
+                        ((regs[b] as i32 as i64 * regs[c] as i32 as i64) >> 32) as u32
+                    ),
+                    H::Mulhu => alu!(MULDIV, ((regs[b] as u64 * regs[c] as u64) >> 32) as u32),
+                    H::Div => {
+                        let (x, y) = (regs[b] as i32, regs[c] as i32);
+                        alu!(
+                            MULDIV,
+                            if y == 0 {
+                                u32::MAX
+                            } else {
+                                x.wrapping_div(y) as u32
+                            }
+                        )
                     }
-                    // Keeps the predecoded text coherent (self-modifying code).
-                    self.dram_written(x, size as u64);
-                }
-                Opcode::Beq => br!(regs[a] == regs[b]),
-                Opcode::Bne => br!(regs[a] != regs[b]),
-                Opcode::Blt => br!((regs[a] as i32) < (regs[b] as i32)),
-                Opcode::Bge => br!((regs[a] as i32) >= (regs[b] as i32)),
-                Opcode::Bltu => br!(regs[a] < regs[b]),
-                Opcode::Bgeu => br!(regs[a] >= regs[b]),
-                Opcode::Dbnz => {
-                    w!(regs[a].wrapping_sub(1));
-                    br!(regs[a] != 0)
-                }
-                Opcode::Jal => {
-                    w!(pc.wrapping_add(4));
-                    jump = Some(pc.wrapping_add(imm));
-                }
-                Opcode::Jalr => {
-                    let t = regs[b].wrapping_add(imm);
-                    if t % 4 != 0 {
-                        break FastExit::Bail;
+                    H::Divu => alu!(MULDIV, regs[b].checked_div(regs[c]).unwrap_or(u32::MAX)),
+                    H::Rem => {
+                        let (x, y) = (regs[b] as i32, regs[c] as i32);
+                        alu!(
+                            MULDIV,
+                            if y == 0 {
+                                x as u32
+                            } else {
+                                x.wrapping_rem(y) as u32
+                            }
+                        )
                     }
-                    w!(pc.wrapping_add(4));
-                    jump = Some(t);
-                }
-                // Everything else runs on the general path.
-                Opcode::Csrr
-                | Opcode::Cfg
-                | Opcode::Cfgi
-                | Opcode::Halt
-                | Opcode::Ebreak
-                | Opcode::Sync
-                | Opcode::Tdef
-                | Opcode::Tzero
-                | Opcode::Dchk
-                | Opcode::LdRaw
-                | Opcode::LdRle
-                | Opcode::StRaw
-                | Opcode::StRle
-                | Opcode::SetLut
-                | Opcode::Bsmac
-                | Opcode::Vscale
-                | Opcode::Bias
-                | Opcode::Bcorr
-                | Opcode::Relu
-                | Opcode::Rqnt => break FastExit::Bail,
-            }
-            counts[(op.class & 15) as usize] += 1;
-            budget -= 1;
-            match jump {
-                None => {
-                    idx += 1;
-                    pc = pc.wrapping_add(4);
-                }
-                Some(t) => {
-                    pc = t;
-                    idx = t.wrapping_sub(base).rotate_right(2) as usize;
+                    H::Remu => {
+                        let x = regs[b];
+                        alu!(MULDIV, x.checked_rem(regs[c]).unwrap_or(x))
+                    }
+                    H::Lb => {
+                        let x = addr!(1);
+                        alu!(LOAD, read_u8(dram, x) as i8 as i32 as u32)
+                    }
+                    H::Lbu => {
+                        let x = addr!(1);
+                        alu!(LOAD, read_u8(dram, x) as u32)
+                    }
+                    H::Lh => {
+                        let x = addr!(2);
+                        alu!(LOAD, read_u16(dram, x) as i16 as i32 as u32)
+                    }
+                    H::Lhu => {
+                        let x = addr!(2);
+                        alu!(LOAD, read_u16(dram, x) as u32)
+                    }
+                    H::Lw => {
+                        let x = addr!(4);
+                        alu!(LOAD, read_u32(dram, x))
+                    }
+                    H::Sb => store!(1, write_u8, u8),
+                    H::Sh => store!(2, write_u16, u16),
+                    H::Sw => store!(4, write_u32, u32),
+                    H::Beq => br!(regs[a] == regs[b]),
+                    H::Bne => br!(regs[a] != regs[b]),
+                    H::Blt => br!((regs[a] as i32) < (regs[b] as i32)),
+                    H::Bge => br!((regs[a] as i32) >= (regs[b] as i32)),
+                    H::Bltu => br!(regs[a] < regs[b]),
+                    H::Bgeu => br!(regs[a] >= regs[b]),
+                    H::Dbnz => {
+                        let v = regs[a].wrapping_sub(1);
+                        regs[a] = v;
+                        br!(v != 0)
+                    }
+                    H::BranchNop => br!(false),
+                    H::Jal => {
+                        regs[a] = next_pc!();
+                        counts[JUMP] += 1;
+                        jump!(imm as usize)
+                    }
+                    H::Jalr => {
+                        let t = regs[b].wrapping_add(imm);
+                        if t % 4 != 0 {
+                            bail!()
+                        }
+                        regs[a] = next_pc!();
+                        counts[JUMP] += 1;
+                        i = enter!(index!(t), Stop::EnterPc(t), false);
+                        continue;
+                    }
+                    H::Bail => bail!(),
                 }
             }
         };
-        self.pc = pc;
+        let pc_out = match stop {
+            // (`black_box`: keeps the compiler from carrying a pc through the loop for this.)
+            Stop::Bail(i) => base.wrapping_add((std::hint::black_box(i) as u32) << 2),
+            Stop::Enter(idx) => base.wrapping_add((idx as u32) << 2),
+            Stop::EnterPc(pc) => pc,
+        };
+        let exit = match stop {
+            Stop::Bail(i) => {
+                // The rest of its run was charged but not run.
+                budget += fops[i].run as u64;
+                FastExit::Bail
+            }
+            // A run could not be entered: in the general path's order, the budget, a
+            // breakpoint, else the general path executes this one instruction.
+            _ if budget == 0 => FastExit::Budget,
+            _ if BP
+                && map.is_some_and(|m| {
+                    // Only the first run's start has budget == left.
+                    !(resume && budget == left)
+                        && m.hit(pc_out.wrapping_sub(base).rotate_right(2) as usize, pc_out)
+                }) =>
+            {
+                FastExit::Breakpoint(pc_out)
+            }
+            _ => FastExit::Bail,
+        };
+        self.regs.copy_from_slice(&regs[..32]);
+        self.pc = pc_out;
         let done = left - budget;
+        // The loop counted untaken branches in `counts[BRANCH]`; every instruction retired
+        // here is of a class counted in the loop or ALU.
+        counts[BRANCH] += branch_taken;
+        counts[ALU] = done - counts.iter().sum::<u64>();
         self.instret += done;
         for (total, n) in self.class_counts.iter_mut().zip(counts) {
             *total += n;
         }
+        if let Some(t) = self.timing.as_mut() {
+            let mut taken = [0u64; 12];
+            taken[BRANCH] = branch_taken;
+            taken[JUMP] = counts[JUMP];
+            t.account_scalar_run(&counts, &taken);
+        }
         (done, exit)
     }
+}
+
+// DRAM accesses out of line: they keep the interpreter loop small (fewer registers live
+// across it), and cost a call only for loads and stores.
+#[inline(never)]
+fn read_u8(dram: &PagedMem, x: u32) -> u8 {
+    dram.read_u8(x)
+}
+#[inline(never)]
+fn read_u16(dram: &PagedMem, x: u32) -> u16 {
+    dram.read_u16(x)
+}
+#[inline(never)]
+fn read_u32(dram: &PagedMem, x: u32) -> u32 {
+    dram.read_u32(x)
+}
+#[inline(never)]
+fn write_u8(dram: &mut PagedMem, x: u32, v: u8) {
+    dram.write_u8(x, v)
+}
+#[inline(never)]
+fn write_u16(dram: &mut PagedMem, x: u32, v: u16) {
+    dram.write_u16(x, v)
+}
+#[inline(never)]
+fn write_u32(dram: &mut PagedMem, x: u32, v: u32) {
+    dram.write_u32(x, v)
 }

@@ -1,0 +1,284 @@
+//! The fast loop's own predecoded form of the text: one [`FastOp`] per word, specialised
+//! for host speed, plus the length of the straight-line run each word starts.
+//!
+//! A `FastOp` names a *handler* rather than an opcode: `lui` and `auipc` become a constant
+//! load (their value is known once the address is), branch and `jal` targets are stored as
+//! table indices (one outside the text makes the branch a bail), shift amounts are pre-masked, and a destination `r0` is redirected
+//! to a scratch register slot (32) so the loop never has to re-zero `r0`; `dbnz r0`, which
+//! can never branch, becomes a no-op of the branch class. Anything the fast loop does not
+//! run (accelerator, CSR and system instructions, undecodable words) is [`Handler::Bail`].
+//!
+//! `run` is the number of instructions from this word up to and including the next
+//! *terminator* (a branch, a jump or a bail) — what the fast loop executes without looking
+//! at its budget or breakpoints once it has checked them for the whole run at its start.
+//! One bail sentinel follows the last word, so running off the end of the text stops at it.
+//!
+//! The table is rebuilt for exactly the words a DRAM write touches ([`Machine::redecode`],
+//! the one place predecoded text changes), and the runs of the words before them are
+//! recomputed back to the previous terminator.
+
+use bitloom_isa::table::def;
+use bitloom_isa::{Class, Opcode};
+
+use super::Op;
+
+/// What the fast loop does for one word. The class each handler counts under is
+/// [`Handler::class`]; [`FastOp::from_op`] only builds a handler whose class equals the
+/// instruction table's class for the opcode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub(crate) enum Handler {
+    Add,
+    Sub,
+    And,
+    Or,
+    Xor,
+    Sll,
+    Srl,
+    Sra,
+    Slt,
+    Sltu,
+    Mul,
+    Mulh,
+    Mulhu,
+    Div,
+    Divu,
+    Rem,
+    Remu,
+    Addi,
+    Andi,
+    Ori,
+    Xori,
+    Slti,
+    Sltiu,
+    Slli,
+    Srli,
+    Srai,
+    /// `rd = imm` (`lui`, and `auipc` with its address folded in).
+    Li,
+    Lb,
+    Lbu,
+    Lh,
+    Lhu,
+    Lw,
+    Sb,
+    Sh,
+    Sw,
+    Beq,
+    Bne,
+    Blt,
+    Bge,
+    Bltu,
+    Bgeu,
+    Dbnz,
+    /// `dbnz r0, …`: writes nothing, never branches.
+    BranchNop,
+    Jal,
+    Jalr,
+    /// Not run by the fast loop.
+    Bail,
+}
+
+impl Handler {
+    /// The class the fast loop counts this handler under.
+    pub(crate) const fn class(self) -> Class {
+        use Handler::*;
+        match self {
+            Add | Sub | And | Or | Xor | Sll | Srl | Sra | Slt | Sltu | Addi | Andi | Ori
+            | Xori | Slti | Sltiu | Slli | Srli | Srai | Li => Class::Alu,
+            Mul | Mulh | Mulhu | Div | Divu | Rem | Remu => Class::MulDiv,
+            Lb | Lbu | Lh | Lhu | Lw => Class::Load,
+            Sb | Sh | Sw => Class::Store,
+            Beq | Bne | Blt | Bge | Bltu | Bgeu | Dbnz | BranchNop => Class::Branch,
+            Jal | Jalr => Class::Jump,
+            Bail => Class::System,
+        }
+    }
+
+    /// Whether a run of straight-line code ends at this handler.
+    const fn terminates(self) -> bool {
+        matches!(self.class(), Class::Branch | Class::Jump) || matches!(self, Handler::Bail)
+    }
+}
+
+/// One predecoded word for the fast loop: registers already masked (a written `r0` is slot
+/// 32), `imm` the immediate, displacement, constant or target index as the handler
+/// needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FastOp {
+    pub h: Handler,
+    /// Destination (slot 32 for `r0`), or the first source of branches and stores.
+    pub a: u8,
+    /// Source register or memory base.
+    pub b: u8,
+    /// Second source register.
+    pub c: u8,
+    pub imm: u32,
+    /// Instructions from here to the end of the straight-line run (≥ 1).
+    pub run: u32,
+    /// For a conditional branch: the `run` of its target, kept equal to it by
+    /// [`link_targets`] (so a taken branch is charged without looking at its target); for
+    /// `jal` and `jalr`: the link address; 0 otherwise.
+    pub aux: u32,
+}
+
+/// The scratch slot that writes to `r0` go to.
+pub(crate) const SINK: u8 = 32;
+
+impl FastOp {
+    /// The bail sentinel.
+    pub(crate) const BAIL: FastOp = FastOp {
+        h: Handler::Bail,
+        a: 0,
+        b: 0,
+        c: 0,
+        imm: 0,
+        run: 1,
+        aux: 0,
+    };
+
+    /// The fast form of `op` at address `pc` of the text at `base`, `words` long (`run`
+    /// and a branch's `aux` left for [`fill_runs`] and [`link_targets`]).
+    pub(crate) fn from_op(op: &Op, pc: u32, base: u32, words: usize) -> FastOp {
+        use Handler as H;
+        let reg = |i: usize| op.f[i] & 31;
+        let dest = if reg(0) == 0 { SINK } else { reg(0) };
+        let imm = op.imm as u32;
+        // A branch or `jal` target as a table index (at most the sentinel's); a target
+        // outside the text leaves the branch to the general path.
+        let t = pc.wrapping_add(imm).wrapping_sub(base).rotate_right(2);
+        if matches!(def(op.op).class, Class::Branch | Class::Jump)
+            && op.op != Opcode::Jalr
+            && t as usize > words
+        {
+            return FastOp::BAIL;
+        }
+        let target = t;
+        // (handler, a, b, c, imm)
+        let (h, a, b, c, imm) = match op.op {
+            Opcode::Add => (H::Add, dest, reg(1), reg(2), 0),
+            Opcode::Sub => (H::Sub, dest, reg(1), reg(2), 0),
+            Opcode::And => (H::And, dest, reg(1), reg(2), 0),
+            Opcode::Or => (H::Or, dest, reg(1), reg(2), 0),
+            Opcode::Xor => (H::Xor, dest, reg(1), reg(2), 0),
+            Opcode::Sll => (H::Sll, dest, reg(1), reg(2), 0),
+            Opcode::Srl => (H::Srl, dest, reg(1), reg(2), 0),
+            Opcode::Sra => (H::Sra, dest, reg(1), reg(2), 0),
+            Opcode::Slt => (H::Slt, dest, reg(1), reg(2), 0),
+            Opcode::Sltu => (H::Sltu, dest, reg(1), reg(2), 0),
+            Opcode::Mul => (H::Mul, dest, reg(1), reg(2), 0),
+            Opcode::Mulh => (H::Mulh, dest, reg(1), reg(2), 0),
+            Opcode::Mulhu => (H::Mulhu, dest, reg(1), reg(2), 0),
+            Opcode::Div => (H::Div, dest, reg(1), reg(2), 0),
+            Opcode::Divu => (H::Divu, dest, reg(1), reg(2), 0),
+            Opcode::Rem => (H::Rem, dest, reg(1), reg(2), 0),
+            Opcode::Remu => (H::Remu, dest, reg(1), reg(2), 0),
+            Opcode::Addi => (H::Addi, dest, reg(1), 0, imm),
+            Opcode::Andi => (H::Andi, dest, reg(1), 0, imm),
+            Opcode::Ori => (H::Ori, dest, reg(1), 0, imm),
+            Opcode::Xori => (H::Xori, dest, reg(1), 0, imm),
+            Opcode::Slti => (H::Slti, dest, reg(1), 0, imm),
+            Opcode::Sltiu => (H::Sltiu, dest, reg(1), 0, imm),
+            Opcode::Slli => (H::Slli, dest, reg(1), 0, imm & 31),
+            Opcode::Srli => (H::Srli, dest, reg(1), 0, imm & 31),
+            Opcode::Srai => (H::Srai, dest, reg(1), 0, imm & 31),
+            Opcode::Lui => (H::Li, dest, 0, 0, imm << 13),
+            Opcode::Auipc => (H::Li, dest, 0, 0, pc.wrapping_add(imm << 13)),
+            Opcode::Lb => (H::Lb, dest, reg(1), 0, imm),
+            Opcode::Lbu => (H::Lbu, dest, reg(1), 0, imm),
+            Opcode::Lh => (H::Lh, dest, reg(1), 0, imm),
+            Opcode::Lhu => (H::Lhu, dest, reg(1), 0, imm),
+            Opcode::Lw => (H::Lw, dest, reg(1), 0, imm),
+            // Stores read their first register.
+            Opcode::Sb => (H::Sb, reg(0), reg(1), 0, imm),
+            Opcode::Sh => (H::Sh, reg(0), reg(1), 0, imm),
+            Opcode::Sw => (H::Sw, reg(0), reg(1), 0, imm),
+            Opcode::Beq => (H::Beq, reg(0), reg(1), 0, target),
+            Opcode::Bne => (H::Bne, reg(0), reg(1), 0, target),
+            Opcode::Blt => (H::Blt, reg(0), reg(1), 0, target),
+            Opcode::Bge => (H::Bge, reg(0), reg(1), 0, target),
+            Opcode::Bltu => (H::Bltu, reg(0), reg(1), 0, target),
+            Opcode::Bgeu => (H::Bgeu, reg(0), reg(1), 0, target),
+            Opcode::Dbnz if reg(0) == 0 => (H::BranchNop, 0, 0, 0, 0),
+            Opcode::Dbnz => (H::Dbnz, reg(0), 0, 0, target),
+            Opcode::Jal => (H::Jal, dest, 0, 0, target),
+            Opcode::Jalr => (H::Jalr, dest, reg(1), 0, imm),
+            Opcode::Csrr
+            | Opcode::Cfg
+            | Opcode::Cfgi
+            | Opcode::Halt
+            | Opcode::Ebreak
+            | Opcode::Sync
+            | Opcode::Tdef
+            | Opcode::Tzero
+            | Opcode::Dchk
+            | Opcode::LdRaw
+            | Opcode::LdRle
+            | Opcode::StRaw
+            | Opcode::StRle
+            | Opcode::SetLut
+            | Opcode::Bsmac
+            | Opcode::Vscale
+            | Opcode::Bias
+            | Opcode::Bcorr
+            | Opcode::Relu
+            | Opcode::Rqnt => return FastOp::BAIL,
+        };
+        // The loop counts each handler under its own class: should the table ever move an
+        // opcode to another class, the word runs on the general path instead.
+        if h.class() as u8 != op.class {
+            return FastOp::BAIL;
+        }
+        FastOp {
+            h,
+            a,
+            b,
+            c,
+            imm,
+            run: 1,
+            aux: if h == H::Jal || h == H::Jalr {
+                pc.wrapping_add(4)
+            } else {
+                0
+            },
+        }
+    }
+}
+
+/// Recompute `run` for the words `..end` of `fops` whose run may have changed because words
+/// `start..end` did: those words, and the ones before them back to the previous terminator.
+/// `fops` ends with the bail sentinel, so `end < fops.len()`.
+pub(crate) fn fill_runs(fops: &mut [FastOp], start: usize, end: usize) {
+    let mut i = end;
+    while i > 0 {
+        i -= 1;
+        let f = fops[i];
+        let run = if f.h.terminates() {
+            1
+        } else {
+            fops[i + 1].run.saturating_add(1)
+        };
+        if i < start && run == f.run {
+            // Unchanged here, so unchanged for every earlier word.
+            break;
+        }
+        fops[i].run = run;
+    }
+}
+
+/// Whether `h` is a conditional branch to the table index in `imm` (and so carries its
+/// target's run in `aux`).
+fn links(h: Handler) -> bool {
+    use Handler::*;
+    matches!(h, Beq | Bne | Blt | Bge | Bltu | Bgeu | Dbnz)
+}
+
+/// Set `aux` of every conditional branch to its target's `run` (after [`fill_runs`]).
+pub(crate) fn link_targets(fops: &mut [FastOp]) {
+    for i in 0..fops.len() {
+        let f = fops[i];
+        if links(f.h) {
+            fops[i].aux = fops.get(f.imm as usize).map_or(0, |t| t.run);
+        }
+    }
+}
