@@ -281,6 +281,7 @@ impl<'o> Asm<'o> {
             return end + 1;
         }
         self.rept_depth += 1;
+        self.repeating.push(src);
         for _ in 0..n {
             // Every iteration counts, so an empty body repeated 10^7 × 10^7 times stops.
             if !self.charge_statement(kw, exp) {
@@ -288,6 +289,7 @@ impl<'o> Asm<'o> {
             }
             self.run(src, li + 1, end, exp);
         }
+        self.repeating.pop();
         self.rept_depth -= 1;
         end + 1
     }
@@ -384,6 +386,7 @@ impl<'o> Asm<'o> {
             .to_string();
         let params = [(sym_name, None)];
         self.rept_depth += 1;
+        self.repeating.push(src);
         for v in values {
             if !self.charge_statement(kw, exp) {
                 break;
@@ -411,6 +414,7 @@ impl<'o> Asm<'o> {
             let n = self.nlines[nsrc as usize];
             self.run(nsrc, 0, n, exp);
         }
+        self.repeating.pop();
         self.rept_depth -= 1;
         end + 1
     }
@@ -655,6 +659,8 @@ fn substitute(
     }
     flush(&mut out, &mut segs, lit_start, b.len());
     out.push('\n');
+    // Kept for the whole run (diagnostics map spans back through them): no spare room.
+    segs.reserve_exact(1);
     segs.push(Segment {
         exp: out.len() as u32 - 1,
         len: 1,
@@ -662,5 +668,6 @@ fn substitute(
         orig_len: 1,
         verbatim: true,
     });
+    segs.shrink_to_fit();
     (out, segs)
 }

@@ -67,9 +67,24 @@ impl<'o> Asm<'o> {
     fn instruction(&mut self, n: &str, name: Span, idx: u32, exp: u32, stmt_sp: Span) -> bool {
         if !self.macros.is_empty() {
             if let Some(key) = self.macro_key(n) {
-                // A macro body may invoke the same line again (recursion), so the
-                // arguments are copied rather than moved out.
-                let args: Vec<Arg> = self.line_args(idx).to_vec();
+                // The invocation line is not needed after this. Just parsed in a buffer
+                // that is not run again: drop its parse now (the expansion parses many
+                // lines after it); otherwise a macro body may invoke the same line again
+                // (recursion), so the arguments are copied rather than moved out.
+                let (src, li) = self.cur_line;
+                let args: Vec<Arg> = if src == name.src
+                    && idx != 0
+                    && idx as usize + 1 == self.parsed.len()
+                    && self.single_use(src)
+                {
+                    self.parsed_idx[src as usize][li as usize] = NONE;
+                    match self.parsed.pop().and_then(|l| l.stmt) {
+                        Some(Stmt::Op { args, .. }) => args.into_vec(),
+                        _ => Vec::new(),
+                    }
+                } else {
+                    self.line_args(idx).to_vec()
+                };
                 self.invoke_macro(&key, stmt_sp, &args, exp);
                 return false;
             }

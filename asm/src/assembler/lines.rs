@@ -237,10 +237,9 @@ impl<'o> Asm<'o> {
             let (sec0, off0) = (self.cur, self.secs[self.cur].size);
             let plain = self.statement(src, idx, exp);
             if std::mem::take(&mut self.line_done)
-                && self.rept_depth == 0
-                && self.macro_depth == 0
                 && idx != 0
                 && idx as usize + 1 == self.parsed.len()
+                && self.single_use(src)
             {
                 // Labels only, or encoded in pass 1, and not part of a repeated body: drop
                 // the parsed line (it would be parsed again if it were ever revisited).
@@ -262,6 +261,18 @@ impl<'o> Asm<'o> {
         }
         if !self.halted {
             self.unclosed_conds(&conds, exp);
+        }
+    }
+
+    /// Whether the line being run in buffer `src` will not be run again, so its parse
+    /// need not be cached: a macro expansion's own text (made for one invocation) unless
+    /// a `.rept`/`.irp` is repeating lines of it; a file's lines outside any macro or
+    /// `.rept` (a file can be included again, a macro body without parameters runs from
+    /// its definition). A wrong guess costs only a second parse.
+    pub(super) fn single_use(&self, src: u32) -> bool {
+        match self.sm.sources[src as usize].origin {
+            Origin::Expansion { .. } => !self.repeating.contains(&src),
+            Origin::File => self.rept_depth == 0 && self.macro_depth == 0,
         }
     }
 

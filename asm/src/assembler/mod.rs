@@ -316,6 +316,8 @@ pub(crate) struct Asm<'o> {
     line_rows: Vec<LineRow>,
     cur_line: (u32, u32),
     rept_depth: usize,
+    /// Buffers whose lines an open `.rept`/`.irp` runs again (innermost last).
+    repeating: Vec<u32>,
     /// Set while pass 1 tries to encode an instruction whose operands are already known:
     /// [`Asm::value`] then accepts only constants known at that line and pc-relative
     /// operands are refused, so any failure just leaves the instruction to pass 2.
@@ -420,6 +422,7 @@ impl<'o> Asm<'o> {
             line_rows: Vec::new(),
             cur_line: (NONE, 0),
             rept_depth: 0,
+            repeating: Vec::new(),
             early: false,
             early_rows: Vec::new(),
             early_secs: Vec::new(),
