@@ -184,7 +184,7 @@ fn operand(src: u32, text: &str, toks: &[RawToken], i: usize) -> Option<(Arg, us
                 start: e.span().start,
                 end: toks[next + 2].end,
             };
-            return Some((Arg::Mem(Box::new((e, base)), sp), next + 3));
+            return Some((Arg::Mem(Box::new((e, base, sp))), next + 3));
         }
         return None;
     }

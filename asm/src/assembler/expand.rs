@@ -109,7 +109,7 @@ impl<'o> Asm<'o> {
             name.clone().into(),
             Macro {
                 name: name.into(),
-                params,
+                params: params.into(),
                 src,
                 body: (li + 1, end),
                 has_backslash,
@@ -170,8 +170,8 @@ impl<'o> Asm<'o> {
                 .map_or(0, |(_, b)| b.saturating_sub(a) as u64),
             _ => 0,
         };
-        let what = format!("expanding `{mname}`");
-        if !self.charge_bytes(body_bytes + crate::EXPANSION_OVERHEAD, site, &what, exp) {
+        let bytes = body_bytes + crate::EXPANSION_OVERHEAD;
+        if !self.charge_bytes(bytes, site, &format!("expanding `{mname}`"), exp) {
             return;
         }
         self.stats.macro_expansions += 1;
@@ -202,12 +202,19 @@ impl<'o> Asm<'o> {
                 .get(start as usize..end as usize)
                 .unwrap_or("");
             let (out, segments) = substitute(body_text, start, &params, &values, Some(counter));
-            let name = format!("<macro {mname}>");
+            // Diagnostics name the file a span maps back to; only the listing shows an
+            // expansion's own name.
+            let name = if self.opts.listing {
+                format!("<macro {mname}>")
+            } else {
+                String::new()
+            };
             let src = self.add_source(
                 name,
                 out.into(),
                 Origin::Expansion {
                     def: msrc,
+                    start,
                     segments,
                 },
                 None,
@@ -408,7 +415,11 @@ impl<'o> Asm<'o> {
             let nsrc = self.add_source(
                 name,
                 out.into(),
-                Origin::Expansion { def: src, segments },
+                Origin::Expansion {
+                    def: src,
+                    start,
+                    segments,
+                },
                 None,
             );
             let n = self.nlines[nsrc as usize];
@@ -597,41 +608,31 @@ impl<'o> Asm<'o> {
 }
 
 /// Substitute macro (or `.irp`) parameters in `body` (which starts at byte `base` of its
-/// buffer); `\@` becomes `counter` when there is one (macros), else stays.
+/// buffer); `\@` becomes `counter` when there is one (macros), else stays. Returns the text
+/// and its substitutions (see [`Segment`]).
 fn substitute(
     body: &str,
     base: u32,
     params: &[(Box<str>, Option<String>)],
     values: &[String],
     counter: Option<u32>,
-) -> (String, Vec<Segment>) {
+) -> (String, Box<[Segment]>) {
     let mut out = String::with_capacity(body.len() + 16);
     let mut segs = Vec::new();
+    let counter = counter.map(|c| c.to_string());
     let b = body.as_bytes();
     let mut i = 0;
     let mut lit_start = 0;
-    let flush = |out: &mut String, segs: &mut Vec<Segment>, from: usize, to: usize| {
-        if to > from {
-            segs.push(Segment {
-                exp: out.len() as u32,
-                len: (to - from) as u32,
-                orig: base + from as u32,
-                orig_len: (to - from) as u32,
-                verbatim: true,
-            });
-            out.push_str(&body[from..to]);
-        }
-    };
     while i < b.len() {
         if b[i] != b'\\' {
             i += 1;
             continue;
         }
         let start = i;
-        let (rep, end): (Option<String>, usize) = if b.get(i + 1) == Some(&b'@') {
-            (counter.map(|c| c.to_string()), i + 2)
+        let (rep, end): (Option<&str>, usize) = if b.get(i + 1) == Some(&b'@') {
+            (counter.as_deref(), i + 2)
         } else if b.get(i + 1) == Some(&b'(') && b.get(i + 2) == Some(&b')') {
-            (Some(String::new()), i + 3)
+            (Some(""), i + 3)
         } else {
             let mut j = i + 1;
             while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
@@ -639,35 +640,78 @@ fn substitute(
             }
             let id = &body[i + 1..j];
             match params.iter().position(|(p, _)| **p == *id) {
-                Some(k) if j > i + 1 => (values.get(k).cloned(), j),
+                Some(k) if j > i + 1 => (values.get(k).map(String::as_str), j),
                 _ => (None, j.max(i + 1)),
             }
         };
         if let Some(r) = rep {
-            flush(&mut out, &mut segs, lit_start, start);
+            out.push_str(&body[lit_start..start]);
             segs.push(Segment {
                 exp: out.len() as u32,
                 len: r.len() as u32,
                 orig: base + start as u32,
                 orig_len: (end - start) as u32,
-                verbatim: false,
             });
-            out.push_str(&r);
+            out.push_str(r);
             lit_start = end;
         }
         i = end;
     }
-    flush(&mut out, &mut segs, lit_start, b.len());
+    out.push_str(&body[lit_start..]);
     out.push('\n');
-    // Kept for the whole run (diagnostics map spans back through them): no spare room.
-    segs.reserve_exact(1);
-    segs.push(Segment {
-        exp: out.len() as u32 - 1,
-        len: 1,
-        orig: base + b.len() as u32,
-        orig_len: 1,
-        verbatim: true,
-    });
-    segs.shrink_to_fit();
-    (out, segs)
+    (out, segs.into_boxed_slice())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::substitute;
+    use crate::source::{Origin, Source, SourceMap, Span};
+
+    /// Every span of an expansion maps back to the definition text it came from: copied
+    /// text byte for byte, a substituted value to the whole `\param` reference.
+    #[test]
+    fn expansion_spans_map_to_the_definition() {
+        let def = "  .macro m a, bb\n  add \\a, \\bb, r\\()3 ; \\@ \\q\n  .endm\n";
+        let start = def.find("  add").unwrap();
+        let end = def[start..].find('\n').unwrap() + start;
+        let body = &def[start..end];
+        let params = [("a".into(), None), ("bb".into(), None)];
+        let values = ["r1".to_string(), "r22".to_string()];
+        let (out, segs) = substitute(body, start as u32, &params, &values, Some(7));
+        assert_eq!(out, "  add r1, r22, r3 ; 7 \\q\n");
+        assert_eq!(segs.len(), 4);
+        let mut sm = SourceMap::default();
+        let d = sm.add(Source::new("d.s".into(), def.into(), Origin::File));
+        let e = sm.add(Source::new(
+            "<macro m>".into(),
+            out.as_str().into(),
+            Origin::Expansion {
+                def: d,
+                start: start as u32,
+                segments: segs,
+            },
+        ));
+        let back = |a: &str| {
+            let i = out.find(a).unwrap() as u32;
+            let f = sm.to_file(Span {
+                src: e,
+                start: i,
+                end: i + a.len() as u32,
+            });
+            assert_eq!(f.src, d);
+            &def[f.start as usize..f.end as usize]
+        };
+        assert_eq!(back("add"), "add");
+        assert_eq!(back("r1"), "\\a");
+        assert_eq!(back("r22"), "\\bb");
+        assert_eq!(back("r1, r22"), "\\a, \\bb");
+        assert_eq!(back("r3"), "r\\()3");
+        assert_eq!(back("7"), "\\@");
+        assert_eq!(back("\\q"), "\\q");
+        assert_eq!(back("\n"), "\n");
+        // An empty span maps to an empty span at the right place.
+        let i = out.find("r22").unwrap() as u32 + 3;
+        let f = sm.to_file(Span { src: e, start: i, end: i });
+        assert_eq!(&def[f.start as usize..], &def[def.find(", r\\()").unwrap()..]);
+    }
 }

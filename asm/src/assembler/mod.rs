@@ -205,8 +205,9 @@ struct Sec {
 }
 
 struct Macro {
-    name: Box<str>,
-    params: Vec<(Box<str>, Option<String>)>,
+    /// Shared with every expansion's record.
+    name: std::rc::Rc<str>,
+    params: std::rc::Rc<[(Box<str>, Option<String>)]>,
     src: u32,
     body: (u32, u32),
     has_backslash: bool,
@@ -214,7 +215,7 @@ struct Macro {
 }
 
 struct Expansion {
-    name: Box<str>,
+    name: std::rc::Rc<str>,
     site: Span,
     parent: u32,
     loc: (u32, u32, u32),

@@ -294,7 +294,7 @@ impl<'o> Asm<'o> {
             }
             OperandKind::Mem { .. } => {
                 let (disp, base, sp) = match a {
-                    Arg::Mem(db, sp) => (Some(&db.0), &db.1, *sp),
+                    Arg::Mem(m) => (Some(&m.0), &m.1, m.2),
                     Arg::Expr(Expr::Paren(inner, sp)) if matches!(**inner, Expr::Ident(_)) => {
                         (None, &**inner, *sp)
                     }
