@@ -94,10 +94,12 @@ impl<'o> Asm<'o> {
             let end_b = self.line_range(src, end).map(|l| l.0).unwrap_or(start);
             (start, end_b.max(start))
         };
-        let has_backslash = self.sm.sources[src as usize]
+        let body_text = self.sm.sources[src as usize]
             .text
             .get(body.0 as usize..body.1 as usize)
-            .is_some_and(|t| t.contains('\\'));
+            .unwrap_or("");
+        let has_backslash = body_text.contains('\\');
+        let has_counter = body_text.contains("\\@");
         if let Some(m) = self.macros.get(name.as_str()) {
             let d = Diagnostic::error(name_sp, format!("macro `{name}` is already defined"))
                 .label("redefined here")
@@ -113,6 +115,7 @@ impl<'o> Asm<'o> {
                 src,
                 body: (li + 1, end),
                 has_backslash,
+                has_counter,
                 span: name_sp,
             },
         );
@@ -124,7 +127,8 @@ impl<'o> Asm<'o> {
         let Some(m) = self.macros.get(key) else {
             return;
         };
-        let (msrc, body, has_bs, mspan) = (m.src, m.body, m.has_backslash, m.span);
+        let (msrc, body, has_bs, has_counter, mspan) =
+            (m.src, m.body, m.has_backslash, m.has_counter, m.span);
         let mname = m.name.clone();
         let params = m.params.clone();
         let arity_err = |sp: Span, label: String| {
@@ -209,20 +213,67 @@ impl<'o> Asm<'o> {
             } else {
                 String::new()
             };
-            let src = self.add_source(
-                name,
-                out.into(),
-                Origin::Expansion {
-                    def: msrc,
-                    start,
-                    segments,
-                },
-                None,
-            );
+            // An invocation with the same arguments as an earlier one (same text, same
+            // substitutions) runs the earlier expansion's buffer again, as a macro without
+            // parameters runs its definition: no second copy, and its lines are parsed
+            // once. Not for bodies with `\@` (every expansion differs).
+            let memo = (!has_counter).then(|| memo_key(msrc, start, &out, &segments));
+            let reuse = memo
+                .and_then(|k| self.expansion_memo.get(&k).copied())
+                .filter(|&b| self.same_expansion(b, msrc, start, &out, &segments));
+            let src = match reuse {
+                Some(b) => {
+                    self.shared_expansions.insert(b);
+                    b
+                }
+                None => {
+                    let b = self.add_source(
+                        name,
+                        out.into(),
+                        Origin::Expansion {
+                            def: msrc,
+                            start,
+                            segments,
+                        },
+                        None,
+                    );
+                    if let Some(k) = memo {
+                        self.expansion_memo.insert(k, b);
+                    }
+                    b
+                }
+            };
+            let reported = self.reported();
             let n = self.nlines[src as usize];
             self.run(src, 0, n, eid);
+            if self.reported() != reported {
+                // Its diagnostics are reported once per expansion: a later invocation
+                // makes a new buffer (a reused one would find its failed lines cached).
+                if let Some(k) = memo {
+                    self.expansion_memo.remove(&k);
+                }
+            }
         }
         self.macro_depth -= 1;
+    }
+
+    /// Whether buffer `b` is the expansion that `out`/`segments` of the body at `start` of
+    /// `def` would make.
+    fn same_expansion(&self, b: u32, def: u32, start: u32, out: &str, segments: &[Segment]) -> bool {
+        let s = &self.sm.sources[b as usize];
+        match &s.origin {
+            Origin::Expansion {
+                def: d,
+                start: st,
+                segments: sg,
+            } => *d == def && *st == start && **sg == *segments && *s.text == *out,
+            Origin::File => false,
+        }
+    }
+
+    /// Diagnostics reported (or suppressed) so far.
+    fn reported(&self) -> usize {
+        self.diags.len() + self.warnings.len() + self.suppressed_errors + self.include_cascade
     }
 
     pub(super) fn rept(&mut self, src: u32, li: u32, to: u32, kw: Span, exp: u32) -> u32 {
@@ -605,6 +656,17 @@ impl<'o> Asm<'o> {
         self.run(nsrc, 0, n, exp);
         self.include_stack.pop();
     }
+}
+
+/// The key of an expansion in `Asm::expansion_memo`.
+fn memo_key(def: u32, start: u32, out: &str, segments: &[Segment]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (def, start, out).hash(&mut h);
+    for s in segments {
+        (s.exp, s.len, s.orig, s.orig_len).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Substitute macro (or `.irp`) parameters in `body` (which starts at byte `base` of its

@@ -309,7 +309,7 @@ impl<'o> Asm<'o> {
         let mut exp_of: std::collections::HashMap<u32, u32> =
             std::collections::HashMap::with_capacity(equ_lines.len());
         if !equ_lines.is_empty() {
-            for it in &self.items {
+            for it in self.items.iter() {
                 if equ_lines.contains(&it.line) {
                     exp_of.entry(it.line).or_insert(it.exp);
                 }
