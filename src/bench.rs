@@ -49,13 +49,22 @@ pub fn gen_x86(lines: usize) -> String {
 
 /// The generated sources of every case: (file name for Loom, Loom text, file name for x86,
 /// x86 text, description). A case with 0 lines is left out.
-fn sources(lines: usize, macro_lines: usize) -> Vec<(&'static str, String, &'static str, String, String)> {
+fn sources(
+    lines: usize,
+    macro_lines: usize,
+) -> Vec<(&'static str, String, &'static str, String, String)> {
     let mut v = Vec::new();
     if lines > 0 {
         let src = bitloom_asm::gen::program(lines, 1);
         let n = src.lines().count();
         let x86 = gen_x86(n);
-        v.push(("loom.s", src, "x86.s", x86, format!("plain: {n}-line programs")));
+        v.push((
+            "loom.s",
+            src,
+            "x86.s",
+            x86,
+            format!("plain: {n}-line programs"),
+        ));
     }
     if macro_lines > 0 {
         let m = bench_asm_macro::generate(macro_lines);

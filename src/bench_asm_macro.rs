@@ -279,11 +279,7 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         match o {
             Err(e) => eprintln!("GNU as not runnable ({e}); x86 source not checked"),
-            Ok(o) => assert!(
-                o.status.success(),
-                "{}",
-                String::from_utf8_lossy(&o.stderr)
-            ),
+            Ok(o) => assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr)),
         }
     }
 }

@@ -71,14 +71,22 @@ impl<T> Index<usize> for Chunked<T> {
     type Output = T;
 
     fn index(&self, i: usize) -> &T {
-        assert!(i < self.len, "index {i} out of range ({} elements)", self.len);
+        assert!(
+            i < self.len,
+            "index {i} out of range ({} elements)",
+            self.len
+        );
         &self.chunks[i / CHUNK][i % CHUNK]
     }
 }
 
 impl<T> IndexMut<usize> for Chunked<T> {
     fn index_mut(&mut self, i: usize) -> &mut T {
-        assert!(i < self.len, "index {i} out of range ({} elements)", self.len);
+        assert!(
+            i < self.len,
+            "index {i} out of range ({} elements)",
+            self.len
+        );
         &mut self.chunks[i / CHUNK][i % CHUNK]
     }
 }
@@ -94,7 +102,9 @@ mod tests {
         let mut v = Vec::new();
         let mut x = 7u64;
         for step in 0..5 * CHUNK {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             if x >> 62 == 0 {
                 assert_eq!(c.pop(), v.pop());
             } else {

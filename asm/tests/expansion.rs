@@ -15,7 +15,9 @@ fn image(src: &str) -> Image {
 }
 
 fn section(img: &Image, name: &str) -> Vec<u8> {
-    img.section(name).map(|s| s.data.clone()).unwrap_or_default()
+    img.section(name)
+        .map(|s| s.data.clone())
+        .unwrap_or_default()
 }
 
 const MACRO_PROGRAM: &str = "\
@@ -81,7 +83,10 @@ fn repeated_invocations_match_the_hand_expansion() {
         assert_eq!(section(&m, s), section(&h, s), "{s}");
     }
     // K = L + 1 = 0x56, both defined after their uses.
-    assert_eq!(&section(&m, ".data")[..10], &[0x56, 0, 0, 0, 7, 0, 0, 0, 0x55, 0]);
+    assert_eq!(
+        &section(&m, ".data")[..10],
+        &[0x56, 0, 0, 0, 7, 0, 0, 0, 0x55, 0]
+    );
     // Each instruction of an expansion is attributed to its own invocation line.
     let lines: Vec<u32> = m.lines.rows.iter().map(|r| r.line).collect();
     assert_eq!(lines, [11, 11, 11, 12, 12, 12, 13, 13, 13, 14, 14, 14, 16]);
@@ -132,7 +137,9 @@ fn recursion_with_the_same_arguments_stops_at_the_nesting_limit() {
 ";
     let d = assemble_str("t.s", src, &Options::default()).unwrap_err();
     assert_eq!(d.error_count(), 1, "{}", d.render(false));
-    assert!(d.list[0].message.contains("nested more than 64 levels deep"));
+    assert!(d.list[0]
+        .message
+        .contains("nested more than 64 levels deep"));
 }
 
 #[test]
@@ -172,11 +179,56 @@ later:  .byte   '\\n'
     want.push(b'\n');
     assert_eq!(section(&img, ".data"), want);
     // Out-of-range constants are still errors with their range, at their value.
-    let d = assemble_str("t.s", ".data\n.byte 1, 256\n.half 70000\n", &Options::default())
-        .unwrap_err();
+    let d = assemble_str(
+        "t.s",
+        ".data\n.byte 1, 256\n.half 70000\n",
+        &Options::default(),
+    )
+    .unwrap_err();
     assert_eq!(d.error_count(), 2, "{}", d.render(false));
     assert!(d.list[0].message.contains("does not fit in 1 byte"));
     assert!(d.list[1].message.contains("does not fit in 2 bytes"));
     assert_eq!(d.location(&d.list[0]).1, 2);
     assert_eq!(d.location(&d.list[1]).1, 3);
+}
+
+/// Branches to targets already defined in the same section are encoded in pass 1; the
+/// words must be those of pass 2 (checked against absolute targets, which only pass 2
+/// resolves), and a target out of range is still the same error.
+#[test]
+fn backward_branches_match_pass_two() {
+    let early = "\
+_start: nop
+back:   nop
+        .macro  loop r
+1:      addi    \\r, \\r, -1
+        bnez    \\r, 1b
+        .endm
+        loop    r3
+        bne     r1, r2, back
+        call    _start
+        j       .
+        halt    r0
+";
+    let late = "\
+_start: nop
+        nop
+        addi    r3, r3, -1
+        bnez    r3, 0x1008
+        bne     r1, r2, 0x1004
+        call    0x1000
+        j       0x1018
+        halt    r0
+";
+    assert_eq!(
+        section(&image(early), ".text"),
+        section(&image(late), ".text")
+    );
+    let far = "_start: nop\n.rept 100000\nnop\n.endr\nbeq r1, r2, _start\nhalt r0\n";
+    let d = assemble_str("t.s", far, &Options::default()).unwrap_err();
+    assert_eq!(d.error_count(), 1, "{}", d.render(false));
+    assert!(d.list[0]
+        .message
+        .contains("branch target out of range for `beq`"));
+    assert_eq!(d.location(&d.list[0]).1, 5);
 }

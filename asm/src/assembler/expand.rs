@@ -259,7 +259,14 @@ impl<'o> Asm<'o> {
 
     /// Whether buffer `b` is the expansion that `out`/`segments` of the body at `start` of
     /// `def` would make.
-    fn same_expansion(&self, b: u32, def: u32, start: u32, out: &str, segments: &[Segment]) -> bool {
+    fn same_expansion(
+        &self,
+        b: u32,
+        def: u32,
+        start: u32,
+        out: &str,
+        segments: &[Segment],
+    ) -> bool {
         let s = &self.sm.sources[b as usize];
         match &s.origin {
             Origin::Expansion {
@@ -773,7 +780,14 @@ mod tests {
         assert_eq!(back("\n"), "\n");
         // An empty span maps to an empty span at the right place.
         let i = out.find("r22").unwrap() as u32 + 3;
-        let f = sm.to_file(Span { src: e, start: i, end: i });
-        assert_eq!(&def[f.start as usize..], &def[def.find(", r\\()").unwrap()..]);
+        let f = sm.to_file(Span {
+            src: e,
+            start: i,
+            end: i,
+        });
+        assert_eq!(
+            &def[f.start as usize..],
+            &def[def.find(", r\\()").unwrap()..]
+        );
     }
 }

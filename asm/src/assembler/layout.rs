@@ -4,8 +4,7 @@
 //! resolves `.equ` values.
 
 use bitloom_isa::image::{LineRow, SectionKind};
-use bitloom_isa::table::def;
-use bitloom_isa::{InstrDef, OperandKind, INSTRUCTIONS};
+use bitloom_isa::INSTRUCTIONS;
 
 use crate::ast::{Arg, Stmt};
 use crate::diag::Diagnostic;
@@ -182,8 +181,9 @@ impl<'o> Asm<'o> {
     }
 
     /// Encode an instruction in pass 1 if every operand is already known (registers,
-    /// names, constants defined before this line). `None` leaves it to pass 2, which then
-    /// reports any error exactly as it would have.
+    /// names, constants defined before this line, branch targets defined before it in the
+    /// same section). `None` leaves it to pass 2, which then reports any error exactly as
+    /// it would have.
     fn encode_early(
         &mut self,
         mn: Mn,
@@ -192,24 +192,13 @@ impl<'o> Asm<'o> {
         at: At,
         words: u8,
     ) -> Option<[u32; 2]> {
-        // Branch and jump targets need the pc; `la` (a symbol's address) is left to pass 2.
-        let has_target = |d: &InstrDef| {
-            d.operands
-                .iter()
-                .any(|o| matches!(o.kind, OperandKind::PcRel { .. }))
-        };
-        let ok = match mn {
-            Mn::Real(d) => !has_target(d),
-            Mn::Pseudo(p) => match p.expansion() {
-                Some((op, _)) => !has_target(def(op)),
-                None => p == Pseudo::Li,
-            },
-        };
-        if !ok {
+        // `la` (a symbol's address) is left to pass 2.
+        if matches!(mn, Mn::Pseudo(p) if p.expansion().is_none() && p != Pseudo::Li) {
             return None;
         }
         self.early = true;
-        let r = self.encode(mn, name, self.line_args(idx), at, 0, words);
+        // Branch targets are offsets in pass 1 (see `operand`), so is the pc.
+        let r = self.encode(mn, name, self.line_args(idx), at, at.off, words);
         self.early = false;
         r.ok()
     }
