@@ -257,7 +257,7 @@ mod tests {
     fn loom_source_assembles() {
         let s = generate(2_000);
         let out = bitloom_asm::assemble_str("macro.s", &s.loom, &Default::default())
-            .unwrap_or_else(|d| panic!("{}", d.render()));
+            .unwrap_or_else(|d| panic!("{}", d.render(false)));
         assert_eq!(out.stats.macro_expansions, s.macro_calls as u64);
         // Per function: 2 + 1 + 2 + 1 + 3 + 2 + 1 + 2 + 1 + 1 + 3 words.
         assert_eq!(out.stats.instructions, 19 * s.functions as u64);
