@@ -1,11 +1,18 @@
 //! `bitloom bench`: throughput figures measured in one run, reported as ratios.
 //!
-//! * `bench asm`: assemble a generated N-line Loom program and, on the same machine in the
-//!   same run, GNU `as` on an N-line x86-64 program of similar shape (labels, ALU, loads,
-//!   stores, branches, data directives, comments).
+//! * `bench asm`: assemble generated Loom programs and, on the same machine in the same
+//!   run, GNU `as` on x86-64 programs of the same size and shape: a plain one (labels, ALU,
+//!   loads, stores, branches, data directives, comments) and a macro-heavy one
+//!   (`bench_asm_macro.rs`); CPU time, wall time and peak memory of each, measured per
+//!   child process (`bench_child.rs`), and the ratios.
 //! * `bench emu`: see `bench_emu.rs`.
 
-use std::time::{Duration, Instant};
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::bench_asm_macro;
+use crate::bench_child::{measure, median, mib, Sample};
 
 /// An x86-64 GNU-as program of `lines` lines shaped like [`bitloom_asm::gen`]'s output.
 pub fn gen_x86(lines: usize) -> String {
@@ -41,95 +48,165 @@ pub fn gen_x86(lines: usize) -> String {
     s
 }
 
-/// Write the generated benchmark sources (`loom.s`, `x86.s`) into `dir`.
-pub fn emit_asm(lines: usize, dir: &std::path::Path) -> Result<String, String> {
-    let src = bitloom_asm::gen::program(lines, 1);
-    let x86 = gen_x86(src.lines().count());
+/// One case: the two equivalent sources, their file names, and what they are.
+struct Case {
+    loom_name: &'static str,
+    loom: String,
+    x86_name: &'static str,
+    x86: String,
+    desc: String,
+}
+
+/// The generated sources of every case; a case with 0 lines is left out.
+fn sources(lines: usize, macro_lines: usize) -> Vec<Case> {
+    let mut v = Vec::new();
+    if lines > 0 {
+        let loom = bitloom_asm::gen::program(lines, 1);
+        let n = loom.lines().count();
+        v.push(Case {
+            loom_name: "loom.s",
+            loom,
+            x86_name: "x86.s",
+            x86: gen_x86(n),
+            desc: format!("plain: {n}-line programs"),
+        });
+    }
+    if macro_lines > 0 {
+        let m = bench_asm_macro::generate(macro_lines);
+        let desc = format!(
+            "macro-heavy: {}-line programs ({} functions, {} macro calls, {} `.rept`, {} `.equ` with forward references, data directives)",
+            m.loom.lines().count(),
+            m.functions,
+            m.macro_calls,
+            m.repts,
+            m.equs
+        );
+        v.push(Case {
+            loom_name: "macro-loom.s",
+            loom: m.loom,
+            x86_name: "macro-x86.s",
+            x86: m.x86,
+            desc,
+        });
+    }
+    v
+}
+
+/// Write the generated benchmark sources into `dir`.
+pub fn emit_asm(lines: usize, macro_lines: usize, dir: &Path) -> Result<String, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for (name, text) in [("loom.s", &src), ("x86.s", &x86)] {
-        let p = dir.join(name);
-        std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+    let mut out = String::new();
+    for c in sources(lines, macro_lines) {
+        for (name, text) in [(c.loom_name, &c.loom), (c.x86_name, &c.x86)] {
+            let p = dir.join(name);
+            std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        let d = dir.display();
+        out.push_str(&format!(
+            "{}:\n  {d}/{}\n  {d}/{}\n",
+            c.desc, c.loom_name, c.x86_name
+        ));
     }
-    Ok(format!("wrote {0}/loom.s and {0}/x86.s\n", dir.display()))
+    Ok(out)
 }
 
-/// Time one run of a command; error text if it fails.
-fn time_cmd(cmd: &mut std::process::Command) -> Result<Duration, String> {
-    let t = Instant::now();
-    let o = cmd.output().map_err(|e| e.to_string())?;
-    let d = t.elapsed();
-    if !o.status.success() {
-        return Err(String::from_utf8_lossy(&o.stderr).into_owned());
-    }
-    Ok(d)
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-/// Run `bench asm`: both assemblers as processes doing the same work (read a source file,
-/// write an object file), runs interleaved so machine noise hits both alike; medians.
-pub fn bench_asm(lines: usize, reps: usize) -> Result<String, String> {
+/// Run `bench asm`: for each case, both assemblers as processes doing the same work (read
+/// a source file, write an object file), runs interleaved so machine noise hits both
+/// alike; medians of wall time, CPU time and peak memory, and their ratios.
+pub fn bench_asm(lines: usize, macro_lines: usize, reps: usize) -> Result<String, String> {
     let reps = reps.max(1);
-    let src = bitloom_asm::gen::program(lines, 1);
-    let real_lines = src.lines().count();
-    let x86 = gen_x86(real_lines);
     let dir = std::env::temp_dir().join(format!("bitloom-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let io = |p: &std::path::Path, e: std::io::Error| format!("{}: {e}", p.display());
-    let (lsrc, lelf) = (dir.join("loom.s"), dir.join("loom.elf"));
-    let (xsrc, xobj) = (dir.join("x86.s"), dir.join("x86.o"));
-    std::fs::write(&lsrc, &src).map_err(|e| io(&lsrc, e))?;
-    std::fs::write(&xsrc, &x86).map_err(|e| io(&xsrc, e))?;
+    let r = run_cases(lines, macro_lines, reps, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    r
+}
+
+fn run_cases(lines: usize, macro_lines: usize, reps: usize, dir: &Path) -> Result<String, String> {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
-    let have_gas = std::process::Command::new("as")
+    let have_gas = Command::new("as")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    let (mut tl, mut tg) = (Vec::new(), Vec::new());
-    for _ in 0..reps {
-        tl.push(time_cmd(
-            std::process::Command::new(&me)
-                .arg("asm")
-                .arg(&lsrc)
-                .arg("-o")
-                .arg(&lelf),
-        )?);
-        if have_gas {
-            tg.push(time_cmd(
-                std::process::Command::new("as")
-                    .arg("-o")
-                    .arg(&xobj)
-                    .arg(&xsrc),
+    let mut out = String::new();
+    if !have_gas {
+        out.push_str("GNU as: not found on PATH (`as --version` did not run); no comparison, bitloom's figures only\n");
+    }
+    // The sources are generated by a child (`bench asm --emit`), not here: the peak memory
+    // the kernel reports for a child is at least this process's own peak (a spawned child
+    // starts in this process's address space), so this process must stay small.
+    let emitted = Command::new(&me)
+        .args(["bench", "asm", "--lines", &lines.to_string()])
+        .args(["--macro-lines", &macro_lines.to_string(), "--emit"])
+        .arg(dir)
+        .output()
+        .map_err(|e| format!("generating the sources: {e}"))?;
+    if !emitted.status.success() {
+        return Err(format!(
+            "generating the sources: {}",
+            String::from_utf8_lossy(&emitted.stderr)
+        ));
+    }
+    // `emit_asm`'s report: per case, `description:` then the Loom and the x86 path.
+    let report = String::from_utf8_lossy(&emitted.stdout).into_owned();
+    let mut cases = Vec::new();
+    let mut rl = report.lines();
+    while let (Some(desc), Some(l), Some(x)) = (rl.next(), rl.next(), rl.next()) {
+        let desc = desc.strip_suffix(':').unwrap_or(desc).to_string();
+        cases.push((PathBuf::from(l.trim()), PathBuf::from(x.trim()), desc));
+    }
+    let (lelf, xobj) = (dir.join("loom.elf"), dir.join("x86.o"));
+    for (lsrc, xsrc, desc) in cases {
+        let (mut ours, mut gas) = (Vec::new(), Vec::new());
+        for _ in 0..reps {
+            ours.push(measure(
+                Command::new(&me).arg("asm").arg(&lsrc).arg("-o").arg(&lelf),
             )?);
+            if have_gas {
+                gas.push(measure(Command::new("as").arg("-o").arg(&xobj).arg(&xsrc))?);
+            }
+        }
+        let n = count_lines(&lsrc)?;
+        let elf_bytes = std::fs::metadata(&lelf).map(|m| m.len()).unwrap_or(0);
+        out.push_str(&format!(
+            "{desc}, median of {reps} interleaved runs (process start, read source, write object):\n"
+        ));
+        let line = |who: &str, s: Sample| {
+            format!(
+                "  {who:<22}: CPU {:.3} s, wall {:.3} s = {:.2} M lines/s, peak {:.1} MiB\n",
+                s.cpu.as_secs_f64(),
+                s.wall.as_secs_f64(),
+                n as f64 / s.wall.as_secs_f64() / 1e6,
+                mib(s.peak)
+            )
+        };
+        let o = median(&ours);
+        out.push_str(&line("bitloom asm (Loom)", o));
+        out.push_str(&format!("  {:<22}  ({elf_bytes} byte ELF)\n", ""));
+        if have_gas {
+            let g = median(&gas);
+            out.push_str(&line("GNU as (x86-64)", g));
+            out.push_str(&format!(
+                "  bitloom / GNU as      : CPU time {:.2}x, wall time {:.2}x, peak memory {:.2}x\n",
+                o.cpu.as_secs_f64() / g.cpu.as_secs_f64().max(1e-9),
+                o.wall.as_secs_f64() / g.wall.as_secs_f64().max(1e-9),
+                o.peak as f64 / g.peak.max(1) as f64
+            ));
         }
     }
-    let elf_bytes = std::fs::metadata(&lelf).map(|m| m.len()).unwrap_or(0);
-    let _ = std::fs::remove_dir_all(&dir);
-    let d = median(tl);
-    let mut out = format!(
-        "{real_lines}-line programs, median of {reps} interleaved runs (process start, read source, write object):\n"
-    );
-    out.push_str(&format!(
-        "  bitloom asm (Loom)     : {:.3} s = {:.2} M lines/s ({elf_bytes} byte ELF)\n",
-        d.as_secs_f64(),
-        real_lines as f64 / d.as_secs_f64() / 1e6
-    ));
-    if have_gas {
-        let g = median(tg);
-        out.push_str(&format!(
-            "  GNU as (x86-64)        : {:.3} s = {:.2} M lines/s\n",
-            g.as_secs_f64(),
-            real_lines as f64 / g.as_secs_f64() / 1e6
-        ));
-        out.push_str(&format!(
-            "  bitloom / GNU as throughput: {:.2}x\n",
-            g.as_secs_f64() / d.as_secs_f64()
-        ));
-    } else {
-        out.push_str("  GNU as: not found on PATH; no comparison\n");
-    }
     Ok(out)
+}
+
+/// Lines of a file, read in small pieces (this process stays small, see `run_cases`).
+fn count_lines(p: &Path) -> Result<usize, String> {
+    let mut f = std::fs::File::open(p).map_err(|e| format!("{}: {e}", p.display()))?;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut n = 0;
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => return Ok(n),
+            Ok(k) => n += buf[..k].iter().filter(|&&b| b == b'\n').count(),
+            Err(e) => return Err(format!("{}: {e}", p.display())),
+        }
+    }
 }

@@ -2,6 +2,8 @@
 //! Loom ISA. Each subcommand is a thin layer over the library crates.
 
 mod bench;
+mod bench_asm_macro;
+mod bench_child;
 mod bench_emu;
 mod color;
 mod dap_cmd;
@@ -153,11 +155,15 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum BenchWhat {
-    /// Assembler lines/s, against GNU as on an x86 file of the same size and shape.
+    /// Assembler time and peak memory against GNU as on x86 files of the same size and
+    /// shape: a plain program and a macro-heavy one.
     Asm {
-        /// Lines in the generated program.
+        /// Lines in the generated plain program (0: skip that case).
         #[arg(long, default_value_t = 1_000_000)]
         lines: usize,
+        /// Lines in the generated macro-heavy program (0: skip that case).
+        #[arg(long, default_value_t = 466_000)]
+        macro_lines: usize,
         /// Interleaved repetitions (the median is reported).
         #[arg(long, default_value_t = 7)]
         reps: usize,
@@ -531,9 +537,14 @@ fn real_main() -> Result<u8, Fail> {
         Cmd::Sweep(args) => sweep_cmd::run(args),
         Cmd::Bench { what } => {
             let r = match what {
-                BenchWhat::Asm { lines, reps, emit } => match emit {
-                    Some(dir) => bench::emit_asm(lines, &dir),
-                    None => bench::bench_asm(lines, reps),
+                BenchWhat::Asm {
+                    lines,
+                    macro_lines,
+                    reps,
+                    emit,
+                } => match emit {
+                    Some(dir) => bench::emit_asm(lines, macro_lines, &dir),
+                    None => bench::bench_asm(lines, macro_lines, reps),
                 },
                 BenchWhat::Emu { size, scalar_iters } => bench_emu::bench_emu(size, scalar_iters),
             };

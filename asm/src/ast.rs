@@ -84,8 +84,9 @@ impl Expr {
 pub enum Arg {
     /// An expression (also register names and keywords, as identifiers).
     Expr(Expr),
-    /// `disp(base)`: displacement and base register.
-    Mem(Box<(Expr, Expr)>, Span),
+    /// `disp(base)`: displacement, base register and the span of both (boxed together, so
+    /// an `Arg` is no larger than an `Expr`: parsed lines are kept for pass 2).
+    Mem(Box<(Expr, Expr, Span)>),
     /// A string literal; the span covers the quotes.
     Str(Span),
 }
@@ -95,7 +96,8 @@ impl Arg {
     pub fn span(&self) -> Span {
         match self {
             Arg::Expr(e) => e.span(),
-            Arg::Mem(_, s) | Arg::Str(s) => *s,
+            Arg::Mem(m) => m.2,
+            Arg::Str(s) => *s,
         }
     }
 }

@@ -1,14 +1,15 @@
-//! A fast path for the common line shapes (`label: mnemonic op, op, disp(reg)` with single
-//! token operands). It builds exactly the tree the lalrpop grammar builds for those lines
+//! A fast path for the common line shapes (`label: mnemonic op, op, disp(reg)` with
+//! operands of one token, `-number`, two such joined by one binary operator, or a string). It builds exactly the tree the lalrpop grammar builds for those lines
 //! (a test checks this on generated programs) and gives up, returning `None`, on anything
 //! else, which then goes through the full grammar.
 
-use crate::ast::{Arg, Args, Expr, Label, Line, Stmt, UnOp};
+use crate::ast::{Arg, Args, BinOp, Expr, Label, Line, Stmt, UnOp};
 use crate::lexer::{classify_number, NumClass, RawTok, RawToken};
 use crate::source::Span;
 
 /// Try to parse a line of raw tokens. Accepts only lines made of identifiers, valid
-/// numbers, `-`, `,`, `:` and `(`/`)` in the shapes above, so a line it accepts has no
+/// numbers, valid strings, binary operators, `,`, `:` and `(`/`)` in the shapes above (at
+/// most one operator per operand), so a line it accepts has no
 /// lexical errors and stays within the nesting and operator limits.
 pub fn parse(src: u32, text: &str, toks: &[RawToken]) -> Option<Line> {
     let sp = |t: &RawToken| t.span(src);
@@ -108,6 +109,50 @@ fn atom(src: u32, text: &str, toks: &[RawToken], i: usize) -> Option<(Expr, usiz
     }
 }
 
+/// The binary operator a raw token stands for.
+fn bin_op(k: Option<RawTok>) -> Option<BinOp> {
+    Some(match k? {
+        RawTok::Plus => BinOp::Add,
+        RawTok::Minus => BinOp::Sub,
+        RawTok::Star => BinOp::Mul,
+        RawTok::Slash => BinOp::Div,
+        RawTok::Percent => BinOp::Rem,
+        RawTok::Amp => BinOp::And,
+        RawTok::Pipe => BinOp::Or,
+        RawTok::Caret => BinOp::Xor,
+        RawTok::Shl => BinOp::Shl,
+        RawTok::Shr => BinOp::Shr,
+        RawTok::EqEq => BinOp::Eq,
+        RawTok::Ne => BinOp::Ne,
+        RawTok::Lt => BinOp::Lt,
+        RawTok::Gt => BinOp::Gt,
+        RawTok::Le => BinOp::Le,
+        RawTok::Ge => BinOp::Ge,
+        RawTok::AndAnd => BinOp::LAnd,
+        RawTok::OrOr => BinOp::LOr,
+        _ => return None,
+    })
+}
+
+/// An atom, or two atoms joined by one binary operator (`K & 1023`, `off+4`): with a
+/// single operator precedence cannot matter. A second operator declines the line.
+fn expr(src: u32, text: &str, toks: &[RawToken], i: usize) -> Option<(Expr, usize)> {
+    let (a, next) = atom(src, text, toks, i)?;
+    let Some(op) = bin_op(toks.get(next).and_then(|t| t.kind)) else {
+        return Some((a, next));
+    };
+    let (b, end) = atom(src, text, toks, next + 1)?;
+    if bin_op(toks.get(end).and_then(|t| t.kind)).is_some() {
+        return None;
+    }
+    let sp = Span {
+        src,
+        start: a.span().start,
+        end: b.span().end,
+    };
+    Some((Expr::Bin(op, Box::new((a, b)), sp), end))
+}
+
 fn operand(src: u32, text: &str, toks: &[RawToken], i: usize) -> Option<(Arg, usize)> {
     let kind = |i: usize| toks.get(i).and_then(|t| t.kind);
     if kind(i) == Some(RawTok::LParen) {
@@ -124,7 +169,13 @@ fn operand(src: u32, text: &str, toks: &[RawToken], i: usize) -> Option<(Arg, us
         }
         return None;
     }
-    let (e, next) = atom(src, text, toks, i)?;
+    if kind(i) == Some(RawTok::Str) {
+        // A string with valid escapes (the grammar's `Arg::Str`).
+        let t = &toks[i];
+        crate::lexer::convert(text, t).ok()?;
+        return Some((Arg::Str(t.span(src)), i + 1));
+    }
+    let (e, next) = expr(src, text, toks, i)?;
     if kind(next) == Some(RawTok::LParen) {
         if kind(next + 1) == Some(RawTok::Ident) && kind(next + 2) == Some(RawTok::RParen) {
             let base = Expr::Ident(toks[next + 1].span(src));
@@ -133,7 +184,7 @@ fn operand(src: u32, text: &str, toks: &[RawToken], i: usize) -> Option<(Arg, us
                 start: e.span().start,
                 end: toks[next + 2].end,
             };
-            return Some((Arg::Mem(Box::new((e, base)), sp), next + 3));
+            return Some((Arg::Mem(Box::new((e, base, sp))), next + 3));
         }
         return None;
     }
@@ -151,7 +202,11 @@ mod tests {
         let mut text = crate::gen::program(3000, 11);
         text.push_str(
             "x: y: add r1, r2, r3\n1: 2: lw r1, -8(sp)\n jalr r0, (ra)\n beq r1, r2, 1b\n li r1, -5\n\
-             .word 1, 2, 3\n j 0x1000\n foo\n bar:\n sw r1, 0(r2)\n cfgi wprec, 'a'\n",
+             .word 1, 2, 3\n j 0x1000\n foo\n bar:\n sw r1, 0(r2)\n cfgi wprec, 'a'\n\
+             andi r5, r6, K0 & 1023\n sw r5, 8+4(sp)\n lw r1, a-b(r2)\n .ascii \"a\\tb\", \"c\"\n\
+             .equ X, Y << 2\n .word a + -3, -3 * b, 1 - -2, x || y, a && b, a | b, a ^ b\n\
+             .word 1 == 2, 1 != 2, a < b, a > b, a <= b, a >= b, a >> 1, a / 3, a % 3\n\
+             .word 1 + 2 * 3, 1 * 2 + 3, -(1), (a) + 1, 1 + 2(r1)\n .ascii \"\\q\"\n",
         );
         let (toks, lines) = lex(&text);
         let parser = LineParser::new();
@@ -159,6 +214,8 @@ mod tests {
         for l in &lines {
             let t = &toks[l.tok_start as usize..l.tok_end as usize];
             if t.iter().any(|t| convert(&text, t).is_err()) {
+                // Lexical errors are reported by the slow path.
+                assert!(super::parse(0, &text, t).is_none());
                 continue;
             }
             let Some(f) = super::parse(0, &text, t) else {

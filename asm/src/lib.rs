@@ -14,6 +14,7 @@
 mod arith;
 mod assembler;
 pub mod ast;
+mod chunked;
 mod comments;
 pub mod define;
 pub mod diag;

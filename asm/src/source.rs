@@ -34,9 +34,10 @@ impl Span {
     }
 }
 
-/// One piece of an expansion text: `len` bytes at `exp` came from `orig_len` bytes at
-/// `orig` of the definition buffer (copied when the lengths match, substituted otherwise).
-#[derive(Clone, Copy, Debug)]
+/// One substitution in an expansion text: `len` bytes at `exp` replaced the `orig_len`
+/// bytes at `orig` of the definition buffer (a parameter reference, `\@`, `\()`). Text
+/// between substitutions was copied verbatim, so only substitutions are stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Segment {
     /// Offset in the expansion text.
     pub exp: u32,
@@ -46,8 +47,6 @@ pub struct Segment {
     pub orig: u32,
     /// Length in the defining buffer.
     pub orig_len: u32,
-    /// Copied verbatim (offsets map one to one).
-    pub verbatim: bool,
 }
 
 /// Where a buffer came from.
@@ -59,8 +58,10 @@ pub enum Origin {
     Expansion {
         /// Buffer holding the macro definition.
         def: u32,
-        /// Pieces, sorted by `exp`.
-        segments: Vec<Segment>,
+        /// Offset in `def` of the expansion text's first byte.
+        start: u32,
+        /// The substitutions, sorted by `exp` (kept for the whole run: no spare room).
+        segments: Box<[Segment]>,
     },
 }
 
@@ -129,31 +130,29 @@ impl SourceMap {
             };
             match &src.origin {
                 Origin::File => return sp,
-                Origin::Expansion { def, segments } => {
-                    let find = |off: u32| {
-                        let i = segments.partition_point(|s| s.exp + s.len <= off);
-                        segments.get(i).or(segments.last())
-                    };
-                    let (Some(a), Some(b)) = (find(sp.start), find(sp.end.max(sp.start + 1) - 1))
-                    else {
-                        return Span {
-                            src: *def,
-                            start: 0,
-                            end: 0,
+                Origin::Expansion {
+                    def,
+                    start: base,
+                    segments,
+                } => {
+                    // Where byte `off` of the expansion came from, and whether it was copied
+                    // (else it is part of a substitution, which maps to the whole reference:
+                    // its first byte for a start, one past its last for an end).
+                    let map = |off: u32, end: bool| -> (u32, bool) {
+                        let i = segments.partition_point(|s| s.exp <= off);
+                        let Some(s) = i.checked_sub(1).map(|i| &segments[i]) else {
+                            return (base + off, true);
                         };
-                    };
-                    let map = |s: &Segment, off: u32, end: bool| {
-                        if s.verbatim {
-                            s.orig + off.saturating_sub(s.exp).min(s.len)
-                        } else if end {
-                            s.orig + s.orig_len
+                        if off < s.exp + s.len {
+                            (if end { s.orig + s.orig_len } else { s.orig }, false)
                         } else {
-                            s.orig
+                            (s.orig + s.orig_len + (off - s.exp - s.len), true)
                         }
                     };
-                    let start = map(a, sp.start, false);
+                    let start = map(sp.start, false).0;
                     let end = if sp.end > sp.start {
-                        map(b, sp.end - 1, true).max(start) + u32::from(b.verbatim)
+                        let (e, copied) = map(sp.end - 1, true);
+                        e.max(start) + u32::from(copied)
                     } else {
                         start
                     };

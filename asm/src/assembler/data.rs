@@ -64,6 +64,24 @@ impl<'o> Asm<'o> {
                 self.warnings.push(d);
             }
         }
+        if let DataKind::Int(_) = kind {
+            // Values that are constants known here are emitted now (like instructions whose
+            // operands are known, see `encode_early`): no item, and the line can go.
+            // Anything else, including an out-of-range value, is left to pass 2, which
+            // reports exactly what it would have.
+            self.early = true;
+            let r = self.data(kind, &args[skip..], at);
+            self.early = false;
+            if let Ok(bytes) = r {
+                if bytes.len() as u64 == size {
+                    if self.grow(size, name, exp) {
+                        self.write(at.sec, at.off, &bytes);
+                    }
+                    self.line_done = true;
+                    return;
+                }
+            }
+        }
         self.data_item(kind, size, at, name, idx, exp);
     }
 

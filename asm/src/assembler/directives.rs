@@ -104,6 +104,25 @@ impl<'o> Asm<'o> {
             // lines are parsed.
             Kind::Block(_) | Kind::Cond(_) => self.unknown_directive(n, name, exp),
         }
+        // Directives done in pass 1 leave nothing that refers to their parsed line (those
+        // that do: `.equ`, and data left to pass 2, which keep `idx` in an item or symbol).
+        if matches!(
+            dir.kind,
+            Kind::Section(_)
+                | Kind::NamedSection
+                | Kind::Global
+                | Kind::Set
+                | Kind::Zero
+                | Kind::Align { .. }
+                | Kind::Ascii { .. }
+                | Kind::Rle
+                | Kind::Incbin
+                | Kind::Npy
+                | Kind::Err
+                | Kind::Warning
+        ) {
+            self.line_done = true;
+        }
         true
     }
 

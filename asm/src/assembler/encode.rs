@@ -23,7 +23,7 @@ impl<'o> Asm<'o> {
         }
         self.early_secs = Vec::new();
         line_rows.reserve((self.stats.instructions as usize).saturating_sub(line_rows.len()));
-        for it in &items {
+        for it in items.iter() {
             let Some(Stmt::Op { name, args }) = &self.parsed[it.line as usize].stmt else {
                 continue;
             };

@@ -94,10 +94,12 @@ impl<'o> Asm<'o> {
             let end_b = self.line_range(src, end).map(|l| l.0).unwrap_or(start);
             (start, end_b.max(start))
         };
-        let has_backslash = self.sm.sources[src as usize]
+        let body_text = self.sm.sources[src as usize]
             .text
             .get(body.0 as usize..body.1 as usize)
-            .is_some_and(|t| t.contains('\\'));
+            .unwrap_or("");
+        let has_backslash = body_text.contains('\\');
+        let has_counter = body_text.contains("\\@");
         if let Some(m) = self.macros.get(name.as_str()) {
             let d = Diagnostic::error(name_sp, format!("macro `{name}` is already defined"))
                 .label("redefined here")
@@ -109,10 +111,11 @@ impl<'o> Asm<'o> {
             name.clone().into(),
             Macro {
                 name: name.into(),
-                params,
+                params: params.into(),
                 src,
                 body: (li + 1, end),
                 has_backslash,
+                has_counter,
                 span: name_sp,
             },
         );
@@ -124,7 +127,8 @@ impl<'o> Asm<'o> {
         let Some(m) = self.macros.get(key) else {
             return;
         };
-        let (msrc, body, has_bs, mspan) = (m.src, m.body, m.has_backslash, m.span);
+        let (msrc, body, has_bs, has_counter, mspan) =
+            (m.src, m.body, m.has_backslash, m.has_counter, m.span);
         let mname = m.name.clone();
         let params = m.params.clone();
         let arity_err = |sp: Span, label: String| {
@@ -170,8 +174,8 @@ impl<'o> Asm<'o> {
                 .map_or(0, |(_, b)| b.saturating_sub(a) as u64),
             _ => 0,
         };
-        let what = format!("expanding `{mname}`");
-        if !self.charge_bytes(body_bytes + crate::EXPANSION_OVERHEAD, site, &what, exp) {
+        let bytes = body_bytes + crate::EXPANSION_OVERHEAD;
+        if !self.charge_bytes(bytes, site, &format!("expanding `{mname}`"), exp) {
             return;
         }
         self.stats.macro_expansions += 1;
@@ -202,20 +206,81 @@ impl<'o> Asm<'o> {
                 .get(start as usize..end as usize)
                 .unwrap_or("");
             let (out, segments) = substitute(body_text, start, &params, &values, Some(counter));
-            let name = format!("<macro {mname}>");
-            let src = self.add_source(
-                name,
-                out.into(),
-                Origin::Expansion {
-                    def: msrc,
-                    segments,
-                },
-                None,
-            );
+            // Diagnostics name the file a span maps back to; only the listing shows an
+            // expansion's own name.
+            let name = if self.opts.listing {
+                format!("<macro {mname}>")
+            } else {
+                String::new()
+            };
+            // An invocation with the same arguments as an earlier one (same text, same
+            // substitutions) runs the earlier expansion's buffer again, as a macro without
+            // parameters runs its definition: no second copy, and its lines are parsed
+            // once. Not for bodies with `\@` (every expansion differs).
+            let memo = (!has_counter).then(|| memo_key(msrc, start, &out, &segments));
+            let reuse = memo
+                .and_then(|k| self.expansion_memo.get(&k).copied())
+                .filter(|&b| self.same_expansion(b, msrc, start, &out, &segments));
+            let src = match reuse {
+                Some(b) => {
+                    self.shared_expansions.insert(b);
+                    b
+                }
+                None => {
+                    let b = self.add_source(
+                        name,
+                        out.into(),
+                        Origin::Expansion {
+                            def: msrc,
+                            start,
+                            segments,
+                        },
+                        None,
+                    );
+                    if let Some(k) = memo {
+                        self.expansion_memo.insert(k, b);
+                    }
+                    b
+                }
+            };
+            let reported = self.reported();
             let n = self.nlines[src as usize];
             self.run(src, 0, n, eid);
+            if self.reported() != reported {
+                // Its diagnostics are reported once per expansion: a later invocation
+                // makes a new buffer (a reused one would find its failed lines cached).
+                if let Some(k) = memo {
+                    self.expansion_memo.remove(&k);
+                }
+            }
         }
         self.macro_depth -= 1;
+    }
+
+    /// Whether buffer `b` is the expansion that `out`/`segments` of the body at `start` of
+    /// `def` would make.
+    fn same_expansion(
+        &self,
+        b: u32,
+        def: u32,
+        start: u32,
+        out: &str,
+        segments: &[Segment],
+    ) -> bool {
+        let s = &self.sm.sources[b as usize];
+        match &s.origin {
+            Origin::Expansion {
+                def: d,
+                start: st,
+                segments: sg,
+            } => *d == def && *st == start && **sg == *segments && *s.text == *out,
+            Origin::File => false,
+        }
+    }
+
+    /// Diagnostics reported (or suppressed) so far.
+    fn reported(&self) -> usize {
+        self.diags.len() + self.warnings.len() + self.suppressed_errors + self.include_cascade
     }
 
     pub(super) fn rept(&mut self, src: u32, li: u32, to: u32, kw: Span, exp: u32) -> u32 {
@@ -281,6 +346,7 @@ impl<'o> Asm<'o> {
             return end + 1;
         }
         self.rept_depth += 1;
+        self.repeating.push(src);
         for _ in 0..n {
             // Every iteration counts, so an empty body repeated 10^7 × 10^7 times stops.
             if !self.charge_statement(kw, exp) {
@@ -288,6 +354,7 @@ impl<'o> Asm<'o> {
             }
             self.run(src, li + 1, end, exp);
         }
+        self.repeating.pop();
         self.rept_depth -= 1;
         end + 1
     }
@@ -384,6 +451,7 @@ impl<'o> Asm<'o> {
             .to_string();
         let params = [(sym_name, None)];
         self.rept_depth += 1;
+        self.repeating.push(src);
         for v in values {
             if !self.charge_statement(kw, exp) {
                 break;
@@ -405,12 +473,17 @@ impl<'o> Asm<'o> {
             let nsrc = self.add_source(
                 name,
                 out.into(),
-                Origin::Expansion { def: src, segments },
+                Origin::Expansion {
+                    def: src,
+                    start,
+                    segments,
+                },
                 None,
             );
             let n = self.nlines[nsrc as usize];
             self.run(nsrc, 0, n, exp);
         }
+        self.repeating.pop();
         self.rept_depth -= 1;
         end + 1
     }
@@ -592,42 +665,43 @@ impl<'o> Asm<'o> {
     }
 }
 
+/// The key of an expansion in `Asm::expansion_memo`.
+fn memo_key(def: u32, start: u32, out: &str, segments: &[Segment]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (def, start, out).hash(&mut h);
+    for s in segments {
+        (s.exp, s.len, s.orig, s.orig_len).hash(&mut h);
+    }
+    h.finish()
+}
+
 /// Substitute macro (or `.irp`) parameters in `body` (which starts at byte `base` of its
-/// buffer); `\@` becomes `counter` when there is one (macros), else stays.
+/// buffer); `\@` becomes `counter` when there is one (macros), else stays. Returns the text
+/// and its substitutions (see [`Segment`]).
 fn substitute(
     body: &str,
     base: u32,
     params: &[(Box<str>, Option<String>)],
     values: &[String],
     counter: Option<u32>,
-) -> (String, Vec<Segment>) {
+) -> (String, Box<[Segment]>) {
     let mut out = String::with_capacity(body.len() + 16);
     let mut segs = Vec::new();
+    let counter = counter.map(|c| c.to_string());
     let b = body.as_bytes();
     let mut i = 0;
     let mut lit_start = 0;
-    let flush = |out: &mut String, segs: &mut Vec<Segment>, from: usize, to: usize| {
-        if to > from {
-            segs.push(Segment {
-                exp: out.len() as u32,
-                len: (to - from) as u32,
-                orig: base + from as u32,
-                orig_len: (to - from) as u32,
-                verbatim: true,
-            });
-            out.push_str(&body[from..to]);
-        }
-    };
     while i < b.len() {
         if b[i] != b'\\' {
             i += 1;
             continue;
         }
         let start = i;
-        let (rep, end): (Option<String>, usize) = if b.get(i + 1) == Some(&b'@') {
-            (counter.map(|c| c.to_string()), i + 2)
+        let (rep, end): (Option<&str>, usize) = if b.get(i + 1) == Some(&b'@') {
+            (counter.as_deref(), i + 2)
         } else if b.get(i + 1) == Some(&b'(') && b.get(i + 2) == Some(&b')') {
-            (Some(String::new()), i + 3)
+            (Some(""), i + 3)
         } else {
             let mut j = i + 1;
             while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
@@ -635,32 +709,85 @@ fn substitute(
             }
             let id = &body[i + 1..j];
             match params.iter().position(|(p, _)| **p == *id) {
-                Some(k) if j > i + 1 => (values.get(k).cloned(), j),
+                Some(k) if j > i + 1 => (values.get(k).map(String::as_str), j),
                 _ => (None, j.max(i + 1)),
             }
         };
         if let Some(r) = rep {
-            flush(&mut out, &mut segs, lit_start, start);
+            out.push_str(&body[lit_start..start]);
             segs.push(Segment {
                 exp: out.len() as u32,
                 len: r.len() as u32,
                 orig: base + start as u32,
                 orig_len: (end - start) as u32,
-                verbatim: false,
             });
-            out.push_str(&r);
+            out.push_str(r);
             lit_start = end;
         }
         i = end;
     }
-    flush(&mut out, &mut segs, lit_start, b.len());
+    out.push_str(&body[lit_start..]);
     out.push('\n');
-    segs.push(Segment {
-        exp: out.len() as u32 - 1,
-        len: 1,
-        orig: base + b.len() as u32,
-        orig_len: 1,
-        verbatim: true,
-    });
-    (out, segs)
+    (out, segs.into_boxed_slice())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::substitute;
+    use crate::source::{Origin, Source, SourceMap, Span};
+
+    /// Every span of an expansion maps back to the definition text it came from: copied
+    /// text byte for byte, a substituted value to the whole `\param` reference.
+    #[test]
+    fn expansion_spans_map_to_the_definition() {
+        let def = "  .macro m a, bb\n  add \\a, \\bb, r\\()3 ; \\@ \\q\n  .endm\n";
+        let start = def.find("  add").unwrap();
+        let end = def[start..].find('\n').unwrap() + start;
+        let body = &def[start..end];
+        let params = [("a".into(), None), ("bb".into(), None)];
+        let values = ["r1".to_string(), "r22".to_string()];
+        let (out, segs) = substitute(body, start as u32, &params, &values, Some(7));
+        assert_eq!(out, "  add r1, r22, r3 ; 7 \\q\n");
+        assert_eq!(segs.len(), 4);
+        let mut sm = SourceMap::default();
+        let d = sm.add(Source::new("d.s".into(), def.into(), Origin::File));
+        let e = sm.add(Source::new(
+            "<macro m>".into(),
+            out.as_str().into(),
+            Origin::Expansion {
+                def: d,
+                start: start as u32,
+                segments: segs,
+            },
+        ));
+        let back = |a: &str| {
+            let i = out.find(a).unwrap() as u32;
+            let f = sm.to_file(Span {
+                src: e,
+                start: i,
+                end: i + a.len() as u32,
+            });
+            assert_eq!(f.src, d);
+            &def[f.start as usize..f.end as usize]
+        };
+        assert_eq!(back("add"), "add");
+        assert_eq!(back("r1"), "\\a");
+        assert_eq!(back("r22"), "\\bb");
+        assert_eq!(back("r1, r22"), "\\a, \\bb");
+        assert_eq!(back("r3"), "r\\()3");
+        assert_eq!(back("7"), "\\@");
+        assert_eq!(back("\\q"), "\\q");
+        assert_eq!(back("\n"), "\n");
+        // An empty span maps to an empty span at the right place.
+        let i = out.find("r22").unwrap() as u32 + 3;
+        let f = sm.to_file(Span {
+            src: e,
+            start: i,
+            end: i,
+        });
+        assert_eq!(
+            &def[f.start as usize..],
+            &def[def.find(", r\\()").unwrap()..]
+        );
+    }
 }

@@ -4,8 +4,7 @@
 //! resolves `.equ` values.
 
 use bitloom_isa::image::{LineRow, SectionKind};
-use bitloom_isa::table::def;
-use bitloom_isa::{InstrDef, OperandKind, INSTRUCTIONS};
+use bitloom_isa::INSTRUCTIONS;
 
 use crate::ast::{Arg, Stmt};
 use crate::diag::Diagnostic;
@@ -67,9 +66,24 @@ impl<'o> Asm<'o> {
     fn instruction(&mut self, n: &str, name: Span, idx: u32, exp: u32, stmt_sp: Span) -> bool {
         if !self.macros.is_empty() {
             if let Some(key) = self.macro_key(n) {
-                // A macro body may invoke the same line again (recursion), so the
-                // arguments are copied rather than moved out.
-                let args: Vec<Arg> = self.line_args(idx).to_vec();
+                // The invocation line is not needed after this. Just parsed in a buffer
+                // that is not run again: drop its parse now (the expansion parses many
+                // lines after it); otherwise a macro body may invoke the same line again
+                // (recursion), so the arguments are copied rather than moved out.
+                let (src, li) = self.cur_line;
+                let args: Vec<Arg> = if src == name.src
+                    && idx != 0
+                    && idx as usize + 1 == self.parsed.len()
+                    && self.single_use(src)
+                {
+                    self.parsed_idx[src as usize][li as usize] = NONE;
+                    match self.parsed.pop().and_then(|l| l.stmt) {
+                        Some(Stmt::Op { args, .. }) => args.into_vec(),
+                        _ => Vec::new(),
+                    }
+                } else {
+                    self.line_args(idx).to_vec()
+                };
                 self.invoke_macro(&key, stmt_sp, &args, exp);
                 return false;
             }
@@ -167,8 +181,9 @@ impl<'o> Asm<'o> {
     }
 
     /// Encode an instruction in pass 1 if every operand is already known (registers,
-    /// names, constants defined before this line). `None` leaves it to pass 2, which then
-    /// reports any error exactly as it would have.
+    /// names, constants defined before this line, branch targets defined before it in the
+    /// same section). `None` leaves it to pass 2, which then reports any error exactly as
+    /// it would have.
     fn encode_early(
         &mut self,
         mn: Mn,
@@ -177,24 +192,13 @@ impl<'o> Asm<'o> {
         at: At,
         words: u8,
     ) -> Option<[u32; 2]> {
-        // Branch and jump targets need the pc; `la` (a symbol's address) is left to pass 2.
-        let has_target = |d: &InstrDef| {
-            d.operands
-                .iter()
-                .any(|o| matches!(o.kind, OperandKind::PcRel { .. }))
-        };
-        let ok = match mn {
-            Mn::Real(d) => !has_target(d),
-            Mn::Pseudo(p) => match p.expansion() {
-                Some((op, _)) => !has_target(def(op)),
-                None => p == Pseudo::Li,
-            },
-        };
-        if !ok {
+        // `la` (a symbol's address) is left to pass 2.
+        if matches!(mn, Mn::Pseudo(p) if p.expansion().is_none() && p != Pseudo::Li) {
             return None;
         }
         self.early = true;
-        let r = self.encode(mn, name, self.line_args(idx), at, 0, words);
+        // Branch targets are offsets in pass 1 (see `operand`), so is the pc.
+        let r = self.encode(mn, name, self.line_args(idx), at, at.off, words);
         self.early = false;
         r.ok()
     }
@@ -294,7 +298,7 @@ impl<'o> Asm<'o> {
         let mut exp_of: std::collections::HashMap<u32, u32> =
             std::collections::HashMap::with_capacity(equ_lines.len());
         if !equ_lines.is_empty() {
-            for it in &self.items {
+            for it in self.items.iter() {
                 if equ_lines.contains(&it.line) {
                     exp_of.entry(it.line).or_insert(it.exp);
                 }

@@ -136,9 +136,6 @@ impl<'o> Asm<'o> {
             self.symtab[id as usize].def = super::SymDef::Value(d.value);
         }
         let n = self.nlines[src as usize];
-        // Most instructions are encoded in pass 1 and need neither an item nor a kept line.
-        self.items.reserve(n as usize / 4);
-        self.parsed.reserve(n as usize / 4);
         self.early_rows.reserve(n as usize);
         self.early_secs.reserve(n as usize);
         // Labels are a fraction of the lines; sizing the table up front avoids rehashing.
@@ -237,10 +234,9 @@ impl<'o> Asm<'o> {
             let (sec0, off0) = (self.cur, self.secs[self.cur].size);
             let plain = self.statement(src, idx, exp);
             if std::mem::take(&mut self.line_done)
-                && self.rept_depth == 0
-                && self.macro_depth == 0
                 && idx != 0
                 && idx as usize + 1 == self.parsed.len()
+                && self.single_use(src)
             {
                 // Labels only, or encoded in pass 1, and not part of a repeated body: drop
                 // the parsed line (it would be parsed again if it were ever revisited).
@@ -262,6 +258,20 @@ impl<'o> Asm<'o> {
         }
         if !self.halted {
             self.unclosed_conds(&conds, exp);
+        }
+    }
+
+    /// Whether the line being run in buffer `src` will not be run again, so its parse
+    /// need not be cached: a macro expansion's own text (made for one invocation) unless
+    /// a `.rept`/`.irp` is repeating lines of it or a later invocation reused it; a file's lines outside any macro or
+    /// `.rept` (a file can be included again, a macro body without parameters runs from
+    /// its definition). A wrong guess costs only a second parse.
+    pub(super) fn single_use(&self, src: u32) -> bool {
+        match self.sm.sources[src as usize].origin {
+            Origin::Expansion { .. } => {
+                !self.repeating.contains(&src) && !self.shared_expansions.contains(&src)
+            }
+            Origin::File => self.rept_depth == 0 && self.macro_depth == 0,
         }
     }
 

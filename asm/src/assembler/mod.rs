@@ -44,6 +44,7 @@ use bitloom_isa::image::{LineRow, SectionKind};
 use bitloom_isa::{InstrDef, INSTRUCTIONS};
 
 use crate::ast::{Arg, Line};
+use crate::chunked::Chunked;
 use crate::diag::Diagnostic;
 use crate::grammar::LineParser;
 use crate::pseudo::{Pseudo, PSEUDOS};
@@ -205,16 +206,19 @@ struct Sec {
 }
 
 struct Macro {
-    name: Box<str>,
-    params: Vec<(Box<str>, Option<String>)>,
+    /// Shared with every expansion's record.
+    name: std::rc::Rc<str>,
+    params: std::rc::Rc<[(Box<str>, Option<String>)]>,
     src: u32,
     body: (u32, u32),
     has_backslash: bool,
+    /// The body uses `\@`: every expansion is different.
+    has_counter: bool,
     span: Span,
 }
 
 struct Expansion {
-    name: Box<str>,
+    name: std::rc::Rc<str>,
     site: Span,
     parent: u32,
     loc: (u32, u32, u32),
@@ -248,12 +252,12 @@ pub(crate) struct Asm<'o> {
     sm: SourceMap,
     /// Number of lines of every buffer (their byte ranges come from `Source::line_starts`;
     /// tokens are lexed per line when a line is read).
-    nlines: Vec<u32>,
+    nlines: Chunked<u32>,
     /// `.rept` and conditional lines (by buffer and line) that have a cached parse: a
     /// revisit must still see them as keywords.
     kw_lines: std::collections::HashSet<(u32, u32)>,
     /// Text to lex for buffers with block comments (blanked out), by buffer.
-    code: Vec<Option<std::rc::Rc<str>>>,
+    code: Chunked<Option<std::rc::Rc<str>>>,
     /// Lines continued with a trailing `\`: (buffer, first line) → lines joined to it.
     cont: HashMap<(u32, u32), u32>,
     /// Non-empty statements seen (labels-only lines count; blank lines and conditional
@@ -263,11 +267,13 @@ pub(crate) struct Asm<'o> {
     last_pad: Option<Pad>,
     /// The statement being processed has labels.
     labeled: bool,
-    parsed_idx: Vec<Vec<u32>>,
-    parsed: Vec<Line>,
-    file_idx: Vec<u32>,
+    parsed_idx: Chunked<Vec<u32>>,
+    /// Parsed lines kept for later (pass-2 items, `.equ`, the parse cache); index 0 is the
+    /// empty line.
+    parsed: Chunked<Line>,
+    file_idx: Chunked<u32>,
     files: Vec<String>,
-    paths: Vec<Option<PathBuf>>,
+    paths: Chunked<Option<PathBuf>>,
     diags: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
     /// Warnings raised while encoding (which borrows `self` immutably).
@@ -275,11 +281,11 @@ pub(crate) struct Asm<'o> {
     secs: Vec<Sec>,
     cur: usize,
     syms: HashMap<Box<str>, u32>,
-    symtab: Vec<Sym>,
+    symtab: Chunked<Sym>,
     numlabels: HashMap<u32, Vec<(u32, u8, u32)>>,
     macros: HashMap<Box<str>, Macro>,
-    expansions: Vec<Expansion>,
-    items: Vec<Item>,
+    expansions: Chunked<Expansion>,
+    items: Chunked<Item>,
     seq: u32,
     statements: u64,
     /// Bytes charged to `Options::max_expansion_bytes` so far.
@@ -316,6 +322,13 @@ pub(crate) struct Asm<'o> {
     line_rows: Vec<LineRow>,
     cur_line: (u32, u32),
     rept_depth: usize,
+    /// Buffers whose lines an open `.rept`/`.irp` runs again (innermost last).
+    repeating: Vec<u32>,
+    /// Macro expansion buffers by a hash of their text and substitutions, for reuse by an
+    /// invocation that would make the same one.
+    expansion_memo: HashMap<u64, u32>,
+    /// Expansion buffers run more than once (their parses are cached).
+    shared_expansions: std::collections::HashSet<u32>,
     /// Set while pass 1 tries to encode an instruction whose operands are already known:
     /// [`Asm::value`] then accepts only constants known at that line and pc-relative
     /// operands are refused, so any failure just leaves the instruction to pass 2.
@@ -366,18 +379,22 @@ impl<'o> Asm<'o> {
         Asm {
             opts,
             sm: SourceMap::default(),
-            nlines: Vec::new(),
+            nlines: Chunked::default(),
             kw_lines: Default::default(),
-            code: Vec::new(),
+            code: Chunked::default(),
             cont: HashMap::default(),
             stmt_no: 0,
             last_pad: None,
             labeled: false,
-            parsed_idx: Vec::new(),
-            parsed: vec![Line::default()],
-            file_idx: Vec::new(),
+            parsed_idx: Chunked::default(),
+            parsed: {
+                let mut p = Chunked::default();
+                p.push(Line::default());
+                p
+            },
+            file_idx: Chunked::default(),
             files: Vec::new(),
-            paths: Vec::new(),
+            paths: Chunked::default(),
             diags: Vec::new(),
             warnings: Vec::new(),
             encode_warnings: std::cell::RefCell::new(Vec::new()),
@@ -393,11 +410,11 @@ impl<'o> Asm<'o> {
             }],
             cur: 0,
             syms: HashMap::default(),
-            symtab: Vec::new(),
+            symtab: Chunked::default(),
             numlabels: HashMap::default(),
             macros: HashMap::default(),
-            expansions: Vec::new(),
-            items: Vec::new(),
+            expansions: Chunked::default(),
+            items: Chunked::default(),
             seq: 0,
             statements: 0,
             expanded_bytes: 0,
@@ -420,6 +437,9 @@ impl<'o> Asm<'o> {
             line_rows: Vec::new(),
             cur_line: (NONE, 0),
             rept_depth: 0,
+            repeating: Vec::new(),
+            expansion_memo: HashMap::default(),
+            shared_expansions: Default::default(),
             early: false,
             early_rows: Vec::new(),
             early_secs: Vec::new(),

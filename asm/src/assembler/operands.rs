@@ -10,7 +10,7 @@ use crate::lexer::{gpr as parse_gpr, tile as parse_tile};
 use crate::pseudo::jump_target_kind;
 use crate::source::Span;
 
-use super::{plural, suggest, Asm, At};
+use super::{plural, suggest, Asm, At, Val};
 
 impl<'o> Asm<'o> {
     pub(super) fn arity_err(
@@ -285,8 +285,16 @@ impl<'o> Asm<'o> {
             OperandKind::PcRel { .. } => {
                 let e = self.expr_arg(a, idx, opname, mnemonic, kind)?;
                 if self.early {
-                    // The pc is not known in pass 1.
-                    return Err(Diagnostic::error(e.span(), ""));
+                    // Pass 1 knows offsets in sections, not addresses: a target already
+                    // defined in the instruction's own section is encoded now (`pc` is the
+                    // instruction's offset, and the distance is what layout keeps);
+                    // anything else is left to pass 2.
+                    return match self.eval(e, at, false, 0) {
+                        Ok(Val { v, sec: Some(s) }) if s == at.sec => self
+                            .pcrel(v, pc, kind, e.span(), mnemonic)
+                            .map(Operand::PcRel),
+                        _ => Err(Diagnostic::error(e.span(), "")),
+                    };
                 }
                 let t = self.value(e, at)?;
                 self.pcrel(t, pc, kind, e.span(), mnemonic)
@@ -294,7 +302,7 @@ impl<'o> Asm<'o> {
             }
             OperandKind::Mem { .. } => {
                 let (disp, base, sp) = match a {
-                    Arg::Mem(db, sp) => (Some(&db.0), &db.1, *sp),
+                    Arg::Mem(m) => (Some(&m.0), &m.1, m.2),
                     Arg::Expr(Expr::Paren(inner, sp)) if matches!(**inner, Expr::Ident(_)) => {
                         (None, &**inner, *sp)
                     }

@@ -267,8 +267,14 @@ impl<'o> Asm<'o> {
             rows,
             stats: self.stats,
             warnings: Diagnostics {
+                // The sources (every file and expansion text) only to render warnings: with
+                // none, they are freed now rather than kept alive with the image.
+                sources: if warnings.is_empty() {
+                    Default::default()
+                } else {
+                    self.sm
+                },
                 list: warnings,
-                sources: self.sm,
             },
         })
     }
