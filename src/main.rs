@@ -328,7 +328,7 @@ fn real_main() -> Result<u8, Fail> {
             max_expansion_bytes,
             defines,
         } => {
-            purge_freed_memory_at_once();
+            lean_allocator();
             let opath = output.unwrap_or_else(|| input.with_extension("elf"));
             let lpath = listing.as_deref().filter(|l| *l != "-").map(Path::new);
             let check = |includes: &[String]| -> Result<(), Fail> {
@@ -564,17 +564,23 @@ fn real_main() -> Result<u8, Fail> {
 /// header; the Rust bindings do not name it).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// For `bitloom asm`: hand freed pages back to the OS at once instead of after a delay. The
-/// assembler's peak memory on a macro-heavy source falls from 1.74x to 1.5x GNU as's at no
-/// measurable CPU cost (`bitloom bench asm`). Not for the emulator: a run that frees and
-/// reallocates big buffers (a new machine per test) would page-fault them in again.
-/// (`arena_eager_commit = 0` would save ~20 MiB more, but mimalloc reads it before `main`:
-/// only the environment variable `MIMALLOC_ARENA_EAGER_COMMIT=0` sets it.)
-fn purge_freed_memory_at_once() {
+/// For `bitloom asm`: hand freed pages back to the OS at once instead of after a delay, and
+/// no transparent huge pages (mimalloc asks for them on its arenas; a 2 MiB page counts
+/// whole in the resident set). The assembler's peak memory on a macro-heavy source falls
+/// from 1.74x to about 1.2x GNU as's at no measurable CPU cost (`bitloom bench asm`). Not
+/// for the emulator: a run that frees and reallocates big buffers (a new machine per test)
+/// would page-fault them in again.
+fn lean_allocator() {
     // SAFETY: a setter of mimalloc's global option table, called while the process has one
     // thread; the option is a plain integer the allocator reads when it purges.
     unsafe {
         libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: prctl with integer arguments only; PR_SET_THP_DISABLE affects this
+        // process's later page faults. Failure (an old kernel) changes nothing: ignored.
+        let _ = unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
     }
 }
 
