@@ -584,31 +584,53 @@ pub(crate) fn mac_cost(
     } = s;
     ls.reset();
 
-    // Non-zero masks: weights per row, activations per column; codes of A transposed.
-    wnz.clear();
-    wnz.resize(m_ * kw, 0);
+    // Non-zero counts: weights per column k, activations per row k.
     wcol.clear();
     wcol.resize(k_, 0);
     for m in 0..m_ {
-        for (k, &c) in w.w[m * k_..(m + 1) * k_].iter().enumerate() {
-            if !w.wzero[c as usize] {
-                wnz[m * kw + k / 64] |= 1u64 << (k % 64);
-                wcol[k] += 1;
-            }
+        for (x, &c) in wcol.iter_mut().zip(&w.w[m * k_..(m + 1) * k_]) {
+            *x += !w.wzero[c as usize] as u32;
         }
     }
-    at.clear();
-    at.resize(n_ * k_, 0);
-    anz.clear();
-    anz.resize(n_ * kw, 0);
     arow.clear();
-    arow.resize(k_, 0);
-    for k in 0..k_ {
-        for (n, &c) in w.a[k * n_..(k + 1) * n_].iter().enumerate() {
-            at[n * k_ + k] = c;
-            if !w.azero[c as usize] {
-                anz[n * kw + k / 64] |= 1u64 << (k % 64);
-                arow[k] += 1;
+    arow.extend((0..k_).map(|k| {
+        w.a[k * n_..(k + 1) * n_]
+            .iter()
+            .filter(|&&c| !w.azero[c as usize])
+            .count() as u32
+    }));
+    let w_nnz: u64 = wcol.iter().map(|&x| x as u64).sum();
+    let a_nnz: u64 = arow.iter().map(|&x| x as u64).sum();
+    // Which operand the passes run along (below), and what that needs: the codes of A
+    // transposed and the activation masks per column (orientation A, slice mode), or the
+    // weight masks per row (orientation B). Only what is used is built.
+    let orient_a = slice_mode || !ze || a_nnz * (m_ as u64) <= w_nnz * (n_ as u64);
+    if orient_a {
+        at.clear();
+        at.resize(n_ * k_, 0);
+        for k in 0..k_ {
+            for (n, &c) in w.a[k * n_..(k + 1) * n_].iter().enumerate() {
+                at[n * k_ + k] = c;
+            }
+        }
+        anz.clear();
+        anz.resize(n_ * kw, 0);
+        // Only the compacted static orientation reads them.
+        for n in (0..n_).filter(|_| ze && !slice_mode) {
+            for (k, &c) in at[n * k_..(n + 1) * k_].iter().enumerate() {
+                if !w.azero[c as usize] {
+                    anz[n * kw + k / 64] |= 1u64 << (k % 64);
+                }
+            }
+        }
+    } else {
+        wnz.clear();
+        wnz.resize(m_ * kw, 0);
+        for m in 0..m_ {
+            for (k, &c) in w.w[m * k_..(m + 1) * k_].iter().enumerate() {
+                if !w.wzero[c as usize] {
+                    wnz[m * kw + k / 64] |= 1u64 << (k % 64);
+                }
             }
         }
     }
@@ -618,8 +640,6 @@ pub(crate) fn mac_cost(
         .zip(arow.iter())
         .map(|(&x, &y)| x as u64 * y as u64)
         .sum();
-    let w_nnz: u64 = wnz.iter().map(|x| x.count_ones() as u64).sum();
-    let a_nnz: u64 = anz.iter().map(|x| x.count_ones() as u64).sum();
     // Codes present in each operand, as 256-bit sets.
     let present_of = |codes: &[u8]| {
         let mut p = [0u64; 4];
@@ -750,7 +770,7 @@ pub(crate) fn mac_cost(
             cost.skip_compressed_slice = skipped;
         }
         nominal_bits = done_lo * nominal(&lo_side) + done_hi * nominal(&hi_side);
-    } else if !ze || a_nnz * (m_ as u64) <= w_nnz * (n_ as u64) {
+    } else if orient_a {
         // Orientation A: static passes over all k, or activations are the sparser operand
         // (the eliminator compacts each column's non-zero activations; zero weights gate).
         let full_w = w_nnz == (m_ * k_) as u64;
