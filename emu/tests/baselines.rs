@@ -423,16 +423,15 @@ proptest! {
     }
 }
 
-/// The example: one output whose two passes cost 7 and 1, on one PE with two lane
-/// groups: lock-step hardware needs 7 cycles, the idealisation 4.
-#[test]
-fn lane_groups_share_a_pass_in_lockstep() {
-    let c = Case {
+/// One Pragmatic output of two reduction steps on one PE with binary terms, no overhead,
+/// skipped empty passes and a single-stage shifter: the hand-worked cases below.
+fn two_step_case(group: u32, slots: u32, serial: u32, w: [u8; 2], a: [u8; 2]) -> Case {
+    Case {
         model: MacModel::Pragmatic,
         rows: 1,
         cols: 1,
-        group: 1,
-        slots: 2,
+        group,
+        slots,
         overhead: 0.0,
         sync: SyncMode::Lockstep,
         terms: TermEncoding::Binary,
@@ -446,10 +445,17 @@ fn lane_groups_share_a_pass_in_lockstep() {
         wprec: 8,
         aprec: 8,
         afmt: NumFmt::Int,
-        serial: 0,
-        w: vec![0x7f, 0x01],
-        a: vec![1, 1],
-    };
+        serial,
+        w: w.to_vec(),
+        a: a.to_vec(),
+    }
+}
+
+/// The example: one output whose two passes cost 7 and 1, on one PE with two lane
+/// groups: lock-step hardware needs 7 cycles, the idealisation 4.
+#[test]
+fn lane_groups_share_a_pass_in_lockstep() {
+    let c = two_step_case(1, 2, 0, [0x7f, 0x01], [1, 1]);
     assert_eq!(model_cycles(&c), (3 + 7, 3));
     let mut d = c.clone();
     d.sync = SyncMode::Decoupled;
@@ -466,29 +472,7 @@ fn lane_groups_share_a_pass_in_lockstep() {
 /// (2^0 + 2^1) and 2 (2^1): 2 cycles either way.
 #[test]
 fn two_stage_shifter_makes_far_terms_wait() {
-    let c = Case {
-        model: MacModel::Pragmatic,
-        rows: 1,
-        cols: 1,
-        group: 2,
-        slots: 1,
-        overhead: 0.0,
-        sync: SyncMode::Lockstep,
-        terms: TermEncoding::Binary,
-        empty: EmptyPass::Skip,
-        first_stage: 8,
-        skip_bits: true,
-        zero_elim: false,
-        m: 1,
-        k: 2,
-        n: 1,
-        wprec: 8,
-        aprec: 8,
-        afmt: NumFmt::Int,
-        serial: 1,
-        w: vec![1, 1],
-        a: vec![1, 16],
-    };
+    let c = two_step_case(2, 1, 1, [1, 1], [1, 16]);
     assert_eq!(model_cycles(&c).0, 3 + 1);
     let two = Case {
         first_stage: 2,
