@@ -149,10 +149,13 @@ fn case() -> impl Strategy<Value = Case> {
         any::<bool>(),
         prop_oneof![Just(8u32), 0u32..4],
     );
+    // Outputs per row and column: mostly small, sometimes past 16 and 32 (the model's
+    // fixed-width sweeps) and into its general one.
+    let outs = || prop_oneof![3 => 1usize..7, 1 => 14usize..40];
     let shape = (
-        1usize..7,
+        outs(),
         1usize..40,
-        1usize..7,
+        outs(),
         1u32..9,
         1u32..9,
         any::<bool>(),

@@ -34,6 +34,7 @@ use crate::work::MacWork;
 
 mod shifter;
 mod side;
+mod small;
 
 use side::{Side, SideCache, SideKey};
 
@@ -132,9 +133,6 @@ enum Shape {
 /// starts empty, so machine snapshots do not copy them.
 #[derive(Debug, Default)]
 pub(crate) struct MacScratch {
-    wnz: Vec<u64>,
-    anz: Vec<u64>,
-    ahi: Vec<u64>,
     at: Vec<u8>,
     rows: Vec<u8>,
     sf: Vec<u8>,
@@ -246,15 +244,19 @@ fn sweep(
         return;
     }
     let mut in_chunk = 0usize;
-    let mut cur_seg = usize::MAX;
+    // End of the current vector-scale segment (idx is increasing).
+    let mut seg_end = 0usize;
     for &k in idx {
         let k = k as usize;
-        let sg = k / geo.seg;
-        if in_chunk > 0 && (in_chunk == geo.g || sg != cur_seg) {
-            emit(geo, vmax, acc, t, &mut ls);
-            in_chunk = 0;
+        if k >= seg_end || in_chunk == geo.g {
+            if in_chunk > 0 {
+                emit(geo, vmax, acc, t, &mut ls);
+                in_chunk = 0;
+            }
+            if k >= seg_end {
+                seg_end = (k / geo.seg + 1) * geo.seg;
+            }
         }
-        cur_seg = sg;
         in_chunk += 1;
         let f = sf[k];
         if f == 0 {
@@ -325,15 +327,15 @@ struct PassAcc {
 impl PassAcc {
     /// Start over with `v` outputs at 0.
     fn reset(&mut self, v: usize) {
-        self.sum.clear();
-        self.sum.resize(v, 0);
-        self.cnt.clear();
-        self.cnt.resize(v, 0);
-    }
-
-    /// Output j's time in milli-cycles.
-    fn milli(&self, j: usize, ovh: u64) -> u64 {
-        self.sum[j] as u64 * 1000 + self.cnt[j] as u64 * ovh
+        if self.sum.len() == v {
+            self.sum.fill(0);
+            self.cnt.fill(0);
+        } else {
+            self.sum.clear();
+            self.sum.resize(v, 0);
+            self.cnt.clear();
+            self.cnt.resize(v, 0);
+        }
     }
 
     /// Add the passes and allocated lane cycles to the totals (once per sweep result).
@@ -410,28 +412,73 @@ impl Lockstep {
     }
 }
 
+/// One outer index's passes: the fixed-width sweep ([`small`]) when the cost rows are a
+/// narrow `stride` apart and costs vary, else [`sweep`] (rows `v` apart, or unused when
+/// `uniform`).
+#[allow(clippy::too_many_arguments)]
+fn run_sweep(
+    geo: Geom,
+    uniform: Option<u8>,
+    rows: &[u8],
+    rowsum: &[u32],
+    v: usize,
+    stride: usize,
+    idx: &[u32],
+    sf: &[u8],
+    vmax: &mut [u8],
+    acc: &mut PassAcc,
+    t: &mut Totals,
+    ls: Option<&mut Lockstep>,
+) {
+    if uniform.is_none() && small::fixed(stride) {
+        small::sweep(stride, geo, rows, rowsum, v, idx, sf, acc, t, ls);
+    } else {
+        sweep(geo, uniform, rows, rowsum, v, idx, sf, vmax, acc, t, ls);
+    }
+}
+
+/// The lane factor `f(c)` shared by every code of `codes` not in `skip`, if they all share
+/// one (0 when every code is skipped); stops at the first disagreement.
+fn uniform_factor(codes: &[u8], skip: Option<&[bool; 256]>, f: impl Fn(u8) -> u8) -> Option<u8> {
+    let mut v: Option<u8> = None;
+    for &c in codes {
+        if skip.is_some_and(|s| s[c as usize]) {
+            continue;
+        }
+        let x = f(c);
+        match v {
+            None => v = Some(x),
+            Some(y) if y != x => return None,
+            _ => {}
+        }
+    }
+    Some(v.unwrap_or(0))
+}
+
+/// `sf[k]` = the lane factor of `codes[k]`: its entry in `table`, or 1 when the operand does
+/// not set the lane cost (`None`). Replaces `sf`'s contents.
+fn factors(sf: &mut Vec<u8>, codes: &[u8], table: Option<&[u8; 256]>) {
+    sf.clear();
+    match table {
+        Some(t) => sf.extend(codes.iter().map(|&c| t[c as usize])),
+        None => sf.resize(codes.len(), 1),
+    }
+}
+
 /// Whether every entry of `rows` is 0 or 1 ([`Geom::gates`]).
 fn all_gates(rows: &[u8]) -> bool {
     rows.iter().fold(0u8, |a, &x| a | x) <= 1
 }
 
 /// Add each output's time (`acc`, plus `vs` milli-cycles) to its PE's total: output j runs
-/// on PE `base + (j mod period) · step`.
-fn add_to_pes(
-    pe: &mut [u64],
-    acc: &PassAcc,
-    ovh: u64,
-    vs: u64,
-    base: usize,
-    step: usize,
-    period: usize,
-) {
-    let mut r = 0;
-    for j in 0..acc.sum.len() {
-        pe[base + r * step] += acc.milli(j, ovh) + vs;
-        r += 1;
-        if r == period {
-            r = 0;
+/// on PE slot `base + (j mod period)` (the PE totals are laid out so that the outputs of
+/// one outer index are consecutive: column-major for orientation A, row-major for B).
+fn add_to_pes(pe: &mut [u64], acc: &PassAcc, ovh: u64, vs: u64, base: usize, period: usize) {
+    let period = period.max(1);
+    let pes = &mut pe[base..base + period];
+    for (sum, cnt) in acc.sum.chunks(period).zip(acc.cnt.chunks(period)) {
+        for ((p, &s), &c) in pes.iter_mut().zip(sum).zip(cnt) {
+            *p += s as u64 * 1000 + c as u64 * ovh + vs;
         }
     }
 }
@@ -466,7 +513,6 @@ pub(crate) fn mac_cost(
     }
     let g = cfg.group.max(1);
     let slots = (cfg.lanes / g).max(1) as u64;
-    let kw = k_.div_ceil(64);
     let seg = if w.vector_scaled { w.vlen.max(1) } else { k_ };
     let serial_ovh = (cfg.pass_overhead * 1000.0).round() as u64;
     let slice_mode = cfg.model == MacModel::Loom && w.slice > 0 && w.afmt == NumFmt::Uint;
@@ -565,9 +611,6 @@ pub(crate) fn mac_cost(
     };
 
     let MacScratch {
-        wnz,
-        anz,
-        ahi,
         at,
         rows,
         sf,
@@ -613,26 +656,6 @@ pub(crate) fn mac_cost(
                 at[n * k_ + k] = c;
             }
         }
-        anz.clear();
-        anz.resize(n_ * kw, 0);
-        // Only the compacted static orientation reads them.
-        for n in (0..n_).filter(|_| ze && !slice_mode) {
-            for (k, &c) in at[n * k_..(n + 1) * k_].iter().enumerate() {
-                if !w.azero[c as usize] {
-                    anz[n * kw + k / 64] |= 1u64 << (k % 64);
-                }
-            }
-        }
-    } else {
-        wnz.clear();
-        wnz.resize(m_ * kw, 0);
-        for m in 0..m_ {
-            for (k, &c) in w.w[m * k_..(m + 1) * k_].iter().enumerate() {
-                if !w.wzero[c as usize] {
-                    wnz[m * kw + k / 64] |= 1u64 << (k % 64);
-                }
-            }
-        }
     }
     // Products with both operands non-zero: Σ_k (weights ≠ 0 at k) · (activations ≠ 0 at k).
     let effectual: u64 = wcol
@@ -640,59 +663,42 @@ pub(crate) fn mac_cost(
         .zip(arow.iter())
         .map(|(&x, &y)| x as u64 * y as u64)
         .sum();
-    // Codes present in each operand, as 256-bit sets.
-    let present_of = |codes: &[u8]| {
-        let mut p = [0u64; 4];
-        for &c in codes {
-            p[c as usize / 64] |= 1u64 << (c % 64);
-        }
-        p
-    };
-    let present_w = present_of(&w.w[..m_ * k_]);
-    let present_a = present_of(&w.a[..k_ * n_]);
-    // The common factor of every present code that can occupy a lane, if there is one
-    // (present codes visited in increasing order).
-    let common = |present: &[u64; 4], skip: &[bool; 256], f: &dyn Fn(u8) -> u8| {
-        let mut v: Option<u8> = None;
-        for (word, &bits) in present.iter().enumerate() {
-            let mut bits = bits;
-            while bits != 0 {
-                let c = (word * 64 + bits.trailing_zeros() as usize) as u8;
-                bits &= bits - 1;
-                if skip[c as usize] {
-                    continue;
-                }
-                let x = f(c);
-                match v {
-                    None => v = Some(x),
-                    Some(y) if y != x => return None,
-                    _ => {}
-                }
-            }
-        }
-        Some(v.unwrap_or(0))
-    };
-    let no_skip = [false; 256];
-
+    let (wcodes, acodes) = (&w.w[..m_ * k_], &w.a[..k_ * n_]);
     let rows_pe = cfg.rows.max(1) as usize;
     let cols_pe = cfg.cols.max(1) as usize;
+    // Per-PE milli-cycles of the PEs that get work: column-major (`n mod cols` blocks of
+    // `rows`) in orientation A, row-major in B, so one outer index adds to consecutive PEs.
     pe.clear();
-    pe.resize(rows_pe * cols_pe, 0);
+    pe.resize(
+        if orient_a {
+            n_.min(cols_pe) * rows_pe
+        } else {
+            m_.min(rows_pe) * cols_pe
+        },
+        0,
+    );
     let vs_milli = if w.vector_scaled {
         cfg.vector_scale_cycles as u64 * k_.div_ceil(seg) as u64 * 1000
     } else {
         0
     };
 
-    // Orientation A: outer loop over columns n, vector over rows m. rows[k·M + m] holds the
-    // weight factor (gated to 0 for zero weights when `gate`), sf[k] the activation factor.
+    // Orientation A: outer loop over columns n, vector over rows m. rows[k·st + m] holds the
+    // weight factor (gated to 0 for zero weights when `gate`), sf[k] the activation factor;
+    // rows are `st` apart (zero padded for a narrow tile, see `small`).
+    let st_a = small::stride(m_);
     let fill_w_rows = |rows: &mut Vec<u8>, gate: bool| {
+        let mut table = [0u8; 256];
+        for (c, t) in table.iter_mut().enumerate() {
+            if !gate || !w.wzero[c] {
+                *t = wfac(c as u8);
+            }
+        }
         rows.clear();
-        rows.resize(k_ * m_, 0);
+        rows.resize(k_ * st_a, 0);
         for m in 0..m_ {
             for (k, &c) in w.w[m * k_..(m + 1) * k_].iter().enumerate() {
-                let live = !gate || !w.wzero[c as usize];
-                rows[k * m_ + m] = if live { wfac(c) } else { 0 };
+                rows[k * st_a + m] = table[c as usize];
             }
         }
     };
@@ -702,6 +708,17 @@ pub(crate) fn mac_cost(
         } else {
             side.table[c as usize]
         }
+    };
+    // The common lane factor of the (not skipped) weights or activations, if any (a factor
+    // the shape makes constant needs no scan; when every code is skipped no lane is
+    // occupied, so the factor is never used).
+    let uni_w = |skip: Option<&[bool; 256]>| match shape {
+        Shape::A => Some(1),
+        _ => uniform_factor(wcodes, skip, wfac),
+    };
+    let uni_a = |skip: Option<&[bool; 256]>| match shape {
+        Shape::W => Some(1),
+        _ => uniform_factor(acodes, skip, |c| afac(&aside, c)),
     };
     let mut total = Totals::default();
     let mut scale = 1u64; // sweeps standing for several identical ones
@@ -714,17 +731,8 @@ pub(crate) fn mac_cost(
         let lo_side = sides.get(SideKey::Slice(sl, w.aprec, false, cfg.zero_bit_skip, booth));
         let hi_side = sides.get(SideKey::Slice(sl, w.aprec, true, cfg.zero_bit_skip, booth));
         fill_w_rows(rows, true);
-        row_sums(rows, m_, k_, rowsum);
+        row_sums(rows, st_a, k_, rowsum);
         geo.gates = all_gates(rows);
-        ahi.clear();
-        ahi.resize(n_ * kw, 0);
-        for n in 0..n_ {
-            for k in 0..k_ {
-                if (at[n * k_ + k] as u32) >> sl != w.sfreq {
-                    ahi[n * kw + k / 64] |= 1u64 << (k % 64);
-                }
-            }
-        }
         vmax.clear();
         vmax.resize(m_, 0);
         acc.reset(m_);
@@ -735,25 +743,24 @@ pub(crate) fn mac_cost(
             let col = &at[n * k_..(n + 1) * k_];
             // LO
             sf.clear();
-            sf.extend(col.iter().map(|&c| afac(&lo_side, c)));
+            factors(sf, col, (shape != Shape::W).then_some(&lo_side.table));
             idx.clear();
             idx.extend(0..k_ as u32);
             let tr = lock.then_some(&mut *ls);
-            sweep(
-                geo, None, rows, rowsum, m_, idx, sf, vmax, acc, &mut total, tr,
+            run_sweep(
+                geo, None, rows, rowsum, m_, st_a, idx, sf, vmax, acc, &mut total, tr,
             );
             // HO
             sf.clear();
-            sf.extend(col.iter().map(|&c| afac(&hi_side, c)));
+            factors(sf, col, (shape != Shape::W).then_some(&hi_side.table));
             idx.clear();
-            let hn = &ahi[n * kw..(n + 1) * kw];
-            idx.extend((0..k_ as u32).filter(|&k| hn[k as usize / 64] >> (k % 64) & 1 == 1));
+            idx.extend((0..k_ as u32).filter(|&k| (col[k as usize] as u32) >> sl != w.sfreq));
             let tr = lock.then_some(&mut *ls);
-            sweep(
-                geo, None, rows, rowsum, m_, idx, sf, vmax, acc, &mut total, tr,
+            run_sweep(
+                geo, None, rows, rowsum, m_, st_a, idx, sf, vmax, acc, &mut total, tr,
             );
             acc.fold(&mut total, geo.g);
-            add_to_pes(pe, acc, ovh, vs_milli, n % cols_pe, cols_pe, rows_pe);
+            add_to_pes(pe, acc, ovh, vs_milli, (n % cols_pe) * rows_pe, rows_pe);
             // Weights ≠ 0 meeting this column's high slices: Σ over its HO lanes of wcol.
             done_hi += idx.iter().map(|&k| wcol[k as usize] as u64).sum::<u64>();
             if lock && ((n + 1) % cols_pe == 0 || n + 1 == n_) {
@@ -774,21 +781,15 @@ pub(crate) fn mac_cost(
         // Orientation A: static passes over all k, or activations are the sparser operand
         // (the eliminator compacts each column's non-zero activations; zero weights gate).
         let full_w = w_nnz == (m_ * k_) as u64;
-        let uw = if ze && !full_w {
-            None
-        } else {
-            common(&present_w, &no_skip, &wfac)
-        };
-        let ua = common(&present_a, if ze { w.azero } else { &no_skip }, &|c| {
-            afac(&aside, c)
-        });
+        let uw = if ze && !full_w { None } else { uni_w(None) };
+        let ua = uni_a(ze.then_some(w.azero));
         let uniform = uw
             .zip(ua)
             .map(|(x, y)| x.wrapping_mul(y))
             .filter(|_| two.is_none());
         if uniform.is_none() && two.is_none() {
             fill_w_rows(rows, ze);
-            row_sums(rows, m_, k_, rowsum);
+            row_sums(rows, st_a, k_, rowsum);
             geo.gates = all_gates(rows);
         }
         vmax.clear();
@@ -802,13 +803,10 @@ pub(crate) fn mac_cost(
                 ls.open(m_, slots as usize);
                 let col = &at[n * k_..(n + 1) * k_];
                 sf.clear();
-                sf.extend(col.iter().map(|&c| afac(&aside, c)));
+                factors(sf, col, (shape != Shape::W).then_some(&aside.table));
                 idx.clear();
                 if ze {
-                    let an = &anz[n * kw..(n + 1) * kw];
-                    idx.extend(
-                        (0..k_ as u32).filter(|&k| an[k as usize / 64] >> (k % 64) & 1 == 1),
-                    );
+                    idx.extend((0..k_ as u32).filter(|&k| !w.azero[col[k as usize] as usize]));
                 } else {
                     idx.extend(0..k_ as u32);
                 }
@@ -816,13 +814,13 @@ pub(crate) fn mac_cost(
                 if let Some(ts) = &two {
                     ts.sweep(geo, w.w, k_, col, idx, lanes, vmax, acc, &mut total, tr);
                 } else {
-                    sweep(
-                        geo, uniform, rows, rowsum, m_, idx, sf, vmax, acc, &mut total, tr,
+                    run_sweep(
+                        geo, uniform, rows, rowsum, m_, st_a, idx, sf, vmax, acc, &mut total, tr,
                     );
                 }
                 acc.fold(&mut total, geo.g);
             }
-            add_to_pes(pe, acc, ovh, vs_milli, n % cols_pe, cols_pe, rows_pe);
+            add_to_pes(pe, acc, ovh, vs_milli, (n % cols_pe) * rows_pe, rows_pe);
             if lock && same_for_all_n && n == 0 {
                 // Every column block is the same: one column stands for all of them.
                 let copies = n_.div_ceil(cols_pe) as u64;
@@ -846,18 +844,15 @@ pub(crate) fn mac_cost(
         // non-zero weights; zero activations gate their lanes. rows[k·N + n] = activation
         // factor, sf[k] = weight factor of row m.
         let full_a = a_nnz == (k_ * n_) as u64;
-        let ua = if full_a {
-            common(&present_a, &no_skip, &|c| afac(&aside, c))
-        } else {
-            None
-        };
-        let uw = common(&present_w, w.wzero, &wfac);
+        let ua = if full_a { uni_a(None) } else { None };
+        let uw = uni_w(Some(w.wzero));
         let uniform = uw.zip(ua).map(|(x, y)| x.wrapping_mul(y));
+        let st_b = small::stride(n_);
         rows.clear();
-        rows.resize(if uniform.is_some() { 0 } else { k_ * n_ }, 0);
+        rows.resize(if uniform.is_some() { 0 } else { k_ * st_b }, 0);
         for k in 0..if uniform.is_some() { 0 } else { k_ } {
             for (n, &c) in w.a[k * n_..(k + 1) * n_].iter().enumerate() {
-                rows[k * n_ + n] = if w.azero[c as usize] {
+                rows[k * st_b + n] = if w.azero[c as usize] {
                     0
                 } else {
                     afac(&aside, c)
@@ -865,7 +860,7 @@ pub(crate) fn mac_cost(
             }
         }
         if uniform.is_none() {
-            row_sums(rows, n_, k_, rowsum);
+            row_sums(rows, st_b, k_, rowsum);
             geo.gates = all_gates(rows);
         }
         vmax.clear();
@@ -876,16 +871,15 @@ pub(crate) fn mac_cost(
             ls.open(n_, slots as usize);
             let wrow = &w.w[m * k_..(m + 1) * k_];
             sf.clear();
-            sf.extend(wrow.iter().map(|&c| wfac(c)));
+            factors(sf, wrow, (shape != Shape::A).then_some(&wside.table));
             idx.clear();
-            let wr = &wnz[m * kw..(m + 1) * kw];
-            idx.extend((0..k_ as u32).filter(|&k| wr[k as usize / 64] >> (k % 64) & 1 == 1));
+            idx.extend((0..k_ as u32).filter(|&k| !w.wzero[wrow[k as usize] as usize]));
             let tr = lock.then_some(&mut *ls);
-            sweep(
-                geo, uniform, rows, rowsum, n_, idx, sf, vmax, acc, &mut total, tr,
+            run_sweep(
+                geo, uniform, rows, rowsum, n_, st_b, idx, sf, vmax, acc, &mut total, tr,
             );
             acc.fold(&mut total, geo.g);
-            add_to_pes(pe, acc, ovh, vs_milli, (m % rows_pe) * cols_pe, 1, cols_pe);
+            add_to_pes(pe, acc, ovh, vs_milli, (m % rows_pe) * cols_pe, cols_pe);
             if lock && ((m + 1) % rows_pe == 0 || m + 1 == m_) {
                 ls.close(cols_pe, ovh, vs_milli, 1);
             }
@@ -901,16 +895,9 @@ pub(crate) fn mac_cost(
         *h *= scale;
     }
 
-    // Only PEs (m mod rows, n mod cols) with m < M, n < N received work; the others are
-    // still 0, so the slowest PE is among the used block (a small tile does not scan the
-    // whole array).
-    let max_pe = pe
-        .chunks(cols_pe)
-        .take(m_.min(rows_pe))
-        .flat_map(|row| &row[..n_.min(cols_pe)])
-        .copied()
-        .max()
-        .unwrap_or(0);
+    // Only the PEs that received work were cleared (a small tile does not touch the whole
+    // array); the others would be 0.
+    let max_pe = pe.iter().copied().max().unwrap_or(0);
     let decoupled = max_pe.div_ceil(slots * 1000);
     if lock {
         let locked = ls.milli.div_ceil(1000);
