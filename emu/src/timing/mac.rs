@@ -146,6 +146,8 @@ pub(crate) struct MacScratch {
     wcol: Vec<u32>,
     arow: Vec<u32>,
     lanes: Vec<shifter::Lane>,
+    /// Cost rows of a narrow instruction ([`small::narrow`]).
+    nrows: Vec<[u8; small::NARROW]>,
     /// The lock-step state of the instruction being costed (reset by each).
     ls: Lockstep,
     /// Lane-cost tables by operand configuration.
@@ -624,6 +626,7 @@ pub(crate) fn mac_cost(
         arow,
         ls,
         sides,
+        nrows,
     } = s;
     ls.reset();
 
@@ -648,7 +651,16 @@ pub(crate) fn mac_cost(
     // transposed and the activation masks per column (orientation A, slice mode), or the
     // weight masks per row (orientation B). Only what is used is built.
     let orient_a = slice_mode || !ze || a_nnz * (m_ as u64) <= w_nnz * (n_ as u64);
-    if orient_a {
+    // At most 16 outputs per outer index: the fused path (`small::narrow`), which reads
+    // the codes in place.
+    let narrow = !slice_mode
+        && two.is_none()
+        && if orient_a {
+            m_ <= small::NARROW
+        } else {
+            n_ <= small::NARROW
+        };
+    if orient_a && !narrow {
         at.clear();
         at.resize(n_ * k_, 0);
         for k in 0..k_ {
@@ -777,6 +789,59 @@ pub(crate) fn mac_cost(
             cost.skip_compressed_slice = skipped;
         }
         nominal_bits = done_lo * nominal(&lo_side) + done_hi * nominal(&hi_side);
+    } else if narrow {
+        let ones = [1u8; 256];
+        let wop = small::Operand {
+            codes: small::Codes {
+                data: w.w,
+                si: k_,
+                sk: 1,
+            },
+            factor: if shape == Shape::A {
+                &ones
+            } else {
+                &wside.table
+            },
+            zero: w.wzero,
+        };
+        let aop = small::Operand {
+            codes: small::Codes {
+                data: w.a,
+                si: 1,
+                sk: n_,
+            },
+            factor: if shape == Shape::W {
+                &ones
+            } else {
+                &aside.table
+            },
+            zero: w.azero,
+        };
+        let arr = |outer_pe, inner_pe| small::Array {
+            outer_pe,
+            inner_pe,
+            slots: slots as usize,
+            ovh,
+            vs: vs_milli,
+        };
+        let tr = lock.then_some(&mut *ls);
+        if orient_a {
+            // As below: rows of weight factors (gated when compacting), columns walked.
+            let arr = arr(cols_pe, rows_pe);
+            let (nr, rs, t) = (nrows, rowsum, &mut total);
+            small::narrow(geo, m_, n_, k_, wop, ze, aop, ze, arr, nr, rs, pe, t, tr);
+            cost.done = if ze { effectual } else { macs };
+        } else {
+            // Rows of activation factors (zero activations gate), weight rows walked.
+            let arr = arr(rows_pe, cols_pe);
+            let (nr, rs, t) = (nrows, rowsum, &mut total);
+            small::narrow(
+                geo, n_, m_, k_, aop, true, wop, true, arr, nr, rs, pe, t, tr,
+            );
+            cost.done = effectual;
+        }
+        cost.skip_zero_value = macs - cost.done;
+        nominal_bits = cost.done * nominal(&aside);
     } else if orient_a {
         // Orientation A: static passes over all k, or activations are the sparser operand
         // (the eliminator compacts each column's non-zero activations; zero weights gate).

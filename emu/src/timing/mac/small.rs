@@ -11,7 +11,7 @@
 use super::{Geom, Lockstep, PassAcc, Totals, PASS_HIST};
 
 /// The narrow widths with a fixed-size sweep.
-const NARROW: usize = 16;
+pub(super) const NARROW: usize = 16;
 const WIDE: usize = 32;
 
 /// Distance between consecutive cost rows of `v` outputs: a fixed width when one fits.
@@ -137,10 +137,156 @@ impl<const W: usize> Pass<W> {
         if let Some(ls) = ls.as_deref_mut() {
             ls.record(&self.vmax[..v]);
         }
-        for ((s, n), &x) in self.sum.iter_mut().zip(self.cnt.iter_mut()).zip(&self.vmax) {
-            *s += x as u32;
-            *n += (x > 0) as u32;
-        }
+        self.sum = std::array::from_fn(|j| self.sum[j] + self.vmax[j] as u32);
+        self.cnt = std::array::from_fn(|j| self.cnt[j] + (self.vmax[j] > 0) as u32);
         self.vmax = [0; W];
     }
+}
+
+/// Where the codes of one operand are: code (i, k) = `data[i·si + k·sk]`.
+#[derive(Clone, Copy)]
+pub(super) struct Codes<'a> {
+    pub(super) data: &'a [u8],
+    pub(super) si: usize,
+    pub(super) sk: usize,
+}
+
+impl<'a> Codes<'a> {
+    /// The codes from (i, 0) on: code (i, k) is at `k · sk`.
+    #[inline(always)]
+    fn from(&self, i: usize) -> &'a [u8] {
+        self.data.get(i * self.si..).unwrap_or(&[])
+    }
+}
+
+/// One operand's role in [`narrow`]: its codes, lane factor per code, and zero codes.
+#[derive(Clone, Copy)]
+pub(super) struct Operand<'a> {
+    pub(super) codes: Codes<'a>,
+    pub(super) factor: &'a [u8; 256],
+    pub(super) zero: &'a [bool; 256],
+}
+
+/// The PE array as the outer index sees it: outer index o adds to PE slots
+/// `(o mod outer_pe) · inner_pe + (j mod inner_pe)`, and a lock-step block closes every
+/// `outer_pe` outer indices.
+#[derive(Clone, Copy)]
+pub(super) struct Array {
+    pub(super) outer_pe: usize,
+    pub(super) inner_pe: usize,
+    pub(super) slots: usize,
+    pub(super) ovh: u64,
+    pub(super) vs: u64,
+}
+
+/// A whole instruction in either orientation when at most [`NARROW`] outputs share an
+/// outer index, with every structure fused into two loops: the cost rows are built
+/// straight from the row operand's codes (`rows`: v outputs × K, gated to 0 by its zero
+/// codes when `gate`), and each outer index walks the other operand's codes along K
+/// (dropping its zero codes when `compact`, as the eliminator does) instead of building
+/// index and factor lists. The same passes, sums, lock-step waves and PE totals as the
+/// general path (`emu/tests/baselines.rs` holds both to the formula).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn narrow(
+    geo: Geom,
+    v: usize,
+    outer: usize,
+    k_: usize,
+    rows_op: Operand<'_>,
+    gate: bool,
+    outer_op: Operand<'_>,
+    compact: bool,
+    arr: Array,
+    rows: &mut Vec<[u8; NARROW]>,
+    rowsum: &mut Vec<u32>,
+    pe: &mut [u64],
+    t: &mut Totals,
+    mut ls: Option<&mut Lockstep>,
+) {
+    let v = v.min(NARROW);
+    rows.clear();
+    rows.resize(k_, [0; NARROW]);
+    let rsk = rows_op.codes.sk;
+    for j in 0..v {
+        let codes = rows_op.codes.from(j);
+        for (k, row) in rows.iter_mut().enumerate() {
+            let c = codes[k * rsk] as usize;
+            let live = !(gate && rows_op.zero[c]);
+            row[j] = rows_op.factor[c] & 0u8.wrapping_sub(live as u8);
+        }
+    }
+    rowsum.clear();
+    rowsum.extend(
+        rows.iter()
+            .map(|r| r.iter().map(|&x| x as u32).sum::<u32>()),
+    );
+    let mut geo = geo;
+    geo.gates = rows.iter().flatten().fold(0u8, |a, &x| a | x) <= 1;
+    let inner_pe = arr.inner_pe.max(1);
+    let outer_pe = arr.outer_pe.max(1);
+    let mut lane_bits = 0u64;
+    for o in 0..outer {
+        let mut p = Pass::<NARROW> {
+            vmax: [0; NARROW],
+            sum: [0; NARROW],
+            cnt: [0; NARROW],
+        };
+        if let Some(ls) = ls.as_deref_mut() {
+            ls.open(v, arr.slots);
+        }
+        let mut in_chunk = 0usize;
+        let mut seg_end = 0usize;
+        let codes = outer_op.codes.from(o);
+        let osk = outer_op.codes.sk;
+        for (k, row) in rows.iter().enumerate() {
+            let c = codes[k * osk] as usize;
+            if compact && outer_op.zero[c] {
+                continue;
+            }
+            if k >= seg_end || in_chunk == geo.g {
+                if in_chunk > 0 {
+                    p.emit(geo, v, t, &mut ls);
+                    in_chunk = 0;
+                }
+                if k >= seg_end {
+                    seg_end = (k / geo.seg + 1) * geo.seg;
+                }
+            }
+            in_chunk += 1;
+            let f = outer_op.factor[c];
+            if f == 0 {
+                continue;
+            }
+            lane_bits += rowsum[k] as u64 * f as u64;
+            p.vmax = if f == 1 {
+                std::array::from_fn(|j| p.vmax[j].max(row[j]))
+            } else if geo.gates {
+                std::array::from_fn(|j| p.vmax[j].max(0u8.wrapping_sub(row[j]) & f))
+            } else {
+                std::array::from_fn(|j| p.vmax[j].max(row[j].wrapping_mul(f)))
+            };
+        }
+        if in_chunk > 0 {
+            p.emit(geo, v, t, &mut ls);
+        }
+        t.passes += p.cnt[..v].iter().map(|&x| x as u64).sum::<u64>();
+        t.alloc += p.sum[..v].iter().map(|&x| x as u64).sum::<u64>() * geo.g as u64;
+        let base = (o % outer_pe) * inner_pe;
+        let time = |j: usize| p.sum[j] as u64 * 1000 + p.cnt[j] as u64 * arr.ovh + arr.vs;
+        if v <= inner_pe {
+            for (j, x) in pe[base..base + v].iter_mut().enumerate() {
+                *x += time(j);
+            }
+        } else {
+            for j in 0..v {
+                pe[base + j % inner_pe] += time(j);
+            }
+        }
+        if let Some(ls) = ls.as_deref_mut() {
+            if (o + 1) % outer_pe == 0 || o + 1 == outer {
+                ls.close(inner_pe, arr.ovh, arr.vs, 1);
+            }
+        }
+    }
+    t.lane_bits += lane_bits;
 }
