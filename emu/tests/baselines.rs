@@ -488,3 +488,58 @@ fn two_stage_shifter_makes_far_terms_wait() {
     };
     assert_eq!(model_cycles(&near).0, 3 + 2);
 }
+
+/// Long reductions: more than 256 passes per output (the model keeps narrow per-output
+/// pass totals in 16-bit lanes and moves them to 32-bit totals every 256 passes), for
+/// narrow and wide outputs, both pass orientations (sparse weights or sparse activations
+/// under the zero eliminator) and every serial operand, against the formula.
+#[test]
+fn long_reductions_match_the_formula() {
+    // A fixed xorshift stream of codes: a third zero (activations only, unless the weights
+    // are made sparse below), a third 0x77 (six terms: with both operands serial such a
+    // pass costs 36, and a few thousand passes overflow 16 bits).
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut code = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if x % 3 == 0 {
+            0
+        } else if x % 3 == 1 {
+            0x77
+        } else {
+            (x >> 8) as u8
+        }
+    };
+    for (m, n) in [(3, 5), (16, 2), (2, 16), (20, 3), (40, 20)] {
+        for serial in 0..3 {
+            for sparse_w in [false, true] {
+                let k = 5000;
+                let mut w: Vec<u8> = (0..m * k).map(|_| code().max(0x77)).collect();
+                let a: Vec<u8> = (0..k * n).map(|_| code()).collect();
+                if sparse_w {
+                    // Mostly zero weights: the eliminator compacts along them.
+                    for (i, c) in w.iter_mut().enumerate() {
+                        if i % 5 != 0 {
+                            *c = 0;
+                        }
+                    }
+                }
+                let mut c = two_step_case(1, 2, serial, [0, 0], [0, 0]);
+                c.model = MacModel::Loom;
+                c.zero_elim = true;
+                c.rows = 2;
+                c.cols = 3;
+                c.overhead = 0.3;
+                c.empty = EmptyPass::Auto;
+                c.terms = TermEncoding::Binary;
+                (c.m, c.k, c.n, c.w, c.a) = (m, k, n, w, a);
+                let (got, idle) = model_cycles(&c);
+                assert_eq!(got, formula(&c, 3), "m {m} n {n} serial {serial}");
+                let mut ideal = c.clone();
+                ideal.sync = SyncMode::Decoupled;
+                assert_eq!(idle, formula(&c, 3) - formula(&ideal, 3));
+            }
+        }
+    }
+}
