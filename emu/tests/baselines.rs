@@ -489,15 +489,14 @@ fn two_stage_shifter_makes_far_terms_wait() {
     assert_eq!(model_cycles(&near).0, 3 + 2);
 }
 
-/// Long reductions: more than 256 passes per output (the model keeps narrow per-output
-/// pass totals in 16-bit lanes and moves them to 32-bit totals every 256 passes), for
-/// narrow and wide outputs, both pass orientations (sparse weights or sparse activations
+/// Long reductions: thousands of passes per output, whose per-output pass totals pass
+/// 16 bits (the random cases have at most 40 passes), for narrow and wide outputs, both pass orientations (sparse weights or sparse activations
 /// under the zero eliminator) and every serial operand, against the formula.
 #[test]
 fn long_reductions_match_the_formula() {
     // A fixed xorshift stream of codes: a third zero (activations only, unless the weights
     // are made sparse below), a third 0x77 (six terms: with both operands serial such a
-    // pass costs 36, and a few thousand passes overflow 16 bits).
+    // pass costs 36, and a few thousand passes pass 65,535 cycles).
     let mut x = 0x2545_f491_4f6c_dd1du64;
     let mut code = move || {
         x ^= x << 13;
