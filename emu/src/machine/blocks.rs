@@ -77,6 +77,29 @@ pub(crate) enum Handler {
     Jalr,
     /// Not run by the fast loop.
     Bail,
+    // Superinstructions: an ALU instruction followed by a `dbnz` (the word after it, whose
+    // own `FastOp` is a plain [`Handler::Dbnz`] the fused handler reads): the tail of a
+    // counted loop run with one dispatch. Set by [`fuse_pairs`] only.
+    AddDbnz,
+    SubDbnz,
+    AndDbnz,
+    OrDbnz,
+    XorDbnz,
+    SllDbnz,
+    SrlDbnz,
+    SraDbnz,
+    SltDbnz,
+    SltuDbnz,
+    AddiDbnz,
+    AndiDbnz,
+    OriDbnz,
+    XoriDbnz,
+    SltiDbnz,
+    SltiuDbnz,
+    SlliDbnz,
+    SrliDbnz,
+    SraiDbnz,
+    LiDbnz,
 }
 
 impl Handler {
@@ -92,7 +115,43 @@ impl Handler {
             Beq | Bne | Blt | Bge | Bltu | Bgeu | Dbnz | BranchNop => Class::Branch,
             Jal | Jalr => Class::Jump,
             Bail => Class::System,
+            // A fused pair counts its first half here (its `dbnz` as a branch, separately).
+            AddDbnz | SubDbnz | AndDbnz | OrDbnz | XorDbnz | SllDbnz | SrlDbnz | SraDbnz
+            | SltDbnz | SltuDbnz | AddiDbnz | AndiDbnz | OriDbnz | XoriDbnz | SltiDbnz
+            | SltiuDbnz | SlliDbnz | SrliDbnz | SraiDbnz | LiDbnz => Class::Alu,
         }
+    }
+
+    /// The pair `(alone, fused with a following dbnz)` of an ALU handler, from either form;
+    /// `None` for a handler that is not fused.
+    const fn pair(self) -> Option<(Handler, Handler)> {
+        use Handler::*;
+        Some(match self {
+            Add | AddDbnz => (Add, AddDbnz),
+            Sub | SubDbnz => (Sub, SubDbnz),
+            And | AndDbnz => (And, AndDbnz),
+            Or | OrDbnz => (Or, OrDbnz),
+            Xor | XorDbnz => (Xor, XorDbnz),
+            Sll | SllDbnz => (Sll, SllDbnz),
+            Srl | SrlDbnz => (Srl, SrlDbnz),
+            Sra | SraDbnz => (Sra, SraDbnz),
+            Slt | SltDbnz => (Slt, SltDbnz),
+            Sltu | SltuDbnz => (Sltu, SltuDbnz),
+            Addi | AddiDbnz => (Addi, AddiDbnz),
+            Andi | AndiDbnz => (Andi, AndiDbnz),
+            Ori | OriDbnz => (Ori, OriDbnz),
+            Xori | XoriDbnz => (Xori, XoriDbnz),
+            Slti | SltiDbnz => (Slti, SltiDbnz),
+            Sltiu | SltiuDbnz => (Sltiu, SltiuDbnz),
+            Slli | SlliDbnz => (Slli, SlliDbnz),
+            Srli | SrliDbnz => (Srli, SrliDbnz),
+            Srai | SraiDbnz => (Srai, SraiDbnz),
+            Li | LiDbnz => (Li, LiDbnz),
+            Mul | Mulh | Mulhu | Div | Divu | Rem | Remu | Lb | Lbu | Lh | Lhu | Lw | Sb | Sh
+            | Sw | Beq | Bne | Blt | Bge | Bltu | Bgeu | Dbnz | BranchNop | Jal | Jalr | Bail => {
+                return None
+            }
+        })
     }
 
     /// Whether a run of straight-line code ends at this handler.
@@ -273,12 +332,28 @@ fn links(h: Handler) -> bool {
     matches!(h, Beq | Bne | Blt | Bge | Bltu | Bgeu | Dbnz)
 }
 
-/// Set `aux` of every conditional branch to its target's `run` (after [`fill_runs`]).
+/// Set `aux` of every conditional branch to its target's `run` (after [`fill_runs`]), and
+/// fuse every ALU word followed by a `dbnz` (un-fusing one whose follower changed).
 pub(crate) fn link_targets(fops: &mut [FastOp]) {
     for i in 0..fops.len() {
         let f = fops[i];
         if links(f.h) {
             fops[i].aux = fops.get(f.imm as usize).map_or(0, |t| t.run);
+        }
+    }
+    fuse_pairs(fops);
+}
+
+/// Give every ALU word its fused handler if the next word is a `dbnz`, its plain one
+/// otherwise. (The last word is the bail sentinel, so a fused word always has a follower.)
+fn fuse_pairs(fops: &mut [FastOp]) {
+    for i in 0..fops.len().saturating_sub(1) {
+        if let Some((alone, fused)) = fops[i].h.pair() {
+            fops[i].h = if fops[i + 1].h == Handler::Dbnz {
+                fused
+            } else {
+                alone
+            };
         }
     }
 }

@@ -69,10 +69,6 @@ impl Machine {
         let base = self.text_base;
         let fops: &[FastOp] = &self.fops;
         let dram = &mut self.dram;
-        let dram_size = dram.size() as u64;
-        // The predecoded text (stores into it bail; the sentinel is not text).
-        let text_lo = base as u64;
-        let text_hi = text_lo + 4 * (fops.len() as u64 - 1);
         let mut budget = left;
         // Where the loop stopped (computed once, after it).
         enum Stop {
@@ -129,13 +125,17 @@ impl Machine {
                 }
                 // Go on at the target of a conditional branch (`aux` is its run).
                 macro_rules! taken {
-                    () => {{
-                        if !BP && budget >= f.aux as u64 {
-                            budget -= f.aux as u64;
-                            i = imm as usize;
+                    () => {
+                        taken!(imm, f.aux)
+                    };
+                    ($target:expr, $run:expr) => {{
+                        let (target, run) = ($target as usize, $run as u64);
+                        if !BP && budget >= run {
+                            budget -= run;
+                            i = target;
                             continue;
                         }
-                        jump!(imm as usize)
+                        jump!(target)
                     }};
                 }
                 // Go on at table index `$i` (in range, as branch targets are).
@@ -157,6 +157,22 @@ impl Machine {
                         i += 1;
                     }};
                 }
+                // An ALU result, then the `dbnz` of the next word (a fused pair).
+                macro_rules! alu_dbnz {
+                    ($v:expr) => {{
+                        alu!(ALU, $v);
+                        let g = &fops[i];
+                        let r = g.a as usize;
+                        let v = regs[r].wrapping_sub(1);
+                        regs[r] = v;
+                        if v != 0 {
+                            branch_taken += 1;
+                            taken!(g.imm, g.aux)
+                        }
+                        counts[BRANCH] += 1;
+                        jump!(i + 1)
+                    }};
+                }
                 macro_rules! br {
                     ($cond:expr) => {{
                         if $cond {
@@ -171,7 +187,10 @@ impl Machine {
                 macro_rules! addr {
                     ($size:expr) => {{
                         let x = regs[b].wrapping_add(imm);
-                        if x & ($size as u32 - 1) != 0 || x as u64 + $size as u64 > dram_size {
+                        // (Sizes read here rather than kept in registers through the loop.)
+                        if x & ($size as u32 - 1) != 0
+                            || x as u64 + $size as u64 > dram.size() as u64
+                        {
                             bail!()
                         }
                         x
@@ -181,6 +200,9 @@ impl Machine {
                     ($size:expr, $write:ident, $t:ty) => {{
                         let x = addr!($size);
                         // Self-modifying code: the general path stores and re-decodes.
+                        // (The predecoded text, not its bail sentinel.)
+                        let text_lo = base as u64;
+                        let text_hi = text_lo + 4 * (fops.len() as u64 - 1);
                         if (x as u64) < text_hi && x as u64 + $size > text_lo {
                             bail!()
                         }
@@ -294,6 +316,26 @@ impl Machine {
                         continue;
                     }
                     H::Bail => bail!(),
+                    H::AddDbnz => alu_dbnz!(regs[b].wrapping_add(regs[c])),
+                    H::SubDbnz => alu_dbnz!(regs[b].wrapping_sub(regs[c])),
+                    H::AndDbnz => alu_dbnz!(regs[b] & regs[c]),
+                    H::OrDbnz => alu_dbnz!(regs[b] | regs[c]),
+                    H::XorDbnz => alu_dbnz!(regs[b] ^ regs[c]),
+                    H::SllDbnz => alu_dbnz!(regs[b] << (regs[c] & 31)),
+                    H::SrlDbnz => alu_dbnz!(regs[b] >> (regs[c] & 31)),
+                    H::SraDbnz => alu_dbnz!(((regs[b] as i32) >> (regs[c] & 31)) as u32),
+                    H::SltDbnz => alu_dbnz!(((regs[b] as i32) < (regs[c] as i32)) as u32),
+                    H::SltuDbnz => alu_dbnz!((regs[b] < regs[c]) as u32),
+                    H::AddiDbnz => alu_dbnz!(regs[b].wrapping_add(imm)),
+                    H::AndiDbnz => alu_dbnz!(regs[b] & imm),
+                    H::OriDbnz => alu_dbnz!(regs[b] | imm),
+                    H::XoriDbnz => alu_dbnz!(regs[b] ^ imm),
+                    H::SltiDbnz => alu_dbnz!(((regs[b] as i32) < imm as i32) as u32),
+                    H::SltiuDbnz => alu_dbnz!((regs[b] < imm) as u32),
+                    H::SlliDbnz => alu_dbnz!(regs[b] << imm),
+                    H::SrliDbnz => alu_dbnz!(regs[b] >> imm),
+                    H::SraiDbnz => alu_dbnz!(((regs[b] as i32) >> imm) as u32),
+                    H::LiDbnz => alu_dbnz!(imm),
                 }
             }
         };
