@@ -81,23 +81,23 @@ enum Leave {
 /// and no breakpoint in it (its first word's unless `skip`); if so it is charged.
 #[inline(always)]
 fn enter<const BP: bool>(
-    fops: &[FastOp],
+    runs: &[u32],
     budget: &mut u64,
     map: Option<&BreakMap>,
     base: u32,
     idx: usize,
     skip: bool,
 ) -> bool {
-    match fops.get(idx) {
-        Some(f)
-            if *budget >= f.run as u64
+    match runs.get(idx) {
+        Some(&run)
+            if *budget >= run as u64
                 && !(BP
                     && map.is_some_and(|m| {
                         (!skip && m.hit(idx, base.wrapping_add((idx as u32) << 2)))
-                            || m.any_between(idx + 1, idx + f.run as usize, base)
+                            || m.any_between(idx + 1, idx + run as usize, base)
                     })) =>
         {
-            *budget -= f.run as u64;
+            *budget -= run as u64;
             true
         }
         _ => false,
@@ -130,20 +130,20 @@ impl Machine {
         };
         core.regs[..32].copy_from_slice(&self.regs);
         let base = self.text_base;
-        let fops: &[FastOp] = &self.fops;
+        let (fops, runs): (&[FastOp], &[u32]) = (&self.fops.ops, &self.fops.runs);
         let dram = &mut self.dram;
         let dram_size = dram.size() as u64;
         // The predecoded text (stores into it bail; the sentinel is not text).
         let text_lo = base as u64;
-        let text_hi = text_lo + 4 * (fops.len() as u64 - 1);
+        let text_hi = text_lo + 4 * self.fops.words() as u64;
         let stop = 'run: {
             let i0 = index(self.pc, base);
-            if !enter::<BP>(fops, &mut core.budget, map, base, i0, resume) {
+            if !enter::<BP>(runs, &mut core.budget, map, base, i0, resume) {
                 break 'run Stop::EnterPc(self.pc);
             }
             let mut i = i0;
             loop {
-                i = match run_regs::<BP>(&mut core, fops, map, base, i) {
+                i = match run_regs::<BP>(&mut core, fops, runs, map, base, i) {
                     Leave::Stop(stop) => break 'run stop,
                     Leave::Mem(i) => i,
                 };
@@ -206,7 +206,7 @@ impl Machine {
         let exit = match stop {
             Stop::Bail(i) => {
                 // The rest of its run was charged but not run.
-                budget += fops[i].run as u64;
+                budget += runs[i] as u64;
                 FastExit::Bail
             }
             // A run could not be entered: in the general path's order, the budget, a
@@ -250,6 +250,7 @@ impl Machine {
 fn run_regs<const BP: bool>(
     core: &mut Core,
     fops: &[FastOp],
+    runs: &[u32],
     map: Option<&BreakMap>,
     base: u32,
     mut i: usize,
@@ -269,28 +270,29 @@ fn run_regs<const BP: bool>(
         }
         macro_rules! next_pc {
             () => {
-                f.aux
+                base.wrapping_add((i as u32 + 1) << 2)
             };
         }
         // Go on at table index `$i` (in range, as branch targets are).
         macro_rules! jump {
             ($i:expr) => {{
                 let next: usize = $i;
-                if !enter::<BP>(fops, &mut budget, map, base, next, false) {
+                if !enter::<BP>(runs, &mut budget, map, base, next, false) {
                     break 'run Leave::Stop(Stop::Enter(next));
                 }
                 i = next;
                 continue;
             }};
         }
-        // Go on at the target of a conditional branch (`aux` is its run).
+        // Go on at the target of a conditional branch (an index in the table).
         macro_rules! taken {
             () => {
-                taken!(imm, f.aux)
+                taken!(imm)
             };
-            ($target:expr, $run:expr) => {{
-                let (target, run) = ($target as usize, $run as u64);
-                if !BP && budget >= run {
+            ($target:expr) => {{
+                let target = $target as usize;
+                if !BP && budget >= runs[target] as u64 {
+                    let run = runs[target] as u64;
                     budget -= run;
                     i = target;
                     continue;
@@ -319,7 +321,7 @@ fn run_regs<const BP: bool>(
                 regs[r] = v;
                 if v != 0 {
                     branch_taken += 1;
-                    taken!(g.imm, g.aux)
+                    taken!(g.imm)
                 }
                 counts[BRANCH] += 1;
                 jump!(i + 1)
@@ -417,7 +419,7 @@ fn run_regs<const BP: bool>(
                 regs[a] = next_pc!();
                 counts[JUMP] += 1;
                 let next = index(t, base);
-                if !enter::<BP>(fops, &mut budget, map, base, next, false) {
+                if !enter::<BP>(runs, &mut budget, map, base, next, false) {
                     break 'run Leave::Stop(Stop::EnterPc(t));
                 }
                 i = next;
