@@ -12,6 +12,12 @@
 //! the whole call at once ([`crate::timing::Timing::account_scalar_run`]; scalar
 //! accounting only adds to the clock and counters).
 //!
+//! The handlers that touch only registers — ALU, multiply/divide, branches, jumps and the
+//! fused ALU + `dbnz` pairs — run in a function of their own, [`run_regs`], which makes no
+//! calls, so its loop state stays in host registers; it returns to [`Machine::fast_scalar`]
+//! for each load or store (out-of-line DRAM accesses) and comes back for the rest of the
+//! run. Its dispatch is one jump table over the 8-byte [`FastOp`]s.
+//!
 //! Anything else — an accelerator, CSR or system instruction, a word outside the
 //! predecoded text, any access that would trap (misaligned, out of range, a misaligned
 //! jump target), a store into the text (self-modifying code, re-decoded by the general
@@ -188,7 +194,9 @@ impl Machine {
                     H::Sb => store!(1, write_u8, u8),
                     H::Sh => store!(2, write_u16, u16),
                     H::Sw => store!(4, write_u32, u32),
-                    _ => unreachable!("the register loop leaves only at a load or store"),
+                    // The register loop leaves only at a load or store; were it ever to
+                    // leave elsewhere, the general path would run that word.
+                    _ => break 'run Stop::Bail(i),
                 }
                 i += 1;
             }
