@@ -115,9 +115,10 @@ fn program(seed: u64, len: usize) -> Prog {
 /// A random program dense in *fused pairs* (an ALU instruction right before a `dbnz`, which
 /// the fast loop runs as one superinstruction): small loop counters in r1..r5, pairs
 /// branching a few words back or forward, random scalar instructions between them, and
-/// stores (`sw r6, 0(r7)`) that rewrite either half of an earlier pair with an ALU word, a
+/// stores (`sw r6, 0(r7)`) that rewrite either half of some pair with an ALU word, a
 /// `dbnz` or any scalar word — so pairs are split, re-formed and re-targeted while loops
-/// run through them. Random budgets stop inside pairs; breakpoints land on either half.
+/// run through them, before and after the pairs run. Random budgets stop inside pairs;
+/// breakpoints land on either half.
 fn fused_program(seed: u64, len: usize) -> (Prog, Vec<u32>) {
     let mut rng = Rng(seed | 1);
     let mut p = Prog::new();
@@ -131,8 +132,9 @@ fn fused_program(seed: u64, len: usize) -> (Prog, Vec<u32>) {
         let off = rng.below(7) as i32 - 4;
         enc(Opcode::Dbnz, &[r(rng.below(6) as u8), rel(4 * off)])
     };
-    // Addresses of the ALU halves of the pairs so far.
-    let mut pairs = Vec::new();
+    // Addresses of the ALU halves of the pairs, and where each store's `li r7` is (its
+    // target, a pair before or after it, is filled in once every pair is placed).
+    let (mut pairs, mut stores) = (Vec::new(), Vec::new());
     for _ in 0..len {
         match rng.below(8) {
             0..=3 => {
@@ -140,20 +142,29 @@ fn fused_program(seed: u64, len: usize) -> (Prog, Vec<u32>) {
                 let (w, d) = (alu(&mut rng), dbnz(&mut rng));
                 p.word(w).word(d);
             }
-            4 if !pairs.is_empty() => {
-                let at = pairs[rng.below(pairs.len() as u64) as usize] + 4 * rng.below(2) as u32;
+            4 => {
                 let w = match rng.below(3) {
                     0 => alu(&mut rng),
                     1 => dbnz(&mut rng),
                     _ => scalar_instr(&mut rng),
                 };
-                p.li(6, w).li(7, at).i(Opcode::Sw, &[r(6), mem(0, 7)]);
+                p.li(6, w);
+                stores.push(p.text.len());
+                p.li(7, 0).i(Opcode::Sw, &[r(6), mem(0, 7)]);
             }
             _ => {
                 let w = scalar_instr(&mut rng);
                 p.word(w);
             }
         }
+    }
+    for at in stores {
+        let target = match pairs.len() {
+            0 => TEXT,
+            n => pairs[rng.below(n as u64) as usize] + 4 * rng.below(2) as u32,
+        };
+        let li = Prog::new().li(7, target).text.clone();
+        p.text[at..at + 2].copy_from_slice(&li);
     }
     p.halt(1);
     (p, pairs)
