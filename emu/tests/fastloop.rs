@@ -305,7 +305,11 @@ proptest! {
 
 /// `run_until` with one breakpoint at `target` stops where stepping says (at it, a halt, a
 /// trap or the budget) in the same state, and resuming from it executes it as a step does.
-fn breakpoint_as_stepping(mut fast: Machine, target: u32, timing: bool) -> Result<(), TestCaseError> {
+fn breakpoint_as_stepping(
+    mut fast: Machine,
+    target: u32,
+    timing: bool,
+) -> Result<(), TestCaseError> {
     let mut slow = fast.clone();
     let mut bps = Breakpoints::default();
     bps.insert(target);
@@ -386,7 +390,11 @@ fn loop_tail_pair_splits_at_every_budget_and_breakpoint() {
         for budget in 1..=total + 1 {
             let mut fast = fresh();
             let mut slow = fast.clone();
-            assert_eq!(fast.run_fast(budget), stepped(&mut slow, budget), "budget {budget}");
+            assert_eq!(
+                fast.run_fast(budget),
+                stepped(&mut slow, budget),
+                "budget {budget}"
+            );
             same_state(&fast, &slow).unwrap();
             if timing {
                 same_timing(&fast, &slow).unwrap();

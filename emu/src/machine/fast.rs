@@ -263,8 +263,8 @@ fn run_regs<const BP: bool>(
     base: u32,
     mut i: usize,
 ) -> Leave {
-    let regs = &mut core.regs;
-    let mut counts = core.counts;
+    // (The counts stay in `core`: copying them in and out would cost every load and store.)
+    let (regs, counts) = (&mut core.regs, &mut core.counts);
     let mut branch_taken = core.branch_taken;
     let mut budget = core.budget;
     let leave = 'run: loop {
@@ -456,7 +456,6 @@ fn run_regs<const BP: bool>(
             H::LiDbnz => alu_dbnz!(imm),
         }
     };
-    core.counts = counts;
     core.branch_taken = branch_taken;
     core.budget = budget;
     leave
