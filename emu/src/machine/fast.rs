@@ -263,6 +263,8 @@ fn run_regs<const BP: bool>(
     base: u32,
     mut i: usize,
 ) -> Leave {
+    // (Equal lengths, so one bounds check on a branch target covers both tables.)
+    let runs = &runs[..fops.len()];
     // (The counts stay in `core`: copying them in and out would cost every load and store.)
     let (regs, counts) = (&mut core.regs, &mut core.counts);
     let mut branch_taken = core.branch_taken;
