@@ -42,7 +42,7 @@ mod fast;
 
 pub use breakmap::BreakMap;
 
-use blocks::FastOp;
+use blocks::{FastOp, FastText};
 
 /// How a tile's data was last brought into its scratchpad.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -245,7 +245,7 @@ pub struct Machine {
     /// Predecoded text, shared between snapshots until a store into text re-decodes.
     ops: Arc<[Option<Op>]>,
     /// The fast loop's form of the same words, plus a bail sentinel (`blocks.rs`).
-    fops: Arc<[FastOp]>,
+    fops: Arc<FastText>,
 }
 
 impl Machine {
@@ -280,7 +280,7 @@ impl Machine {
             image: Arc::new(image.clone()),
             text_base,
             ops: vec![None; (text_bytes / 4) as usize].into(),
-            fops: vec![FastOp::BAIL; (text_bytes / 4) as usize + 1].into(),
+            fops: Arc::new(FastText::new((text_bytes / 4) as usize)),
         };
         m.redecode(text_base, text_bytes as u64);
         Ok(m)
@@ -318,13 +318,12 @@ impl Machine {
             let pc = self.text_base + 4 * i as u32;
             let word = self.dram.read_u32(pc);
             let op = Instr::decode(word).ok().map(|ins| Op::from_instr(&ins));
-            fops[i] = op.map_or(FastOp::BAIL, |op| {
+            fops.ops[i] = op.map_or(FastOp::BAIL, |op| {
                 FastOp::from_op(&op, pc, self.text_base, ops.len())
             });
             ops[i] = op;
         }
-        blocks::fill_runs(fops, first, last);
-        blocks::link_targets(fops);
+        fops.finish(first, last);
     }
 
     /// Register a DRAM write for predecode coherence.

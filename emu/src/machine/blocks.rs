@@ -8,14 +8,20 @@
 //! can never branch, becomes a no-op of the branch class. Anything the fast loop does not
 //! run (accelerator, CSR and system instructions, undecodable words) is [`Handler::Bail`].
 //!
-//! `run` is the number of instructions from this word up to and including the next
-//! *terminator* (a branch, a jump or a bail) — what the fast loop executes without looking
-//! at its budget or breakpoints once it has checked them for the whole run at its start.
-//! One bail sentinel follows the last word, so running off the end of the text stops at it.
+//! An ALU word followed by a `dbnz` gets a *fused* handler (a superinstruction: the
+//! counted-loop tail in one dispatch) that also runs the `dbnz`, read from the next word,
+//! which keeps its own plain form for code that jumps to it.
+//!
+//! A word's *run* ([`FastText::runs`]) is the number of instructions from it up to and
+//! including the next *terminator* (a branch, a jump or a bail) — what the fast loop
+//! executes without looking at its budget or breakpoints once it has checked them for the
+//! whole run at its start. Fusing never changes runs: a pair ends its run, as its `dbnz`
+//! does. One bail sentinel follows the last word, so running off the end of the text stops
+//! at it.
 //!
 //! The table is rebuilt for exactly the words a DRAM write touches ([`Machine::redecode`],
-//! the one place predecoded text changes), and the runs of the words before them are
-//! recomputed back to the previous terminator.
+//! the one place predecoded text changes); the runs of the words before them are
+//! recomputed back to the previous terminator, and the word before them is re-fused.
 
 use bitloom_isa::table::def;
 use bitloom_isa::{Class, Opcode};
@@ -77,6 +83,29 @@ pub(crate) enum Handler {
     Jalr,
     /// Not run by the fast loop.
     Bail,
+    // Superinstructions: an ALU instruction followed by a `dbnz` (the word after it, whose
+    // own `FastOp` is a plain [`Handler::Dbnz`] the fused handler reads): the tail of a
+    // counted loop run with one dispatch. Set by [`FastText::finish`] only.
+    AddDbnz,
+    SubDbnz,
+    AndDbnz,
+    OrDbnz,
+    XorDbnz,
+    SllDbnz,
+    SrlDbnz,
+    SraDbnz,
+    SltDbnz,
+    SltuDbnz,
+    AddiDbnz,
+    AndiDbnz,
+    OriDbnz,
+    XoriDbnz,
+    SltiDbnz,
+    SltiuDbnz,
+    SlliDbnz,
+    SrliDbnz,
+    SraiDbnz,
+    LiDbnz,
 }
 
 impl Handler {
@@ -92,7 +121,43 @@ impl Handler {
             Beq | Bne | Blt | Bge | Bltu | Bgeu | Dbnz | BranchNop => Class::Branch,
             Jal | Jalr => Class::Jump,
             Bail => Class::System,
+            // A fused pair counts its first half here (its `dbnz` as a branch, separately).
+            AddDbnz | SubDbnz | AndDbnz | OrDbnz | XorDbnz | SllDbnz | SrlDbnz | SraDbnz
+            | SltDbnz | SltuDbnz | AddiDbnz | AndiDbnz | OriDbnz | XoriDbnz | SltiDbnz
+            | SltiuDbnz | SlliDbnz | SrliDbnz | SraiDbnz | LiDbnz => Class::Alu,
         }
+    }
+
+    /// The pair `(alone, fused with a following dbnz)` of an ALU handler, from either form;
+    /// `None` for a handler that is not fused.
+    const fn pair(self) -> Option<(Handler, Handler)> {
+        use Handler::*;
+        Some(match self {
+            Add | AddDbnz => (Add, AddDbnz),
+            Sub | SubDbnz => (Sub, SubDbnz),
+            And | AndDbnz => (And, AndDbnz),
+            Or | OrDbnz => (Or, OrDbnz),
+            Xor | XorDbnz => (Xor, XorDbnz),
+            Sll | SllDbnz => (Sll, SllDbnz),
+            Srl | SrlDbnz => (Srl, SrlDbnz),
+            Sra | SraDbnz => (Sra, SraDbnz),
+            Slt | SltDbnz => (Slt, SltDbnz),
+            Sltu | SltuDbnz => (Sltu, SltuDbnz),
+            Addi | AddiDbnz => (Addi, AddiDbnz),
+            Andi | AndiDbnz => (Andi, AndiDbnz),
+            Ori | OriDbnz => (Ori, OriDbnz),
+            Xori | XoriDbnz => (Xori, XoriDbnz),
+            Slti | SltiDbnz => (Slti, SltiDbnz),
+            Sltiu | SltiuDbnz => (Sltiu, SltiuDbnz),
+            Slli | SlliDbnz => (Slli, SlliDbnz),
+            Srli | SrliDbnz => (Srli, SrliDbnz),
+            Srai | SraiDbnz => (Srai, SraiDbnz),
+            Li | LiDbnz => (Li, LiDbnz),
+            Mul | Mulh | Mulhu | Div | Divu | Rem | Remu | Lb | Lbu | Lh | Lhu | Lw | Sb | Sh
+            | Sw | Beq | Bne | Blt | Bge | Bltu | Bgeu | Dbnz | BranchNop | Jal | Jalr | Bail => {
+                return None
+            }
+        })
     }
 
     /// Whether a run of straight-line code ends at this handler.
@@ -103,7 +168,7 @@ impl Handler {
 
 /// One predecoded word for the fast loop: registers already masked (a written `r0` is slot
 /// 32), `imm` the immediate, displacement, constant or target index as the handler
-/// needs it.
+/// needs it. Eight bytes, so the loop indexes the table with one scaled address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct FastOp {
     pub h: Handler,
@@ -114,12 +179,6 @@ pub(crate) struct FastOp {
     /// Second source register.
     pub c: u8,
     pub imm: u32,
-    /// Instructions from here to the end of the straight-line run (≥ 1).
-    pub run: u32,
-    /// For a conditional branch: the `run` of its target, kept equal to it by
-    /// [`link_targets`] (so a taken branch is charged without looking at its target); for
-    /// `jal` and `jalr`: the link address; 0 otherwise.
-    pub aux: u32,
 }
 
 /// The scratch slot that writes to `r0` go to.
@@ -133,12 +192,10 @@ impl FastOp {
         b: 0,
         c: 0,
         imm: 0,
-        run: 1,
-        aux: 0,
     };
 
-    /// The fast form of `op` at address `pc` of the text at `base`, `words` long (`run`
-    /// and a branch's `aux` left for [`fill_runs`] and [`link_targets`]).
+    /// The fast form of `op` at address `pc` of the text at `base`, `words` long (fused
+    /// with a following `dbnz` later, by [`FastText::finish`]).
     pub(crate) fn from_op(op: &Op, pc: u32, base: u32, words: usize) -> FastOp {
         use Handler as H;
         let reg = |i: usize| op.f[i] & 31;
@@ -229,56 +286,73 @@ impl FastOp {
         if h.class() as u8 != op.class {
             return FastOp::BAIL;
         }
-        FastOp {
-            h,
-            a,
-            b,
-            c,
-            imm,
-            run: 1,
-            aux: if h == H::Jal || h == H::Jalr {
-                pc.wrapping_add(4)
-            } else {
-                0
-            },
-        }
+        FastOp { h, a, b, c, imm }
     }
 }
 
-/// Recompute `run` for the words `..end` of `fops` whose run may have changed because words
+/// The fast loop's table: one [`FastOp`] per word of the text plus the bail sentinel, and
+/// the length of the straight-line run each starts (apart, so an op stays 8 bytes; the
+/// loop reads a run only when it enters one).
+#[derive(Clone, Debug)]
+pub(crate) struct FastText {
+    pub ops: Box<[FastOp]>,
+    /// `runs[i]`: instructions from word `i` up to and including the next terminator (≥ 1).
+    pub runs: Box<[u32]>,
+}
+
+impl FastText {
+    /// A table for `words` words, all bails (to be filled by [`FastText::set`]).
+    pub(crate) fn new(words: usize) -> FastText {
+        FastText {
+            ops: vec![FastOp::BAIL; words + 1].into(),
+            runs: vec![1; words + 1].into(),
+        }
+    }
+
+    /// Number of words (without the sentinel).
+    pub(crate) fn words(&self) -> usize {
+        self.ops.len() - 1
+    }
+
+    /// After words `start..end` were set: recompute the runs that may have changed and the
+    /// fused pairs.
+    pub(crate) fn finish(&mut self, start: usize, end: usize) {
+        fill_runs(&self.ops, &mut self.runs, start, end);
+        fuse_pairs(&mut self.ops, start.saturating_sub(1), end);
+    }
+}
+
+/// Recompute `runs` for the words `..end` whose run may have changed because words
 /// `start..end` did: those words, and the ones before them back to the previous terminator.
-/// `fops` ends with the bail sentinel, so `end < fops.len()`.
-pub(crate) fn fill_runs(fops: &mut [FastOp], start: usize, end: usize) {
+/// `ops` ends with the bail sentinel, so `end < ops.len()`.
+fn fill_runs(ops: &[FastOp], runs: &mut [u32], start: usize, end: usize) {
     let mut i = end;
     while i > 0 {
         i -= 1;
-        let f = fops[i];
-        let run = if f.h.terminates() {
+        let run = if ops[i].h.terminates() {
             1
         } else {
-            fops[i + 1].run.saturating_add(1)
+            runs[i + 1].saturating_add(1)
         };
-        if i < start && run == f.run {
+        if i < start && run == runs[i] {
             // Unchanged here, so unchanged for every earlier word.
             break;
         }
-        fops[i].run = run;
+        runs[i] = run;
     }
 }
 
-/// Whether `h` is a conditional branch to the table index in `imm` (and so carries its
-/// target's run in `aux`).
-fn links(h: Handler) -> bool {
-    use Handler::*;
-    matches!(h, Beq | Bne | Blt | Bge | Bltu | Bgeu | Dbnz)
-}
-
-/// Set `aux` of every conditional branch to its target's `run` (after [`fill_runs`]).
-pub(crate) fn link_targets(fops: &mut [FastOp]) {
-    for i in 0..fops.len() {
-        let f = fops[i];
-        if links(f.h) {
-            fops[i].aux = fops.get(f.imm as usize).map_or(0, |t| t.run);
+/// Give each ALU word of `start..end` its fused handler if the next word is a `dbnz`, its
+/// plain one otherwise. (The last word is the bail sentinel, so a fused word always has a
+/// follower.)
+fn fuse_pairs(ops: &mut [FastOp], start: usize, end: usize) {
+    for i in start..end.min(ops.len() - 1) {
+        if let Some((alone, fused)) = ops[i].h.pair() {
+            ops[i].h = if ops[i + 1].h == Handler::Dbnz {
+                fused
+            } else {
+                alone
+            };
         }
     }
 }

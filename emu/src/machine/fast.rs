@@ -12,6 +12,12 @@
 //! the whole call at once ([`crate::timing::Timing::account_scalar_run`]; scalar
 //! accounting only adds to the clock and counters).
 //!
+//! The handlers that touch only registers — ALU, multiply/divide, branches, jumps and the
+//! fused ALU + `dbnz` pairs — run in a function of their own, [`run_regs`], which makes no
+//! calls, so its loop state stays in host registers; it returns to [`Machine::fast_scalar`]
+//! for each load or store (out-of-line DRAM accesses) and comes back for the rest of the
+//! run. Its dispatch is one jump table over the 8-byte [`FastOp`]s.
+//!
 //! Anything else — an accelerator, CSR or system instruction, a word outside the
 //! predecoded text, any access that would trap (misaligned, out of range, a misaligned
 //! jump target), a store into the text (self-modifying code, re-decoded by the general
@@ -48,6 +54,68 @@ const STORE: usize = Class::Store as usize;
 const BRANCH: usize = Class::Branch as usize;
 const JUMP: usize = Class::Jump as usize;
 
+/// What the fast loop carries between its register loop and its memory accesses.
+struct Core {
+    /// Slots 0..32 are the registers (slot 0 is never written), 32 takes writes to r0;
+    /// 256 entries so a `u8` index needs no bounds check.
+    regs: [u32; 256],
+    /// Instructions retired per class, except ALU (derived at the end) and taken branches.
+    counts: [u64; 12],
+    branch_taken: u64,
+    /// Instructions left to charge (runs are charged when entered).
+    budget: u64,
+}
+
+/// Where the loop stopped.
+enum Stop {
+    /// A run could not be entered at this table index.
+    Enter(usize),
+    /// A run could not be entered at this address (from `jalr` or the start).
+    EnterPc(u32),
+    /// The instruction at this index needs the general path.
+    Bail(usize),
+}
+
+/// Why the register loop returned.
+enum Leave {
+    Stop(Stop),
+    /// The load or store at this index is next (its run is entered and charged).
+    Mem(usize),
+}
+
+/// Whether the straight-line run at table index `idx` can be entered with `budget` left
+/// and no breakpoint in it (its first word's unless `skip`); if so it is charged.
+#[inline(always)]
+fn enter<const BP: bool>(
+    runs: &[u32],
+    budget: &mut u64,
+    map: Option<&BreakMap>,
+    base: u32,
+    idx: usize,
+    skip: bool,
+) -> bool {
+    match runs.get(idx) {
+        Some(&run)
+            if *budget >= run as u64
+                && !(BP
+                    && map.is_some_and(|m| {
+                        (!skip && m.hit(idx, base.wrapping_add((idx as u32) << 2)))
+                            || m.any_between(idx + 1, idx + run as usize, base)
+                    })) =>
+        {
+            *budget -= run as u64;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The table index of address `t` (out of range if misaligned or outside the text).
+#[inline(always)]
+fn index(t: u32, base: u32) -> usize {
+    t.wrapping_sub(base).rotate_right(2) as usize
+}
+
 impl Machine {
     /// Run scalar instructions from `self.pc` until the budget `left` is used, a breakpoint
     /// in `map` is reached (not checked for the very first instruction when `resume`), or
@@ -60,121 +128,50 @@ impl Machine {
         map: Option<&BreakMap>,
         resume: bool,
     ) -> (u64, FastExit) {
-        // Slots 0..32 are the registers (slot 0 is never written), 32 takes writes to r0;
-        // 256 entries so a `u8` index needs no bounds check.
-        let mut regs = [0u32; 256];
-        regs[..32].copy_from_slice(&self.regs);
-        let mut counts = [0u64; 12];
-        let mut branch_taken = 0u64;
+        let mut core = Core {
+            regs: [0; 256],
+            counts: [0; 12],
+            branch_taken: 0,
+            budget: left,
+        };
+        core.regs[..32].copy_from_slice(&self.regs);
         let base = self.text_base;
-        let fops: &[FastOp] = &self.fops;
+        let (fops, runs): (&[FastOp], &[u32]) = (&self.fops.ops, &self.fops.runs);
         let dram = &mut self.dram;
         let dram_size = dram.size() as u64;
         // The predecoded text (stores into it bail; the sentinel is not text).
         let text_lo = base as u64;
-        let text_hi = text_lo + 4 * (fops.len() as u64 - 1);
-        let mut budget = left;
-        // Where the loop stopped (computed once, after it).
-        enum Stop {
-            /// A run could not be entered at this table index.
-            Enter(usize),
-            /// A run could not be entered at this address (from `jalr` or the start).
-            EnterPc(u32),
-            /// The instruction at this index needs the general path.
-            Bail(usize),
-        }
+        let text_hi = text_lo + 4 * self.fops.words() as u64;
         let stop = 'run: {
-            // Enter the straight-line run at table index `$idx`, address `$pc` (checking a
-            // breakpoint there unless `$skip`): charge the whole run to the budget and give
-            // the index, or stop there.
-            macro_rules! enter {
-                ($idx:expr, $pc:expr, $skip:expr) => {{
-                    let idx: usize = $idx;
-                    match fops.get(idx) {
-                        Some(f)
-                            if budget >= f.run as u64
-                                && !(BP
-                                    && map.is_some_and(|m| {
-                                        (!$skip && m.hit(idx, base.wrapping_add((idx as u32) << 2)))
-                                            || m.any_between(idx + 1, idx + f.run as usize, base)
-                                    })) =>
-                        {
-                            budget -= f.run as u64;
-                            idx
-                        }
-                        _ => break 'run $pc,
-                    }
-                }};
+            let i0 = index(self.pc, base);
+            if !enter::<BP>(runs, &mut core.budget, map, base, i0, resume) {
+                break 'run Stop::EnterPc(self.pc);
             }
-            // The table index of address `$t` (out of range if misaligned or outside).
-            macro_rules! index {
-                ($t:expr) => {
-                    $t.wrapping_sub(base).rotate_right(2) as usize
-                };
-            }
-            let mut i = enter!(index!(self.pc), Stop::EnterPc(self.pc), resume);
+            let mut i = i0;
             loop {
+                i = match run_regs::<BP>(&mut core, fops, runs, map, base, i) {
+                    Leave::Stop(stop) => break 'run stop,
+                    Leave::Mem(i) => i,
+                };
+                // The load or store at `i`; the register loop goes on after it (in the
+                // same run: memory accesses do not end runs).
                 let f = &fops[i];
-                let (a, b, c, imm) = (f.a as usize, f.b as usize, f.c as usize, f.imm);
-                // Leave before this instruction (the rest of its run is not charged).
-                macro_rules! bail {
-                    () => {{
-                        break 'run Stop::Bail(i);
-                    }};
-                }
-                macro_rules! next_pc {
-                    () => {
-                        f.aux
-                    };
-                }
-                // Go on at the target of a conditional branch (`aux` is its run).
-                macro_rules! taken {
-                    () => {{
-                        if !BP && budget >= f.aux as u64 {
-                            budget -= f.aux as u64;
-                            i = imm as usize;
-                            continue;
-                        }
-                        jump!(imm as usize)
-                    }};
-                }
-                // Go on at table index `$i` (in range, as branch targets are).
-                macro_rules! jump {
-                    ($i:expr) => {{
-                        let next: usize = $i;
-                        i = enter!(next, Stop::Enter(next), false);
-                        continue;
-                    }};
-                }
-                macro_rules! alu {
-                    ($class:expr, $v:expr) => {{
-                        let v: u32 = $v;
-                        regs[a] = v;
-                        // ALU instructions are counted at the end, as the rest.
-                        if $class != ALU {
-                            counts[$class] += 1;
-                        }
-                        i += 1;
-                    }};
-                }
-                macro_rules! br {
-                    ($cond:expr) => {{
-                        if $cond {
-                            branch_taken += 1;
-                            taken!()
-                        }
-                        counts[BRANCH] += 1;
-                        jump!(i + 1)
-                    }};
-                }
+                let regs = &mut core.regs;
+                let (a, b, imm) = (f.a as usize, f.b as usize, f.imm);
                 // A load or store address, or bail (the general path raises the exact trap).
                 macro_rules! addr {
                     ($size:expr) => {{
                         let x = regs[b].wrapping_add(imm);
                         if x & ($size as u32 - 1) != 0 || x as u64 + $size as u64 > dram_size {
-                            bail!()
+                            break 'run Stop::Bail(i);
                         }
                         x
+                    }};
+                }
+                macro_rules! load {
+                    ($v:expr) => {{
+                        regs[a] = $v;
+                        core.counts[LOAD] += 1;
                     }};
                 }
                 macro_rules! store {
@@ -182,131 +179,42 @@ impl Machine {
                         let x = addr!($size);
                         // Self-modifying code: the general path stores and re-decodes.
                         if (x as u64) < text_hi && x as u64 + $size > text_lo {
-                            bail!()
+                            break 'run Stop::Bail(i);
                         }
                         $write(dram, x, regs[a] as $t);
-                        counts[STORE] += 1;
-                        i += 1;
+                        core.counts[STORE] += 1;
                     }};
                 }
                 match f.h {
-                    H::Add => alu!(ALU, regs[b].wrapping_add(regs[c])),
-                    H::Sub => alu!(ALU, regs[b].wrapping_sub(regs[c])),
-                    H::And => alu!(ALU, regs[b] & regs[c]),
-                    H::Or => alu!(ALU, regs[b] | regs[c]),
-                    H::Xor => alu!(ALU, regs[b] ^ regs[c]),
-                    H::Sll => alu!(ALU, regs[b] << (regs[c] & 31)),
-                    H::Srl => alu!(ALU, regs[b] >> (regs[c] & 31)),
-                    H::Sra => alu!(ALU, ((regs[b] as i32) >> (regs[c] & 31)) as u32),
-                    H::Slt => alu!(ALU, ((regs[b] as i32) < (regs[c] as i32)) as u32),
-                    H::Sltu => alu!(ALU, (regs[b] < regs[c]) as u32),
-                    H::Addi => alu!(ALU, regs[b].wrapping_add(imm)),
-                    H::Andi => alu!(ALU, regs[b] & imm),
-                    H::Ori => alu!(ALU, regs[b] | imm),
-                    H::Xori => alu!(ALU, regs[b] ^ imm),
-                    H::Slti => alu!(ALU, ((regs[b] as i32) < imm as i32) as u32),
-                    H::Sltiu => alu!(ALU, (regs[b] < imm) as u32),
-                    H::Slli => alu!(ALU, regs[b] << imm),
-                    H::Srli => alu!(ALU, regs[b] >> imm),
-                    H::Srai => alu!(ALU, ((regs[b] as i32) >> imm) as u32),
-                    H::Li => alu!(ALU, imm),
-                    H::Mul => alu!(MULDIV, regs[b].wrapping_mul(regs[c])),
-                    H::Mulh => alu!(
-                        MULDIV,
-                        ((regs[b] as i32 as i64 * regs[c] as i32 as i64) >> 32) as u32
-                    ),
-                    H::Mulhu => alu!(MULDIV, ((regs[b] as u64 * regs[c] as u64) >> 32) as u32),
-                    H::Div => {
-                        let (x, y) = (regs[b] as i32, regs[c] as i32);
-                        alu!(
-                            MULDIV,
-                            if y == 0 {
-                                u32::MAX
-                            } else {
-                                x.wrapping_div(y) as u32
-                            }
-                        )
-                    }
-                    H::Divu => alu!(MULDIV, regs[b].checked_div(regs[c]).unwrap_or(u32::MAX)),
-                    H::Rem => {
-                        let (x, y) = (regs[b] as i32, regs[c] as i32);
-                        alu!(
-                            MULDIV,
-                            if y == 0 {
-                                x as u32
-                            } else {
-                                x.wrapping_rem(y) as u32
-                            }
-                        )
-                    }
-                    H::Remu => {
-                        let x = regs[b];
-                        alu!(MULDIV, x.checked_rem(regs[c]).unwrap_or(x))
-                    }
-                    H::Lb => {
-                        let x = addr!(1);
-                        alu!(LOAD, read_u8(dram, x) as i8 as i32 as u32)
-                    }
-                    H::Lbu => {
-                        let x = addr!(1);
-                        alu!(LOAD, read_u8(dram, x) as u32)
-                    }
-                    H::Lh => {
-                        let x = addr!(2);
-                        alu!(LOAD, read_u16(dram, x) as i16 as i32 as u32)
-                    }
-                    H::Lhu => {
-                        let x = addr!(2);
-                        alu!(LOAD, read_u16(dram, x) as u32)
-                    }
-                    H::Lw => {
-                        let x = addr!(4);
-                        alu!(LOAD, read_u32(dram, x))
-                    }
+                    H::Lb => load!(read_u8(dram, addr!(1)) as i8 as i32 as u32),
+                    H::Lbu => load!(read_u8(dram, addr!(1)) as u32),
+                    H::Lh => load!(read_u16(dram, addr!(2)) as i16 as i32 as u32),
+                    H::Lhu => load!(read_u16(dram, addr!(2)) as u32),
+                    H::Lw => load!(read_u32(dram, addr!(4))),
                     H::Sb => store!(1, write_u8, u8),
                     H::Sh => store!(2, write_u16, u16),
                     H::Sw => store!(4, write_u32, u32),
-                    H::Beq => br!(regs[a] == regs[b]),
-                    H::Bne => br!(regs[a] != regs[b]),
-                    H::Blt => br!((regs[a] as i32) < (regs[b] as i32)),
-                    H::Bge => br!((regs[a] as i32) >= (regs[b] as i32)),
-                    H::Bltu => br!(regs[a] < regs[b]),
-                    H::Bgeu => br!(regs[a] >= regs[b]),
-                    H::Dbnz => {
-                        let v = regs[a].wrapping_sub(1);
-                        regs[a] = v;
-                        br!(v != 0)
-                    }
-                    H::BranchNop => br!(false),
-                    H::Jal => {
-                        regs[a] = next_pc!();
-                        counts[JUMP] += 1;
-                        jump!(imm as usize)
-                    }
-                    H::Jalr => {
-                        let t = regs[b].wrapping_add(imm);
-                        if t % 4 != 0 {
-                            bail!()
-                        }
-                        regs[a] = next_pc!();
-                        counts[JUMP] += 1;
-                        i = enter!(index!(t), Stop::EnterPc(t), false);
-                        continue;
-                    }
-                    H::Bail => bail!(),
+                    // The register loop leaves only at a load or store; were it ever to
+                    // leave elsewhere, the general path would run that word.
+                    _ => break 'run Stop::Bail(i),
                 }
+                i += 1;
             }
         };
         let pc_out = match stop {
-            // (`black_box`: keeps the compiler from carrying a pc through the loop for this.)
-            Stop::Bail(i) => base.wrapping_add((std::hint::black_box(i) as u32) << 2),
-            Stop::Enter(idx) => base.wrapping_add((idx as u32) << 2),
+            Stop::Bail(i) | Stop::Enter(i) => base.wrapping_add((i as u32) << 2),
             Stop::EnterPc(pc) => pc,
         };
+        let Core {
+            regs,
+            mut counts,
+            branch_taken,
+            mut budget,
+        } = core;
         let exit = match stop {
             Stop::Bail(i) => {
                 // The rest of its run was charged but not run.
-                budget += fops[i].run as u64;
+                budget += runs[i] as u64;
                 FastExit::Bail
             }
             // A run could not be entered: in the general path's order, the budget, a
@@ -315,8 +223,7 @@ impl Machine {
             _ if BP
                 && map.is_some_and(|m| {
                     // Only the first run's start has budget == left.
-                    !(resume && budget == left)
-                        && m.hit(pc_out.wrapping_sub(base).rotate_right(2) as usize, pc_out)
+                    !(resume && budget == left) && m.hit(index(pc_out, base), pc_out)
                 }) =>
             {
                 FastExit::Breakpoint(pc_out)
@@ -342,6 +249,218 @@ impl Machine {
         }
         (done, exit)
     }
+}
+
+/// The register loop: runs from table index `i` (a run already entered and charged) every
+/// handler that touches only registers, entering runs as it branches and jumps, until a
+/// load or store is next or it stops.
+#[inline(never)]
+fn run_regs<const BP: bool>(
+    core: &mut Core,
+    fops: &[FastOp],
+    runs: &[u32],
+    map: Option<&BreakMap>,
+    base: u32,
+    mut i: usize,
+) -> Leave {
+    // (Equal lengths, so one bounds check on a branch target covers both tables.)
+    let runs = &runs[..fops.len()];
+    // (The counts stay in `core`: copying them in and out would cost every load and store.)
+    let (regs, counts) = (&mut core.regs, &mut core.counts);
+    let mut branch_taken = core.branch_taken;
+    let mut budget = core.budget;
+    let leave = 'run: loop {
+        let f = &fops[i];
+        let (a, b, c, imm) = (f.a as usize, f.b as usize, f.c as usize, f.imm);
+        // Leave before this instruction (the rest of its run is not charged).
+        macro_rules! bail {
+            () => {{
+                break 'run Leave::Stop(Stop::Bail(i));
+            }};
+        }
+        macro_rules! next_pc {
+            () => {
+                base.wrapping_add((i as u32 + 1) << 2)
+            };
+        }
+        // Go on at table index `$i` (in range, as branch targets are).
+        macro_rules! jump {
+            ($i:expr) => {{
+                let next: usize = $i;
+                if !enter::<BP>(runs, &mut budget, map, base, next, false) {
+                    break 'run Leave::Stop(Stop::Enter(next));
+                }
+                i = next;
+                continue;
+            }};
+        }
+        // Go on at the target of a conditional branch (an index in the table).
+        macro_rules! taken {
+            () => {
+                taken!(imm)
+            };
+            ($target:expr) => {{
+                let target = $target as usize;
+                if !BP && budget >= runs[target] as u64 {
+                    let run = runs[target] as u64;
+                    budget -= run;
+                    i = target;
+                    continue;
+                }
+                jump!(target)
+            }};
+        }
+        macro_rules! alu {
+            ($class:expr, $v:expr) => {{
+                let v: u32 = $v;
+                regs[a] = v;
+                // ALU instructions are counted at the end, as the rest.
+                if $class != ALU {
+                    counts[$class] += 1;
+                }
+                i += 1;
+            }};
+        }
+        // An ALU result, then the `dbnz` of the next word (a fused pair).
+        macro_rules! alu_dbnz {
+            ($v:expr) => {{
+                alu!(ALU, $v);
+                let g = &fops[i];
+                let r = g.a as usize;
+                let v = regs[r].wrapping_sub(1);
+                regs[r] = v;
+                if v != 0 {
+                    branch_taken += 1;
+                    taken!(g.imm)
+                }
+                counts[BRANCH] += 1;
+                jump!(i + 1)
+            }};
+        }
+        macro_rules! br {
+            ($cond:expr) => {{
+                if $cond {
+                    branch_taken += 1;
+                    taken!()
+                }
+                counts[BRANCH] += 1;
+                jump!(i + 1)
+            }};
+        }
+        match f.h {
+            H::Add => alu!(ALU, regs[b].wrapping_add(regs[c])),
+            H::Sub => alu!(ALU, regs[b].wrapping_sub(regs[c])),
+            H::And => alu!(ALU, regs[b] & regs[c]),
+            H::Or => alu!(ALU, regs[b] | regs[c]),
+            H::Xor => alu!(ALU, regs[b] ^ regs[c]),
+            H::Sll => alu!(ALU, regs[b] << (regs[c] & 31)),
+            H::Srl => alu!(ALU, regs[b] >> (regs[c] & 31)),
+            H::Sra => alu!(ALU, ((regs[b] as i32) >> (regs[c] & 31)) as u32),
+            H::Slt => alu!(ALU, ((regs[b] as i32) < (regs[c] as i32)) as u32),
+            H::Sltu => alu!(ALU, (regs[b] < regs[c]) as u32),
+            H::Addi => alu!(ALU, regs[b].wrapping_add(imm)),
+            H::Andi => alu!(ALU, regs[b] & imm),
+            H::Ori => alu!(ALU, regs[b] | imm),
+            H::Xori => alu!(ALU, regs[b] ^ imm),
+            H::Slti => alu!(ALU, ((regs[b] as i32) < imm as i32) as u32),
+            H::Sltiu => alu!(ALU, (regs[b] < imm) as u32),
+            H::Slli => alu!(ALU, regs[b] << imm),
+            H::Srli => alu!(ALU, regs[b] >> imm),
+            H::Srai => alu!(ALU, ((regs[b] as i32) >> imm) as u32),
+            H::Li => alu!(ALU, imm),
+            H::Mul => alu!(MULDIV, regs[b].wrapping_mul(regs[c])),
+            H::Mulh => alu!(
+                MULDIV,
+                ((regs[b] as i32 as i64 * regs[c] as i32 as i64) >> 32) as u32
+            ),
+            H::Mulhu => alu!(MULDIV, ((regs[b] as u64 * regs[c] as u64) >> 32) as u32),
+            H::Div => {
+                let (x, y) = (regs[b] as i32, regs[c] as i32);
+                alu!(
+                    MULDIV,
+                    if y == 0 {
+                        u32::MAX
+                    } else {
+                        x.wrapping_div(y) as u32
+                    }
+                )
+            }
+            H::Divu => alu!(MULDIV, regs[b].checked_div(regs[c]).unwrap_or(u32::MAX)),
+            H::Rem => {
+                let (x, y) = (regs[b] as i32, regs[c] as i32);
+                alu!(
+                    MULDIV,
+                    if y == 0 {
+                        x as u32
+                    } else {
+                        x.wrapping_rem(y) as u32
+                    }
+                )
+            }
+            H::Remu => {
+                let x = regs[b];
+                alu!(MULDIV, x.checked_rem(regs[c]).unwrap_or(x))
+            }
+            H::Lb | H::Lbu | H::Lh | H::Lhu | H::Lw | H::Sb | H::Sh | H::Sw => {
+                break 'run Leave::Mem(i)
+            }
+            H::Beq => br!(regs[a] == regs[b]),
+            H::Bne => br!(regs[a] != regs[b]),
+            H::Blt => br!((regs[a] as i32) < (regs[b] as i32)),
+            H::Bge => br!((regs[a] as i32) >= (regs[b] as i32)),
+            H::Bltu => br!(regs[a] < regs[b]),
+            H::Bgeu => br!(regs[a] >= regs[b]),
+            H::Dbnz => {
+                let v = regs[a].wrapping_sub(1);
+                regs[a] = v;
+                br!(v != 0)
+            }
+            H::BranchNop => br!(false),
+            H::Jal => {
+                regs[a] = next_pc!();
+                counts[JUMP] += 1;
+                jump!(imm as usize)
+            }
+            H::Jalr => {
+                let t = regs[b].wrapping_add(imm);
+                if t % 4 != 0 {
+                    bail!()
+                }
+                regs[a] = next_pc!();
+                counts[JUMP] += 1;
+                let next = index(t, base);
+                if !enter::<BP>(runs, &mut budget, map, base, next, false) {
+                    break 'run Leave::Stop(Stop::EnterPc(t));
+                }
+                i = next;
+                continue;
+            }
+            H::Bail => bail!(),
+            H::AddDbnz => alu_dbnz!(regs[b].wrapping_add(regs[c])),
+            H::SubDbnz => alu_dbnz!(regs[b].wrapping_sub(regs[c])),
+            H::AndDbnz => alu_dbnz!(regs[b] & regs[c]),
+            H::OrDbnz => alu_dbnz!(regs[b] | regs[c]),
+            H::XorDbnz => alu_dbnz!(regs[b] ^ regs[c]),
+            H::SllDbnz => alu_dbnz!(regs[b] << (regs[c] & 31)),
+            H::SrlDbnz => alu_dbnz!(regs[b] >> (regs[c] & 31)),
+            H::SraDbnz => alu_dbnz!(((regs[b] as i32) >> (regs[c] & 31)) as u32),
+            H::SltDbnz => alu_dbnz!(((regs[b] as i32) < (regs[c] as i32)) as u32),
+            H::SltuDbnz => alu_dbnz!((regs[b] < regs[c]) as u32),
+            H::AddiDbnz => alu_dbnz!(regs[b].wrapping_add(imm)),
+            H::AndiDbnz => alu_dbnz!(regs[b] & imm),
+            H::OriDbnz => alu_dbnz!(regs[b] | imm),
+            H::XoriDbnz => alu_dbnz!(regs[b] ^ imm),
+            H::SltiDbnz => alu_dbnz!(((regs[b] as i32) < imm as i32) as u32),
+            H::SltiuDbnz => alu_dbnz!((regs[b] < imm) as u32),
+            H::SlliDbnz => alu_dbnz!(regs[b] << imm),
+            H::SrliDbnz => alu_dbnz!(regs[b] >> imm),
+            H::SraiDbnz => alu_dbnz!(((regs[b] as i32) >> imm) as u32),
+            H::LiDbnz => alu_dbnz!(imm),
+        }
+    };
+    core.branch_taken = branch_taken;
+    core.budget = budget;
+    leave
 }
 
 // DRAM accesses out of line: they keep the interpreter loop small (fewer registers live
