@@ -70,7 +70,9 @@ impl Clone for PagedMem {
     /// Share every chunk with the clone; afterwards neither side owns a page alone.
     fn clone(&self) -> PagedMem {
         self.owned.idx.store(usize::MAX, Ordering::Relaxed);
-        self.owned.ptr.store(std::ptr::null_mut(), Ordering::Relaxed);
+        self.owned
+            .ptr
+            .store(std::ptr::null_mut(), Ordering::Relaxed);
         PagedMem {
             size: self.size,
             npages: self.npages,
@@ -164,6 +166,36 @@ impl PagedMem {
         // SAFETY: `ptr` comes from the `&mut` `make_mut` just gave; returning it through the
         // pointer keeps every later access derived from the same pointer.
         Some(unsafe { &mut *ptr })
+    }
+
+    /// The `len` bytes at `addr` as one slice, when they lie inside one page that has been
+    /// written (so no copy is needed); `None` otherwise (then use [`PagedMem::read_to`]).
+    #[inline]
+    pub fn slice(&self, addr: u32, len: u64) -> Option<&[u8]> {
+        let off = (addr & PAGE_MASK) as u64;
+        if len == 0 || off + len > PAGE_SIZE as u64 || !self.in_range(addr, len) {
+            return None;
+        }
+        let p = self.page(addr)?;
+        Some(&p[off as usize..(off + len) as usize])
+    }
+
+    /// The `len` bytes at `addr` as one writable slice, when they lie inside one page that
+    /// has been written (so writing through it allocates nothing new); `None` otherwise
+    /// (then use [`PagedMem::write`]).
+    #[inline]
+    pub fn slice_mut(&mut self, addr: u32, len: u64) -> Option<&mut [u8]> {
+        let off = (addr & PAGE_MASK) as u64;
+        let idx = (addr >> PAGE_BITS) as usize;
+        if len == 0
+            || off + len > PAGE_SIZE as u64
+            || !self.in_range(addr, len)
+            || self.page_at(idx).is_none()
+        {
+            return None;
+        }
+        let p = self.page_mut(addr)?;
+        Some(&mut p[off as usize..(off + len) as usize])
     }
 
     /// Read one byte.

@@ -176,18 +176,6 @@ impl Machine {
         self.spad(t.space).read_to(t.base, t.bytes() as usize, out);
     }
 
-    /// Unpacked codes of a code tile, into a reused buffer (`raw` is scratch for packed
-    /// precisions).
-    fn codes_into(&self, t: &Tile, raw: &mut Vec<u8>, out: &mut Vec<u8>) {
-        if t.prec == 8 {
-            self.tile_raw_into(t, out); // one code per byte
-            return;
-        }
-        self.tile_raw_into(t, raw);
-        // The raw bytes are exactly packed_len long, so unpacking cannot fail.
-        numfmt::unpack_into(raw, t.prec, t.elements() as usize, out);
-    }
-
     /// Values of an accumulator tile, into a reused buffer (`raw` is scratch).
     fn acc_into(&self, t: &Tile, raw: &mut Vec<u8>, out: &mut Vec<i32>) {
         self.tile_raw_into(t, raw);
