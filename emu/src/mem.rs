@@ -404,4 +404,63 @@ mod tests {
             }
         }
     }
+
+    /// A clone shares pages; a write on either side afterwards (through the page each had
+    /// made its own before the clone) never shows on the other, however often they
+    /// alternate and whichever side is cloned again.
+    #[test]
+    fn owned_page_is_forgotten_by_clones() {
+        let mut a = PagedMem::new(3 * PAGE_SIZE as u32);
+        a.write_u32(8, 1); // page 0 now owned by `a`
+        let mut b = a.clone();
+        a.write_u32(8, 2);
+        assert_eq!((a.read_u32(8), b.read_u32(8)), (2, 1));
+        b.write_u32(8, 3); // page 0 owned by `b`
+        let c = b.clone();
+        b.write(8, &[4, 0, 0, 0]);
+        assert_eq!((a.read_u32(8), b.read_u32(8), c.read_u32(8)), (2, 4, 3));
+        // Through the in-place accessor too.
+        let d = a.clone();
+        if let Some(s) = a.slice_mut(8, 4) {
+            s.copy_from_slice(&5u32.to_le_bytes());
+        }
+        assert_eq!((a.read_u32(8), d.read_u32(8)), (5, 2));
+        // Another page, then back: still private.
+        a.write_u8(PAGE_SIZE as u32 + 1, 9);
+        let e = a.clone();
+        a.write_u32(8, 6);
+        assert_eq!((a.read_u32(8), e.read_u32(8), d.read_u32(8)), (6, 5, 2));
+    }
+
+    /// `slice` and `slice_mut` give exactly the bytes `read` gives, only inside one written
+    /// page, and `slice_mut` never allocates a page.
+    #[test]
+    fn slices_stay_inside_one_written_page() {
+        let size = 3 * PAGE_SIZE as u32;
+        let mut m = PagedMem::new(size);
+        for a in 0..PAGE_SIZE as u32 {
+            m.write_u8(a, (a % 251) as u8 + 1);
+        }
+        let ps = PAGE_SIZE as u32;
+        for (addr, len, some) in [
+            (0, 16, true),
+            (ps - 16, 16, true),
+            (ps - 16, 17, false), // crosses into page 1
+            (ps, 4, false),       // page 1 never written
+            (5, 0, false),
+            (size - 4, 8, false), // past the end
+        ] {
+            let want = m.read_vec(addr, len as usize);
+            assert_eq!(m.slice(addr, len).is_some(), some, "slice {addr} {len}");
+            if let Some(s) = m.slice(addr, len) {
+                assert_eq!(s, &want[..]);
+            }
+            let touched = m.touched_pages();
+            assert_eq!(m.slice_mut(addr, len).is_some(), some, "slice_mut {addr} {len}");
+            if let Some(s) = m.slice_mut(addr, len) {
+                assert_eq!(s, &want[..]);
+            }
+            assert_eq!(m.touched_pages(), touched);
+        }
+    }
 }
