@@ -456,7 +456,11 @@ mod tests {
                 assert_eq!(s, &want[..]);
             }
             let touched = m.touched_pages();
-            assert_eq!(m.slice_mut(addr, len).is_some(), some, "slice_mut {addr} {len}");
+            assert_eq!(
+                m.slice_mut(addr, len).is_some(),
+                some,
+                "slice_mut {addr} {len}"
+            );
             if let Some(s) = m.slice_mut(addr, len) {
                 assert_eq!(s, &want[..]);
             }

@@ -64,7 +64,12 @@ fn program() -> (Prog, Vec<i32>, Vec<i32>) {
     let w2a = p.data(&bytes(&w2));
     assert_eq!((w2a + 32) % 0x1000, 0, "w2 straddles a DRAM page");
     let w5a = p.data(&bytes(&w5));
-    for (c, v) in [(csr::WPREC, 8), (csr::APREC, 8), (csr::WFMT, 0), (csr::AFMT, 0)] {
+    for (c, v) in [
+        (csr::WPREC, 8),
+        (csr::APREC, 8),
+        (csr::WFMT, 0),
+        (csr::AFMT, 0),
+    ] {
         p.cfgi(c, v);
     }
     let n = N as u32;
@@ -105,7 +110,9 @@ fn program() -> (Prog, Vec<i32>, Vec<i32>) {
 }
 
 fn words(m: &Machine, addr: u32) -> Vec<i32> {
-    let b = m.read_dram(addr, 4 * (N * N) as u32).expect("result in DRAM");
+    let b = m
+        .read_dram(addr, 4 * (N * N) as u32)
+        .expect("result in DRAM");
     b.chunks_exact(4)
         .map(|w| i32::from_le_bytes([w[0], w[1], w[2], w[3]]))
         .collect()
@@ -138,7 +145,11 @@ fn fast_run_agrees_with_recorded_steps_and_checked_mode() {
         let mut fast = start();
         assert_eq!(fast.run_fast(100_000).expect("runs"), Some(0));
         assert_eq!(words(&fast, OUT), c0, "t0 (timing {timing})");
-        assert_eq!(words(&fast, OUT + 4 * (N * N) as u32), c4, "t4 (timing {timing})");
+        assert_eq!(
+            words(&fast, OUT + 4 * (N * N) as u32),
+            c4,
+            "t4 (timing {timing})"
+        );
 
         let mut stepped = start();
         while stepped.exit.is_none() {
@@ -179,6 +190,9 @@ fn snapshots_between_in_place_writes_stay_apart() {
         assert_eq!(snap.run_fast(100_000).expect("snapshot runs"), Some(0));
         assert_same(&snap, &whole, &format!("snapshot at {k}"));
         let after = mems(&m);
-        assert!(after.3 == done.3 && after.0 == done.0, "original changed (at {k})");
+        assert!(
+            after.3 == done.3 && after.0 == done.0,
+            "original changed (at {k})"
+        );
     }
 }

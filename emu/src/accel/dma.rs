@@ -31,7 +31,7 @@ impl Machine {
     #[inline(never)]
     pub(crate) fn op_ld_raw(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
         let i = op.f[0] & 15;
-        let mut t = self.get_tile(i)?;
+        let t = self.get_tile(i)?;
         let addr = self.reg(op.f[1]);
         let len = t.bytes();
         let stride = self.csrs[bitloom_isa::csr::DSTRIDE as usize];
@@ -65,9 +65,7 @@ impl Machine {
             let nnz = self.count_nnz(&t, "ld.raw")?;
             (g.bytes * t.rows as u64, t.rows as u64, g.bytes, nnz)
         };
-        t.storage = Storage::Raw;
-        t.nnz = Some(nnz);
-        self.set_tile(i, t, c);
+        self.set_tile_state(i, Storage::Raw, Some(nnz), c);
         self.dma(
             pc,
             op,

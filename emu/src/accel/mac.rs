@@ -606,9 +606,7 @@ impl Machine {
                     (wi, ai),
                     (slice, r_used, ck, vector, vlen),
                 );
-                let mut tc2 = tc;
-                tc2.nnz = None;
-                self.set_tile(ic, tc2, c);
+                self.set_tile_state(ic, tc.storage, None, c);
                 return Ok(());
             }
         }
@@ -682,9 +680,7 @@ impl Machine {
             (slice, r_used, ck, vector, vlen),
         );
         self.store_acc_with(&tc, &b.acc, &mut b.raw, c);
-        let mut tc2 = tc;
-        tc2.nnz = None;
-        self.set_tile(ic, tc2, c);
+        self.set_tile_state(ic, tc.storage, None, c);
         Ok(())
     }
 }
