@@ -11,7 +11,7 @@
 //! Writing through a shared reference count costs two atomic read-modify-writes per page
 //! (`Arc::make_mut` on the chunk and on the page), a large part of an accelerator
 //! instruction on a small tile. So a memory remembers the last page it has made its own
-//! ([`OwnedPage`]) and writes to it directly; a clone forgets it on both sides.
+//! (`OwnedPage`) and writes to it directly; a clone forgets it on both sides.
 //!
 //! Callers check ranges (`in_range`) before accessing; the accessors themselves never panic
 //! on an out-of-range address (reads give 0, writes are dropped), so a missed check cannot
