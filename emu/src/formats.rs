@@ -276,15 +276,18 @@ pub(crate) struct TableCache {
 const CACHE_ENTRIES: usize = 8;
 
 impl TableCache {
-    /// The value table of `tile` (see [`ValueTable::new`]).
-    pub(crate) fn value_table(
+    /// Index of the value table of `tile` (see [`ValueTable::new`]), built if missing;
+    /// never evicts the entry at index `keep`, so two operands' tables can be held at once.
+    /// Read it with [`TableCache::value_at`] (a borrow, no reference count touched).
+    pub(crate) fn value_index(
         &mut self,
         tile: &Tile,
         lut: &crate::machine::Lut,
         ck: u32,
-    ) -> std::sync::Arc<ValueTable> {
-        if let Some((_, t)) = self.vals.iter().find(|(k, _)| k.matches(tile, lut, ck)) {
-            return t.clone();
+        keep: Option<usize>,
+    ) -> usize {
+        if let Some(i) = self.vals.iter().position(|(k, _)| k.matches(tile, lut, ck)) {
+            return i;
         }
         let key = ValKey {
             fmt: tile.fmt,
@@ -295,24 +298,40 @@ impl TableCache {
         };
         let t = std::sync::Arc::new(ValueTable::new(tile, lut, ck));
         if self.vals.len() < CACHE_ENTRIES {
-            self.vals.push((key, t.clone()));
-        } else {
-            self.next = (self.next + 1) % CACHE_ENTRIES;
-            self.vals[self.next] = (key, t.clone());
+            self.vals.push((key, t));
+            return self.vals.len() - 1;
         }
-        t
+        self.next = (self.next + 1) % CACHE_ENTRIES;
+        if Some(self.next) == keep {
+            self.next = (self.next + 1) % CACHE_ENTRIES;
+        }
+        self.vals[self.next] = (key, t);
+        self.next
     }
 
-    /// The log table of a precision and base (see [`LogTable::new`]).
-    pub(crate) fn log_table(&mut self, prec: u32, logbase: u32) -> std::sync::Arc<LogTable> {
-        if let Some((_, t)) = self.logs.iter().find(|(k, _)| *k == (prec, logbase)) {
-            return t.clone();
+    /// The value table at an index [`TableCache::value_index`] gave (valid until the next
+    /// `value_index`).
+    pub(crate) fn value_at(&self, i: usize) -> &ValueTable {
+        &self.vals[i].1
+    }
+
+    /// Index of the log table of a precision and base (see [`LogTable::new`]), built if
+    /// missing. Read it with [`TableCache::log_at`].
+    pub(crate) fn log_index(&mut self, prec: u32, logbase: u32) -> usize {
+        if let Some(i) = self.logs.iter().position(|(k, _)| *k == (prec, logbase)) {
+            return i;
         }
         let t = std::sync::Arc::new(LogTable::new(prec, logbase));
         if self.logs.len() >= CACHE_ENTRIES {
             self.logs.remove(0);
         }
-        self.logs.push(((prec, logbase), t.clone()));
-        t
+        self.logs.push(((prec, logbase), t));
+        self.logs.len() - 1
+    }
+
+    /// The log table at an index [`TableCache::log_index`] gave (valid until the next
+    /// `log_index`).
+    pub(crate) fn log_at(&self, i: usize) -> &LogTable {
+        &self.logs[i].1
     }
 }

@@ -31,7 +31,7 @@ impl Machine {
     #[inline(never)]
     pub(crate) fn op_ld_raw(&mut self, pc: u32, op: &Op, c: &mut Commit) -> Result<(), TrapKind> {
         let i = op.f[0] & 15;
-        let mut t = self.get_tile(i)?;
+        let t = self.get_tile(i)?;
         let addr = self.reg(op.f[1]);
         let len = t.bytes();
         let stride = self.csrs[bitloom_isa::csr::DSTRIDE as usize];
@@ -41,9 +41,23 @@ impl Machine {
             }
             // The bytes are the tile's whole contents: count them as they go by.
             let mut b = self.bufs.take();
-            self.dram.read_to(addr, len as usize, &mut b.raw);
-            self.write_mem(t.space.into(), t.base, &b.raw, c);
-            let nnz = self.count_nnz_raw(&t, &b.raw, &mut b.wcodes, "ld.raw");
+            let nnz = match self.dram.slice(addr, len) {
+                // Inside one written DRAM page: copied straight from it (the change
+                // record, when kept, is built from the same bytes by `write_mem`).
+                Some(src) if !c.recording => {
+                    match t.space {
+                        Space::Wsp => self.wsp.write(t.base, src),
+                        Space::Asp => self.asp.write(t.base, src),
+                        Space::Acc => self.acc.write(t.base, src),
+                    }
+                    self.count_nnz_raw(&t, src, &mut b.wcodes, "ld.raw")
+                }
+                _ => {
+                    self.dram.read_to(addr, len as usize, &mut b.raw);
+                    self.write_mem(t.space.into(), t.base, &b.raw, c);
+                    self.count_nnz_raw(&t, &b.raw, &mut b.wcodes, "ld.raw")
+                }
+            };
             self.bufs.put(b);
             (len, 1, len, nnz?)
         } else {
@@ -51,9 +65,7 @@ impl Machine {
             let nnz = self.count_nnz(&t, "ld.raw")?;
             (g.bytes * t.rows as u64, t.rows as u64, g.bytes, nnz)
         };
-        t.storage = Storage::Raw;
-        t.nnz = Some(nnz);
-        self.set_tile(i, t, c);
+        self.set_tile_state(i, Storage::Raw, Some(nnz), c);
         self.dma(
             pc,
             op,

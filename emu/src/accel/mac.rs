@@ -18,7 +18,7 @@ enum Weights<'a> {
     /// Linear values.
     Lin(&'a [i16]),
     /// Log codes with their shift recipe.
-    Log(std::sync::Arc<LogTable>),
+    Log(&'a LogTable),
 }
 
 /// Bit-slice data of the activation tile.
@@ -63,6 +63,18 @@ struct Plan<'a> {
 }
 
 impl Plan<'_> {
+    /// The whole-k product added into accumulator bytes in place (linear weights, no bit
+    /// slicing: the caller checks).
+    fn accumulate_in_place(&self, out: &mut [u8]) {
+        let (m, k, n) = (self.m, self.k, self.n);
+        if let Weights::Lin(w) = &self.weights {
+            match &self.avals {
+                AVals::I8(a) => gemm_lin(w, a, out, m, k, n, 0, k),
+                AVals::I16(a) => gemm_lin(w, a, out, m, k, n, 0, k),
+            }
+        }
+    }
+
     /// out[m][n] += Σ_{k in k0..k1} prod(w[m][k], a[k][n]) (wrapping).
     fn accumulate(&self, k0: usize, k1: usize, out: &mut [i32]) {
         let (m, kk, n) = (self.m, self.k, self.n);
@@ -72,7 +84,7 @@ impl Plan<'_> {
             // Σ_{HO≠r} w·(HO - r): only non-skipped slices contribute.
             let mut ho_acc = vec![0i32; m * n];
             match &sl.ho {
-                HoSlices::Dense(d) => gemm_lin(&sl.wl, d, &mut ho_acc, m, kk, n, k0, k1),
+                HoSlices::Dense(d) => gemm_lin(&sl.wl, d, &mut ho_acc[..], m, kk, n, k0, k1),
                 HoSlices::Sparse { idx, ho } => {
                     for mi in 0..m {
                         let hrow = &mut ho_acc[mi * n..(mi + 1) * n];
@@ -119,16 +131,79 @@ impl Plan<'_> {
     }
 }
 
+/// Accumulator storage a kernel adds into: a vector of `i32`, or an accumulator tile's
+/// little-endian bytes in its scratchpad page (updated in place, no copy in and out).
+pub(super) trait AccOut {
+    /// Value `i`.
+    fn get(&self, i: usize) -> i32;
+    /// Set value `i`.
+    fn set(&mut self, i: usize, v: i32);
+    /// Values `at .. at + B`.
+    fn load<const B: usize>(&self, at: usize) -> [i32; B];
+    /// Set values `at .. at + B`.
+    fn store<const B: usize>(&mut self, at: usize, v: &[i32; B]);
+}
+
+impl AccOut for [i32] {
+    #[inline(always)]
+    fn get(&self, i: usize) -> i32 {
+        self[i]
+    }
+    #[inline(always)]
+    fn set(&mut self, i: usize, v: i32) {
+        self[i] = v;
+    }
+    #[inline(always)]
+    fn load<const B: usize>(&self, at: usize) -> [i32; B] {
+        let mut blk = [0i32; B];
+        blk.copy_from_slice(&self[at..at + B]);
+        blk
+    }
+    #[inline(always)]
+    fn store<const B: usize>(&mut self, at: usize, v: &[i32; B]) {
+        self[at..at + B].copy_from_slice(v);
+    }
+}
+
+impl AccOut for [u8] {
+    #[inline(always)]
+    fn get(&self, i: usize) -> i32 {
+        let b = &self[4 * i..4 * i + 4];
+        i32::from_le_bytes([b[0], b[1], b[2], b[3]])
+    }
+    #[inline(always)]
+    fn set(&mut self, i: usize, v: i32) {
+        self[4 * i..4 * i + 4].copy_from_slice(&v.to_le_bytes());
+    }
+    #[inline(always)]
+    fn load<const B: usize>(&self, at: usize) -> [i32; B] {
+        let mut blk = [0i32; B];
+        for (o, b) in blk
+            .iter_mut()
+            .zip(self[4 * at..4 * (at + B)].chunks_exact(4))
+        {
+            *o = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        }
+        blk
+    }
+    #[inline(always)]
+    fn store<const B: usize>(&mut self, at: usize, v: &[i32; B]) {
+        for (o, x) in self[4 * at..4 * (at + B)].chunks_exact_mut(4).zip(v) {
+            o.copy_from_slice(&x.to_le_bytes());
+        }
+    }
+}
+
 #[multiversion::multiversion(targets(
     "x86_64+avx512f+avx512bw+avx512vl",
     "x86_64+avx2+fma",
     "aarch64+neon"
 ))]
 #[allow(clippy::too_many_arguments)]
-fn gemm_lin<A: Copy + Into<i32>>(
+fn gemm_lin<A: Copy + Into<i32>, O: AccOut + ?Sized>(
     w: &[i16],
     a: &[A],
-    out: &mut [i32],
+    out: &mut O,
     m: usize,
     kk: usize,
     n: usize,
@@ -144,7 +219,7 @@ fn gemm_lin<A: Copy + Into<i32>>(
             for (&x, &y) in wrow.iter().zip(acol) {
                 s = s.wrapping_add(x as i32 * y.into());
             }
-            out[mi] = out[mi].wrapping_add(s);
+            out.set(mi, out.get(mi).wrapping_add(s));
         }
         return;
     }
@@ -153,42 +228,36 @@ fn gemm_lin<A: Copy + Into<i32>>(
     // and 8 columns, so small tiles (8 or 16 wide) vectorise too; a scalar tail last.
     for mi in 0..m {
         let wrow = &w[mi * kk + k0..mi * kk + k1];
-        let orow = &mut out[mi * n..(mi + 1) * n];
+        let row = mi * n;
         let mut c0 = 0;
-        c0 = lin_blocks::<A, 32>(wrow, a, orow, n, k0, c0);
-        c0 = lin_blocks::<A, 16>(wrow, a, orow, n, k0, c0);
-        c0 = lin_blocks::<A, 8>(wrow, a, orow, n, k0, c0);
-        if c0 < n {
-            let orow = &mut orow[c0..];
+        c0 = lin_blocks::<A, O, 32>(wrow, a, out, row, n, k0, c0);
+        c0 = lin_blocks::<A, O, 16>(wrow, a, out, row, n, k0, c0);
+        c0 = lin_blocks::<A, O, 8>(wrow, a, out, row, n, k0, c0);
+        for c in c0..n {
+            let mut s = out.get(row + c);
             for (j, &wv) in wrow.iter().enumerate() {
-                if wv == 0 {
-                    continue;
-                }
-                let wv = wv as i32;
-                let k = k0 + j;
-                let arow = &a[k * n + c0..(k + 1) * n];
-                for (o, &x) in orow.iter_mut().zip(arow) {
-                    *o = o.wrapping_add(wv * x.into());
-                }
+                s = s.wrapping_add(wv as i32 * a[(k0 + j) * n + c].into());
             }
+            out.set(row + c, s);
         }
     }
 }
 
-/// Output columns `c0..` of one row in register blocks of `BLK` while at least `BLK`
-/// remain; returns the first column not done.
+/// Output columns `c0..` of the row starting at value `row` in register blocks of `BLK`
+/// while at least `BLK` remain; returns the first column not done.
 #[inline(always)]
-fn lin_blocks<A: Copy + Into<i32>, const BLK: usize>(
+#[allow(clippy::too_many_arguments)]
+fn lin_blocks<A: Copy + Into<i32>, O: AccOut + ?Sized, const BLK: usize>(
     wrow: &[i16],
     a: &[A],
-    orow: &mut [i32],
+    out: &mut O,
+    row: usize,
     n: usize,
     k0: usize,
     mut c0: usize,
 ) -> usize {
     while c0 + BLK <= n {
-        let mut blk = [0i32; BLK];
-        blk.copy_from_slice(&orow[c0..c0 + BLK]);
+        let mut blk: [i32; BLK] = out.load(row + c0);
         for (j, &wv) in wrow.iter().enumerate() {
             let wv = wv as i32;
             let base = (k0 + j) * n + c0;
@@ -200,7 +269,7 @@ fn lin_blocks<A: Copy + Into<i32>, const BLK: usize>(
                 blk[i] = blk[i].wrapping_add(wv * arow[i].into());
             }
         }
-        orow[c0..c0 + BLK].copy_from_slice(&blk);
+        out.store(row + c0, &blk);
         c0 += BLK;
     }
     c0
@@ -410,27 +479,33 @@ impl Machine {
         }
         let ck = self.csrs[csr::CK as usize];
         let logbase = self.csrs[csr::LOGBASE as usize];
-        self.codes_into(&tw, &mut b.raw, &mut b.wcodes);
-        self.codes_into(&ta, &mut b.raw, &mut b.acodes);
-        let (wcodes, acodes) = (&b.wcodes[..], &b.acodes[..]);
+        // 8-bit codes inside one page are read where they lie; others are unpacked.
+        let wcodes = codes_ref(&self.wsp, &tw, &mut b.raw, &mut b.wcodes);
+        let acodes = codes_ref(&self.asp, &ta, &mut b.raw, &mut b.acodes);
 
-        // Decode operands.
-        let at = self
+        // Decode operands (tables borrowed from the cache: no reference count touched).
+        let ai = self
             .tables
-            .value_table(&ta, &self.luts[(ta.lut & 3) as usize], ck);
-        let (weights, wzero) = if tw.fmt == NumFmt::Log {
-            let lt = self.tables.log_table(tw.prec, logbase);
-            let z = lt.zero;
-            (Weights::Log(lt), z)
+            .value_index(&ta, &self.luts[(ta.lut & 3) as usize], ck, None);
+        let wi = if tw.fmt == NumFmt::Log {
+            Err(self.tables.log_index(tw.prec, logbase))
         } else {
-            let vt = self
+            Ok(self
                 .tables
-                .value_table(&tw, &self.luts[(tw.lut & 3) as usize], ck);
-            if let Some((e, code, why)) = vt.first_bad(wcodes, tw.fmt) {
-                return Err(self.bad_code(iw, &tw, e, code, why));
+                .value_index(&tw, &self.luts[(tw.lut & 3) as usize], ck, Some(ai)))
+        };
+        let tables = &self.tables;
+        let at = tables.value_at(ai);
+        let weights = match wi {
+            Err(li) => Weights::Log(tables.log_at(li)),
+            Ok(vi) => {
+                let vt = tables.value_at(vi);
+                if let Some((e, code, why)) = vt.first_bad(wcodes, tw.fmt) {
+                    return Err(self.bad_code(iw, &tw, e, code, why));
+                }
+                vt.decode(wcodes, &mut b.wvals);
+                Weights::Lin(&b.wvals[..])
             }
-            vt.decode(wcodes, &mut b.wvals);
-            (Weights::Lin(&b.wvals[..]), vt.zero)
         };
         if let Some((e, code, why)) = at.first_bad(acodes, ta.fmt) {
             return Err(self.bad_code(ia, &ta, e, code, why));
@@ -503,6 +578,38 @@ impl Machine {
             sliced,
         };
 
+        // The plain case adds straight into the accumulator tile's scratchpad bytes when
+        // they lie in one written page and nothing needs the old values (no checked-mode
+        // comparison, no change record); otherwise values are copied in and out.
+        if scales.is_none()
+            && !self.checked
+            && !c.recording
+            && plan.sliced.is_none()
+            && matches!(plan.weights, Weights::Lin(_))
+        {
+            if let Some(out) = self.acc.slice_mut(tc.base, tc.bytes()) {
+                plan.accumulate_in_place(out);
+                drop(plan);
+                let ctx = MacCtx {
+                    pc,
+                    op,
+                    timing: self.timing.as_mut(),
+                    tables: &self.tables,
+                    serial: self.csrs[csr::SERIAL as usize],
+                };
+                mac_account(
+                    ctx,
+                    &tw,
+                    &ta,
+                    wcodes,
+                    acodes,
+                    (wi, ai),
+                    (slice, r_used, ck, vector, vlen),
+                );
+                self.set_tile_state(ic, tc.storage, None, c);
+                return Ok(());
+            }
+        }
         self.acc_into(&tc, &mut b.raw, &mut b.acc);
         let acc = &mut b.acc;
         if self.checked {
@@ -556,34 +663,94 @@ impl Machine {
         }
         drop(scale_codes);
 
-        self.store_acc_with(&tc, acc, &mut b.raw, c);
-        let mut tc2 = tc;
-        tc2.nnz = None;
-        self.set_tile(ic, tc2, c);
-        if self.timing.is_some() {
-            let work = MacWork {
-                m,
-                k,
-                n,
-                w: wcodes,
-                a: acodes,
-                wprec: tw.prec,
-                aprec: ta.prec,
-                wfmt: tw.fmt,
-                afmt: ta.fmt,
-                wzero: &wzero,
-                azero: &at.zero,
-                serial: self.csrs[csr::SERIAL as usize],
-                slice,
-                sfreq: r_used,
-                ck,
-                vector_scaled: vector,
-                vlen,
-            };
-            if let Some(t) = self.timing.as_mut() {
-                t.account_ops(pc, op.op, &op.f, &Work::Mac(work));
-            }
-        }
+        let ctx = MacCtx {
+            pc,
+            op,
+            timing: self.timing.as_mut(),
+            tables: &self.tables,
+            serial: self.csrs[csr::SERIAL as usize],
+        };
+        mac_account(
+            ctx,
+            &tw,
+            &ta,
+            wcodes,
+            acodes,
+            (wi, ai),
+            (slice, r_used, ck, vector, vlen),
+        );
+        self.store_acc_with(&tc, &b.acc, &mut b.raw, c);
+        self.set_tile_state(ic, tc.storage, None, c);
         Ok(())
     }
+}
+
+/// What [`mac_account`] needs of the machine (borrowed field by field, so the operand
+/// codes may stay borrowed from the scratchpads).
+struct MacCtx<'a> {
+    pc: u32,
+    op: &'a Op,
+    timing: Option<&'a mut crate::timing::Timing>,
+    tables: &'a crate::formats::TableCache,
+    serial: u32,
+}
+
+/// Hand a MAC's work to the timing model (when it runs). `tables` are the weight (value or
+/// log) and activation table indices; `cfg` is (slice, sfreq used, ck, vector-scaled,
+/// vlen).
+fn mac_account(
+    ctx: MacCtx<'_>,
+    tw: &Tile,
+    ta: &Tile,
+    wcodes: &[u8],
+    acodes: &[u8],
+    tables: (Result<usize, usize>, usize),
+    cfg: (u32, u32, u32, bool, usize),
+) {
+    let Some(t) = ctx.timing else {
+        return;
+    };
+    let (wi, ai) = tables;
+    let (slice, sfreq, ck, vector_scaled, vlen) = cfg;
+    let tables = ctx.tables;
+    let wzero = match wi {
+        Err(li) => &tables.log_at(li).zero,
+        Ok(vi) => &tables.value_at(vi).zero,
+    };
+    let work = MacWork {
+        m: tw.rows as usize,
+        k: tw.cols as usize,
+        n: ta.cols as usize,
+        w: wcodes,
+        a: acodes,
+        wprec: tw.prec,
+        aprec: ta.prec,
+        wfmt: tw.fmt,
+        afmt: ta.fmt,
+        wzero,
+        azero: &tables.value_at(ai).zero,
+        serial: ctx.serial,
+        slice,
+        sfreq,
+        ck,
+        vector_scaled,
+        vlen,
+    };
+    t.account_ops(ctx.pc, ctx.op.op, &ctx.op.f, &Work::Mac(work));
+}
+
+/// The codes of a code tile in `mem`: borrowed from its page when 8-bit and inside one
+/// written page, else read (and unpacked) into `out` (`raw` is scratch).
+fn codes_ref<'a>(mem: &'a PagedMem, t: &Tile, raw: &mut Vec<u8>, out: &'a mut Vec<u8>) -> &'a [u8] {
+    if t.prec == 8 {
+        if let Some(s) = mem.slice(t.base, t.bytes()) {
+            return s;
+        }
+        mem.read_to(t.base, t.bytes() as usize, out);
+        return out;
+    }
+    mem.read_to(t.base, t.bytes() as usize, raw);
+    // The raw bytes are exactly packed_len long, so unpacking cannot fail.
+    numfmt::unpack_into(raw, t.prec, t.elements() as usize, out);
+    out
 }

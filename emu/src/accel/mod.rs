@@ -29,7 +29,7 @@ use bitloom_isa::rle::RleError;
 use bitloom_isa::Space;
 
 use crate::commit::{CsrWrite, MemSpace, MemWrite, RegWrite, TileWrite};
-use crate::machine::{Machine, Op, Tile};
+use crate::machine::{Machine, Op, Storage, Tile};
 use crate::mem::PagedMem;
 use crate::reference::RefTile;
 use crate::trap::TrapKind;
@@ -176,18 +176,6 @@ impl Machine {
         self.spad(t.space).read_to(t.base, t.bytes() as usize, out);
     }
 
-    /// Unpacked codes of a code tile, into a reused buffer (`raw` is scratch for packed
-    /// precisions).
-    fn codes_into(&self, t: &Tile, raw: &mut Vec<u8>, out: &mut Vec<u8>) {
-        if t.prec == 8 {
-            self.tile_raw_into(t, out); // one code per byte
-            return;
-        }
-        self.tile_raw_into(t, raw);
-        // The raw bytes are exactly packed_len long, so unpacking cannot fail.
-        numfmt::unpack_into(raw, t.prec, t.elements() as usize, out);
-    }
-
     /// Values of an accumulator tile, into a reused buffer (`raw` is scratch).
     fn acc_into(&self, t: &Tile, raw: &mut Vec<u8>, out: &mut Vec<i32>) {
         self.tile_raw_into(t, raw);
@@ -236,6 +224,24 @@ impl Machine {
             bytes.extend_from_slice(&v.to_le_bytes());
         }
         self.write_mem(MemSpace::Acc, t.base, &bytes, c);
+    }
+
+    /// Set how tile `i` was last loaded and its non-zero count, in place (the rest of the
+    /// descriptor is unchanged), recorded like [`Machine::set_tile`]. No-op for an
+    /// undefined tile (callers have read it with `get_tile`).
+    fn set_tile_state(&mut self, i: u8, storage: Storage, nnz: Option<u64>, c: &mut Commit) {
+        if let Some(Some(slot)) = self.tiles.get_mut(i as usize) {
+            let old = *slot;
+            slot.storage = storage;
+            slot.nnz = nnz;
+            if c.recording {
+                c.tiles.push(TileWrite {
+                    tile: i,
+                    old: Some(old),
+                    new: Some(*slot),
+                });
+            }
+        }
     }
 
     /// Write tile descriptor `i`, recorded.
