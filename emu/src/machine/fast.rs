@@ -205,8 +205,9 @@ impl Machine {
             Stop::Bail(i) | Stop::Enter(i) => base.wrapping_add((i as u32) << 2),
             Stop::EnterPc(pc) => pc,
         };
+        // By reference: moving the 1 KiB register array out would copy it.
         let Core {
-            regs,
+            ref regs,
             mut counts,
             branch_taken,
             mut budget,
