@@ -8,16 +8,10 @@
 //! of address space; the first write after a clone copies the one chunk and page it
 //! touches.
 //!
-//! Writing through a shared reference count costs two atomic read-modify-writes per page
-//! (`Arc::make_mut` on the chunk and on the page), a large part of an accelerator
-//! instruction on a small tile. So a memory remembers the last page it has made its own
-//! (`OwnedPage`) and writes to it directly; a clone forgets it on both sides.
-//!
 //! Callers check ranges (`in_range`) before accessing; the accessors themselves never panic
 //! on an out-of-range address (reads give 0, writes are dropped), so a missed check cannot
 //! crash the emulator.
 
-use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// log2 of the page size.
@@ -33,53 +27,11 @@ const CHUNK_PAGES: usize = 256;
 type Chunk = [Option<Arc<Page>>; CHUNK_PAGES];
 
 /// A byte-addressed memory of a fixed size with lazily allocated pages.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct PagedMem {
     size: u32,
     npages: usize,
     dir: Vec<Option<Arc<Chunk>>>,
-    owned: OwnedPage,
-}
-
-/// The last page this memory made its own (both its chunk and the page itself had no other
-/// owner), so the next write to it needs no reference-count check.
-///
-/// The page can only become shared again through a clone of the whole memory (chunks are
-/// shared only between clones, and a page `Arc` is only cloned when a shared chunk is
-/// copied), and a clone — which has only `&self` — clears this in the original (hence the
-/// atomics; all other accesses have `&mut self` and use `get_mut`, plain loads and stores).
-/// Pages are never freed or replaced while the memory lives, so the pointer stays valid.
-#[derive(Debug)]
-struct OwnedPage {
-    /// Page index, or `usize::MAX` for none.
-    idx: AtomicUsize,
-    /// The page's bytes (inside its uniquely owned `Arc`).
-    ptr: AtomicPtr<Page>,
-}
-
-impl OwnedPage {
-    fn none() -> OwnedPage {
-        OwnedPage {
-            idx: AtomicUsize::new(usize::MAX),
-            ptr: AtomicPtr::new(std::ptr::null_mut()),
-        }
-    }
-}
-
-impl Clone for PagedMem {
-    /// Share every chunk with the clone; afterwards neither side owns a page alone.
-    fn clone(&self) -> PagedMem {
-        self.owned.idx.store(usize::MAX, Ordering::Relaxed);
-        self.owned
-            .ptr
-            .store(std::ptr::null_mut(), Ordering::Relaxed);
-        PagedMem {
-            size: self.size,
-            npages: self.npages,
-            dir: self.dir.clone(),
-            owned: OwnedPage::none(),
-        }
-    }
 }
 
 impl PagedMem {
@@ -90,7 +42,6 @@ impl PagedMem {
             size,
             npages,
             dir: vec![None; npages.div_ceil(CHUNK_PAGES)],
-            owned: OwnedPage::none(),
         }
     }
 
@@ -138,20 +89,6 @@ impl PagedMem {
     #[inline]
     fn page_mut(&mut self, addr: u32) -> Option<&mut Page> {
         let idx = (addr >> PAGE_BITS) as usize;
-        let owned = *self.owned.idx.get_mut();
-        let ptr = *self.owned.ptr.get_mut();
-        if idx == owned && !ptr.is_null() {
-            // SAFETY: `ptr` points into a page `Arc` that this memory alone owns (see
-            // `OwnedPage`: a clone would have cleared it), which is never freed while the
-            // memory lives; `&mut self` guarantees no other reference into it is live.
-            return Some(unsafe { &mut *ptr });
-        }
-        self.page_mut_slow(idx)
-    }
-
-    /// [`PagedMem::page_mut`] through the reference counts; remembers the page as owned.
-    #[inline(never)]
-    fn page_mut_slow(&mut self, idx: usize) -> Option<&mut Page> {
         if idx >= self.npages {
             return None;
         }
@@ -160,12 +97,7 @@ impl PagedMem {
             Arc::make_mut(chunk.get_or_insert_with(|| Arc::new([const { None }; CHUNK_PAGES])));
         let slot = &mut chunk[idx % CHUNK_PAGES];
         let arc = slot.get_or_insert_with(|| Arc::new([0u8; PAGE_SIZE]));
-        let ptr: *mut Page = Arc::make_mut(arc);
-        *self.owned.idx.get_mut() = idx;
-        *self.owned.ptr.get_mut() = ptr;
-        // SAFETY: `ptr` comes from the `&mut` `make_mut` just gave; returning it through the
-        // pointer keeps every later access derived from the same pointer.
-        Some(unsafe { &mut *ptr })
+        Some(Arc::make_mut(arc))
     }
 
     /// The `len` bytes at `addr` as one slice, when they lie inside one page that has been
@@ -405,17 +337,17 @@ mod tests {
         }
     }
 
-    /// A clone shares pages; a write on either side afterwards (through the page each had
-    /// made its own before the clone) never shows on the other, however often they
-    /// alternate and whichever side is cloned again.
+    /// A clone shares pages; a write on either side afterwards (to a page each had
+    /// written before the clone) never shows on the other, however often they alternate
+    /// and whichever side is cloned again.
     #[test]
-    fn owned_page_is_forgotten_by_clones() {
+    fn clones_stay_apart_after_writes() {
         let mut a = PagedMem::new(3 * PAGE_SIZE as u32);
-        a.write_u32(8, 1); // page 0 now owned by `a`
+        a.write_u32(8, 1); // page 0 written by `a` alone
         let mut b = a.clone();
         a.write_u32(8, 2);
         assert_eq!((a.read_u32(8), b.read_u32(8)), (2, 1));
-        b.write_u32(8, 3); // page 0 owned by `b`
+        b.write_u32(8, 3); // now by `b` alone
         let c = b.clone();
         b.write(8, &[4, 0, 0, 0]);
         assert_eq!((a.read_u32(8), b.read_u32(8), c.read_u32(8)), (2, 4, 3));
