@@ -225,6 +225,8 @@ pub(super) fn narrow(
     let inner_pe = arr.inner_pe.max(1);
     let outer_pe = arr.outer_pe.max(1);
     let mut lane_bits = 0u64;
+    // Outer index o's PE row (o mod outer_pe), kept as a counter.
+    let mut pe_row = 0usize;
     for o in 0..outer {
         let mut p = Pass::<NARROW> {
             vmax: [0; NARROW],
@@ -271,19 +273,25 @@ pub(super) fn narrow(
         }
         t.passes += p.cnt[..v].iter().map(|&x| x as u64).sum::<u64>();
         t.alloc += p.sum[..v].iter().map(|&x| x as u64).sum::<u64>() * geo.g as u64;
-        let base = (o % outer_pe) * inner_pe;
-        let time = |j: usize| p.sum[j] as u64 * 1000 + p.cnt[j] as u64 * arr.ovh + arr.vs;
+        let base = pe_row * inner_pe;
         if v <= inner_pe {
-            for (j, x) in pe[base..base + v].iter_mut().enumerate() {
-                *x += time(j);
+            let pes = &mut pe[base..base + v];
+            for ((x, &s), &c) in pes.iter_mut().zip(&p.sum).zip(&p.cnt) {
+                *x += u64::from(s) * 1000 + u64::from(c) * arr.ovh + arr.vs;
             }
         } else {
             for j in 0..v {
-                pe[base + j % inner_pe] += time(j);
+                let time = u64::from(p.sum[j]) * 1000 + u64::from(p.cnt[j]) * arr.ovh + arr.vs;
+                pe[base + j % inner_pe] += time;
             }
         }
+        pe_row += 1;
+        let block_end = pe_row == outer_pe || o + 1 == outer;
+        if pe_row == outer_pe {
+            pe_row = 0;
+        }
         if let Some(ls) = ls.as_deref_mut() {
-            if (o + 1) % outer_pe == 0 || o + 1 == outer {
+            if block_end {
                 ls.close(inner_pe, arr.ovh, arr.vs, 1);
             }
         }
