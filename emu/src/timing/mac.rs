@@ -213,18 +213,11 @@ fn sweep(
     if let Some(c0) = uniform {
         // Every lane costs c0: only the number of passes matters.
         let mut chunks = 0u64;
-        let mut in_chunk = 0usize;
-        let mut cur_seg = usize::MAX;
+        let mut ch = small::Chunk::default();
         for &k in idx {
-            let sg = k as usize / geo.seg;
-            if in_chunk > 0 && (in_chunk == geo.g || sg != cur_seg) {
-                chunks += 1;
-                in_chunk = 0;
-            }
-            cur_seg = sg;
-            in_chunk += 1;
+            chunks += ch.lane(geo, k as usize) as u64;
         }
-        chunks += (in_chunk > 0) as u64;
+        chunks += (ch.in_chunk > 0) as u64;
         let c = c0.max(geo.minp);
         if let Some(ls) = ls {
             vmax.fill(c);
@@ -245,6 +238,7 @@ fn sweep(
         }
         return;
     }
+    // As `small::Chunk`, with the state in plain locals (measurably faster in this loop).
     let mut in_chunk = 0usize;
     // End of the current vector-scale segment (idx is increasing).
     let mut seg_end = 0usize;

@@ -65,29 +65,16 @@ fn sweep_w<const W: usize>(
     mut ls: Option<&mut Lockstep>,
 ) {
     let v = v.min(W);
-    let mut p = Pass::<W> {
-        vmax: [0; W],
-        sum: [0; W],
-        cnt: [0; W],
-    };
+    let mut p = Pass::<W>::new();
     p.sum[..v].copy_from_slice(&acc.sum[..v]);
     p.cnt[..v].copy_from_slice(&acc.cnt[..v]);
-    let mut in_chunk = 0usize;
     let mut lane_bits = 0u64;
-    // End of the current vector-scale segment (idx is increasing).
-    let mut seg_end = 0usize;
+    let mut ch = Chunk::default();
     for &k in idx {
         let k = k as usize;
-        if k >= seg_end || in_chunk == geo.g {
-            if in_chunk > 0 {
-                p.emit(geo, v, t, &mut ls);
-                in_chunk = 0;
-            }
-            if k >= seg_end {
-                seg_end = (k / geo.seg + 1) * geo.seg;
-            }
+        if ch.lane(geo, k) {
+            p.emit(geo, v, t, &mut ls);
         }
-        in_chunk += 1;
         let f = sf[k];
         if f == 0 {
             continue;
@@ -96,16 +83,9 @@ fn sweep_w<const W: usize>(
         let Some(row) = rows.get(k * W..(k + 1) * W) else {
             continue;
         };
-        let row: &[u8; W] = row.try_into().unwrap_or(&[0; W]);
-        p.vmax = if f == 1 {
-            std::array::from_fn(|j| p.vmax[j].max(row[j]))
-        } else if geo.gates {
-            std::array::from_fn(|j| p.vmax[j].max(0u8.wrapping_sub(row[j]) & f))
-        } else {
-            std::array::from_fn(|j| p.vmax[j].max(row[j].wrapping_mul(f)))
-        };
+        p.take(geo, row.try_into().unwrap_or(&[0; W]), f);
     }
-    if in_chunk > 0 {
+    if ch.in_chunk > 0 {
         p.emit(geo, v, t, &mut ls);
     }
     t.lane_bits += lane_bits;
@@ -120,7 +100,55 @@ struct Pass<const W: usize> {
     cnt: [u32; W],
 }
 
+/// Where the next lane goes (kept in locals by the loops, so in registers): lanes in the
+/// open pass, and the end of the current vector-scale segment (lanes come in increasing k).
+#[derive(Default)]
+pub(super) struct Chunk {
+    pub(super) in_chunk: usize,
+    seg_end: usize,
+}
+
+impl Chunk {
+    /// Element k takes the next lane. Returns whether the open pass must be closed first
+    /// (it is full, or k starts a new vector-scale segment).
+    #[inline(always)]
+    pub(super) fn lane(&mut self, geo: Geom, k: usize) -> bool {
+        let mut close = false;
+        if k >= self.seg_end || self.in_chunk == geo.g {
+            close = self.in_chunk > 0;
+            self.in_chunk = 0;
+            if k >= self.seg_end {
+                self.seg_end = (k / geo.seg + 1) * geo.seg;
+            }
+        }
+        self.in_chunk += 1;
+        close
+    }
+}
+
 impl<const W: usize> Pass<W> {
+    /// No pass open, totals at 0.
+    fn new() -> Self {
+        Pass {
+            vmax: [0; W],
+            sum: [0; W],
+            cnt: [0; W],
+        }
+    }
+
+    /// The lane's costs for the outputs: `row` times the factor `f` ≠ 0 (a mask of `f`
+    /// when the row holds gates).
+    #[inline(always)]
+    fn take(&mut self, geo: Geom, row: &[u8; W], f: u8) {
+        self.vmax = if f == 1 {
+            std::array::from_fn(|j| self.vmax[j].max(row[j]))
+        } else if geo.gates {
+            std::array::from_fn(|j| self.vmax[j].max(0u8.wrapping_sub(row[j]) & f))
+        } else {
+            std::array::from_fn(|j| self.vmax[j].max(row[j].wrapping_mul(f)))
+        };
+    }
+
     /// Close the open pass (as [`super::emit`]; padding entries are added but never read).
     #[inline(always)]
     fn emit(&mut self, geo: Geom, v: usize, t: &mut Totals, ls: &mut Option<&mut Lockstep>) {
@@ -228,47 +256,29 @@ pub(super) fn narrow(
     // Outer index o's PE row (o mod outer_pe), kept as a counter.
     let mut pe_row = 0usize;
     for o in 0..outer {
-        let mut p = Pass::<NARROW> {
-            vmax: [0; NARROW],
-            sum: [0; NARROW],
-            cnt: [0; NARROW],
-        };
+        let mut p = Pass::<NARROW>::new();
         if let Some(ls) = ls.as_deref_mut() {
             ls.open(v, arr.slots);
         }
-        let mut in_chunk = 0usize;
-        let mut seg_end = 0usize;
         let codes = outer_op.codes.from(o);
         let osk = outer_op.codes.sk;
+        let mut ch = Chunk::default();
         for (k, row) in rows.iter().enumerate() {
             let c = codes[k * osk] as usize;
             if compact && outer_op.zero[c] {
                 continue;
             }
-            if k >= seg_end || in_chunk == geo.g {
-                if in_chunk > 0 {
-                    p.emit(geo, v, t, &mut ls);
-                    in_chunk = 0;
-                }
-                if k >= seg_end {
-                    seg_end = (k / geo.seg + 1) * geo.seg;
-                }
+            if ch.lane(geo, k) {
+                p.emit(geo, v, t, &mut ls);
             }
-            in_chunk += 1;
             let f = outer_op.factor[c];
             if f == 0 {
                 continue;
             }
             lane_bits += rowsum[k] as u64 * f as u64;
-            p.vmax = if f == 1 {
-                std::array::from_fn(|j| p.vmax[j].max(row[j]))
-            } else if geo.gates {
-                std::array::from_fn(|j| p.vmax[j].max(0u8.wrapping_sub(row[j]) & f))
-            } else {
-                std::array::from_fn(|j| p.vmax[j].max(row[j].wrapping_mul(f)))
-            };
+            p.take(geo, row, f);
         }
-        if in_chunk > 0 {
+        if ch.in_chunk > 0 {
             p.emit(geo, v, t, &mut ls);
         }
         t.passes += p.cnt[..v].iter().map(|&x| x as u64).sum::<u64>();
