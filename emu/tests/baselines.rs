@@ -8,7 +8,7 @@
 //! vectorised sweeps.
 
 use bitloom_emu::hw::{EmptyPass, HwConfig, MacModel, SyncMode, TermEncoding};
-use bitloom_emu::timing::{Timing, Unit};
+use bitloom_emu::timing::{MacCost, Timing, Unit};
 use bitloom_emu::work::{MacWork, Work};
 use bitloom_isa::numfmt::NumFmt;
 use bitloom_isa::Opcode;
@@ -118,6 +118,59 @@ struct Case {
 }
 
 fn case() -> impl Strategy<Value = Case> {
+    let geometry = (
+        1u32..4,
+        1u32..4,
+        prop_oneof![Just(1u32), Just(2), Just(4)],
+        1u32..4,
+    );
+    // Outputs per row and column: mostly small, sometimes past 16 and 32 (the model's
+    // fixed-width sweeps) and into its general one.
+    let outs = || prop_oneof![3 => 1usize..7, 1 => 14usize..40];
+    let shape = (
+        outs(),
+        1usize..40,
+        outs(),
+        1u32..9,
+        1u32..9,
+        any::<bool>(),
+        0u32..3,
+    );
+    case_of(geometry.boxed(), shape.boxed())
+}
+
+/// Cases shaped like tiled kernels: an array of up to 16×16 PEs with groups of up to 16
+/// lanes, and tiles of up to 16×16 outputs whose reduction mostly fits one lane group (the
+/// model's one-pass tile path) and sometimes does not.
+fn tile_case() -> impl Strategy<Value = Case> {
+    let geometry = (
+        1u32..=16,
+        1u32..=16,
+        prop_oneof![Just(4u32), Just(8), Just(16)],
+        1u32..4,
+    );
+    let shape = (
+        1usize..=16,
+        prop_oneof![3 => 1usize..=16, 1 => 17usize..40],
+        1usize..=16,
+        1u32..9,
+        1u32..9,
+        any::<bool>(),
+        0u32..3,
+    );
+    case_of(geometry.boxed(), shape.boxed())
+}
+
+type Geometry = (u32, u32, u32, u32);
+type Shape = (usize, usize, usize, u32, u32, bool, u32);
+
+/// Random cases of every model and mode over the given array geometry (rows, columns,
+/// group, lane groups per PE) and tile shape (m, k, n, weight and activation precision,
+/// unsigned activations, serial operand).
+fn case_of(
+    geometry: BoxedStrategy<Geometry>,
+    shape: BoxedStrategy<Shape>,
+) -> impl Strategy<Value = Case> {
     let models = prop_oneof![
         Just(MacModel::BitParallel),
         Just(MacModel::Stripes),
@@ -126,12 +179,6 @@ fn case() -> impl Strategy<Value = Case> {
         Just(MacModel::Laconic),
         Just(MacModel::Loom),
     ];
-    let geometry = (
-        1u32..4,
-        1u32..4,
-        prop_oneof![Just(1u32), Just(2), Just(4)],
-        1u32..4,
-    );
     let modes = (
         prop_oneof![Just(0.0), Just(0.3), Just(1.0)],
         prop_oneof![Just(SyncMode::Lockstep), Just(SyncMode::Decoupled)],
@@ -148,18 +195,6 @@ fn case() -> impl Strategy<Value = Case> {
         any::<bool>(),
         any::<bool>(),
         prop_oneof![Just(8u32), 0u32..4],
-    );
-    // Outputs per row and column: mostly small, sometimes past 16 and 32 (the model's
-    // fixed-width sweeps) and into its general one.
-    let outs = || prop_oneof![3 => 1usize..7, 1 => 14usize..40];
-    let shape = (
-        outs(),
-        1usize..40,
-        outs(),
-        1u32..9,
-        1u32..9,
-        any::<bool>(),
-        0u32..3,
     );
     (models, geometry, modes, shape).prop_flat_map(
         |(model, (rows, cols, group, slots), modes, s)| {
@@ -201,6 +236,12 @@ fn case() -> impl Strategy<Value = Case> {
 /// The formula: lane cost, static passes of G lanes, pass cost = max lane + overhead,
 /// then lock-step waves or decoupled PEs. Milli-cycles throughout, rounded up once.
 fn formula(c: &Case, fixed: u64) -> u64 {
+    formula_full(c, fixed).0
+}
+
+/// [`formula`]'s cycles, with the passes executed (cost > 0) and the lane cycles they
+/// allocate (Σ pass cost × group), as the model's counters report them.
+fn formula_full(c: &Case, fixed: u64) -> (u64, u64, u64) {
     let booth = matches!(
         (c.terms, c.model),
         (TermEncoding::Booth, _) | (TermEncoding::Auto, MacModel::Laconic)
@@ -308,6 +349,15 @@ fn formula(c: &Case, fixed: u64) -> u64 {
             })
             .collect()
     };
+    let (mut passes, mut alloc) = (0u64, 0u64);
+    for m in 0..c.m {
+        for n in 0..c.n {
+            for p in passes_of(m, n).into_iter().filter(|&p| p > 0) {
+                passes += 1;
+                alloc += p * g as u64;
+            }
+        }
+    }
     let time = |x: u64| if x > 0 { x * 1000 + ovh } else { 0 };
     let slots = c.slots as usize;
     let (rows, cols) = (c.rows as usize, c.cols as usize);
@@ -347,7 +397,7 @@ fn formula(c: &Case, fixed: u64) -> u64 {
             total
         }
     };
-    fixed + milli.div_ceil(1000)
+    (fixed + milli.div_ceil(1000), passes, alloc)
 }
 
 fn hw_of(c: &Case) -> HwConfig {
@@ -380,6 +430,20 @@ fn zeros(fmt: NumFmt, prec: u32) -> [bool; 256] {
 }
 
 fn model_cycles(c: &Case) -> (u64, u64) {
+    let t = model_run(c);
+    (
+        t.counters().unit_busy[Unit::Mac as usize],
+        t.last_mac().lockstep_idle,
+    )
+}
+
+/// The model's whole cost record of the case's instruction.
+fn model_cost(c: &Case) -> MacCost {
+    *model_run(c).last_mac()
+}
+
+/// The timing model after the case's one instruction.
+fn model_run(c: &Case) -> Timing {
     let (wz, az) = (zeros(NumFmt::Int, c.wprec), zeros(c.afmt, c.aprec));
     let work = MacWork {
         m: c.m,
@@ -402,10 +466,7 @@ fn model_cycles(c: &Case) -> (u64, u64) {
     };
     let mut t = Timing::new(&hw_of(c));
     t.account(0x1000, Opcode::Bsmac, &Work::Mac(work));
-    (
-        t.counters().unit_busy[Unit::Mac as usize],
-        t.last_mac().lockstep_idle,
-    )
+    t
 }
 
 proptest! {
@@ -413,17 +474,35 @@ proptest! {
 
     #[test]
     fn every_model_matches_its_formula(c in case()) {
-        let (got, idle) = model_cycles(&c);
-        prop_assert_eq!(got, formula(&c, 3), "{:?}", c);
-        // The idle cycles are exactly what lock-step costs over the idealisation.
-        let mut ideal = c.clone();
-        ideal.sync = SyncMode::Decoupled;
-        let want_idle = match c.sync {
-            SyncMode::Lockstep => formula(&c, 3) - formula(&ideal, 3),
-            SyncMode::Decoupled => 0,
-        };
-        prop_assert_eq!(idle, want_idle);
+        check_case(&c)?;
     }
+
+    #[test]
+    fn tiled_kernel_shapes_match_the_formula(c in tile_case()) {
+        check_case(&c)?;
+    }
+}
+
+/// The model's cycles and lock-step idle cycles against the formula.
+fn check_case(c: &Case) -> Result<(), TestCaseError> {
+    let (got, idle) = model_cycles(c);
+    let (want, passes, alloc) = formula_full(c, 3);
+    prop_assert_eq!(got, want, "{:?}", c);
+    let cost = model_cost(c);
+    prop_assert_eq!(
+        (cost.passes, cost.lane_alloc),
+        (passes, alloc),
+        "passes, lane cycles"
+    );
+    // The idle cycles are exactly what lock-step costs over the idealisation.
+    let mut ideal = c.clone();
+    ideal.sync = SyncMode::Decoupled;
+    let want_idle = match c.sync {
+        SyncMode::Lockstep => formula(c, 3) - formula(&ideal, 3),
+        SyncMode::Decoupled => 0,
+    };
+    prop_assert_eq!(idle, want_idle);
+    Ok(())
 }
 
 /// One Pragmatic output of two reduction steps on one PE with binary terms, no overhead,

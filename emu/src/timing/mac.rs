@@ -32,6 +32,7 @@ use bitloom_isa::numfmt::{naf_weight, NumFmt};
 use crate::hw::{MacConfig, MacModel, SyncMode, TermEncoding};
 use crate::work::MacWork;
 
+mod onepass;
 mod shifter;
 mod side;
 mod small;
@@ -148,6 +149,8 @@ pub(crate) struct MacScratch {
     lanes: Vec<shifter::Lane>,
     /// Cost rows of a narrow instruction ([`small::narrow`]).
     nrows: Vec<[u8; small::NARROW]>,
+    /// Scratch of a tile costed in one pass per output ([`onepass`]).
+    one: onepass::Scratch,
     /// The lock-step state of the instruction being costed (reset by each).
     ls: Lockstep,
     /// Lane-cost tables by operand configuration.
@@ -621,6 +624,7 @@ pub(crate) fn mac_cost(
         ls,
         sides,
         nrows,
+        one,
     } = s;
     ls.reset();
 
@@ -818,22 +822,39 @@ pub(crate) fn mac_cost(
             ovh,
             vs: vs_milli,
         };
-        let tr = lock.then_some(&mut *ls);
-        if orient_a {
-            // As below: rows of weight factors (gated when compacting), columns walked.
-            let arr = arr(cols_pe, rows_pe);
-            let (nr, rs, t) = (nrows, rowsum, &mut total);
-            small::narrow(geo, m_, n_, k_, wop, ze, aop, ze, arr, nr, rs, pe, t, tr);
-            cost.done = if ze { effectual } else { macs };
+        // Orientation A: rows of weight factors (gated when compacting), columns walked.
+        // B: rows of activation factors (zero activations gate), weight rows walked.
+        let (v, outer, rop, gate, oop, compact, outer_pe, inner_pe) = if orient_a {
+            (m_, n_, wop, ze, aop, ze, cols_pe, rows_pe)
         } else {
-            // Rows of activation factors (zero activations gate), weight rows walked.
-            let arr = arr(rows_pe, cols_pe);
+            (n_, m_, aop, true, wop, true, rows_pe, cols_pe)
+        };
+        let tile = onepass::Tile {
+            v,
+            outer,
+            k: k_,
+            outer_pe,
+            inner_pe,
+            slots: slots as usize,
+            ovh,
+            vs: vs_milli,
+        };
+        if tile.fits(geo) {
+            let r = onepass::cost(geo, tile, rop, gate, oop, compact, one, &mut total);
+            // Only the busiest PE is read below.
+            pe[0] = r.max_pe;
+            if lock {
+                ls.milli += r.lock_milli;
+            }
+        } else {
+            let tr = lock.then_some(&mut *ls);
+            let arr = arr(outer_pe, inner_pe);
             let (nr, rs, t) = (nrows, rowsum, &mut total);
             small::narrow(
-                geo, n_, m_, k_, aop, true, wop, true, arr, nr, rs, pe, t, tr,
+                geo, v, outer, k_, rop, gate, oop, compact, arr, nr, rs, pe, t, tr,
             );
-            cost.done = effectual;
         }
+        cost.done = if ze || !orient_a { effectual } else { macs };
         cost.skip_zero_value = macs - cost.done;
         nominal_bits = cost.done * nominal(&aside);
     } else if orient_a {

@@ -182,7 +182,7 @@ pub(super) struct Codes<'a> {
 impl<'a> Codes<'a> {
     /// The codes from (i, 0) on: code (i, k) is at `k · sk`.
     #[inline(always)]
-    fn from(&self, i: usize) -> &'a [u8] {
+    pub(super) fn from(&self, i: usize) -> &'a [u8] {
         self.data.get(i * self.si..).unwrap_or(&[])
     }
 }
@@ -205,6 +205,38 @@ pub(super) struct Array {
     pub(super) slots: usize,
     pub(super) ovh: u64,
     pub(super) vs: u64,
+}
+
+/// The cost rows of a narrow instruction: `rows[k][j]` = the lane factor of the row
+/// operand's code (j, k), 0 for its zero codes when `gate` (padding entries j ≥ `v` are 0),
+/// and `rowsum[k]` = Σ_j `rows[k][j]`. Returns whether every entry is 0 or 1
+/// ([`Geom::gates`]).
+pub(super) fn cost_rows(
+    rows_op: Operand<'_>,
+    gate: bool,
+    v: usize,
+    k_: usize,
+    rows: &mut Vec<[u8; NARROW]>,
+    rowsum: &mut Vec<u32>,
+) -> bool {
+    let v = v.min(NARROW);
+    rows.clear();
+    rows.resize(k_, [0; NARROW]);
+    let rsk = rows_op.codes.sk;
+    for j in 0..v {
+        let codes = rows_op.codes.from(j);
+        for (k, row) in rows.iter_mut().enumerate() {
+            let c = codes[k * rsk] as usize;
+            let live = !(gate && rows_op.zero[c]);
+            row[j] = rows_op.factor[c] & 0u8.wrapping_sub(live as u8);
+        }
+    }
+    rowsum.clear();
+    rowsum.extend(
+        rows.iter()
+            .map(|r| r.iter().map(|&x| x as u32).sum::<u32>()),
+    );
+    rows.iter().flatten().fold(0u8, |a, &x| a | x) <= 1
 }
 
 /// A whole instruction in either orientation when at most [`NARROW`] outputs share an
@@ -232,24 +264,8 @@ pub(super) fn narrow(
     mut ls: Option<&mut Lockstep>,
 ) {
     let v = v.min(NARROW);
-    rows.clear();
-    rows.resize(k_, [0; NARROW]);
-    let rsk = rows_op.codes.sk;
-    for j in 0..v {
-        let codes = rows_op.codes.from(j);
-        for (k, row) in rows.iter_mut().enumerate() {
-            let c = codes[k * rsk] as usize;
-            let live = !(gate && rows_op.zero[c]);
-            row[j] = rows_op.factor[c] & 0u8.wrapping_sub(live as u8);
-        }
-    }
-    rowsum.clear();
-    rowsum.extend(
-        rows.iter()
-            .map(|r| r.iter().map(|&x| x as u32).sum::<u32>()),
-    );
     let mut geo = geo;
-    geo.gates = rows.iter().flatten().fold(0u8, |a, &x| a | x) <= 1;
+    geo.gates = cost_rows(rows_op, gate, v, k_, rows, rowsum);
     let inner_pe = arr.inner_pe.max(1);
     let outer_pe = arr.outer_pe.max(1);
     let mut lane_bits = 0u64;

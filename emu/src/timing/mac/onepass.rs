@@ -1,0 +1,181 @@
+//! The cost of a small tile whose every output runs as **one pass** on a PE of its own:
+//! the reduction length K fits one lane group (K ≤ `group`) and one vector-scale segment,
+//! at most [`NARROW`] outputs share an outer index, and the tile fits the PE array
+//! (outputs per outer index ≤ PEs along that side, outer indices ≤ PEs along the other).
+//! Tiled kernels (8×8×8, 16×16×16 on the default 16×16 array with 16-lane groups) are this
+//! case.
+//!
+//! Then the pass structure of [`super::small::narrow`] collapses: an output's single pass
+//! costs the maximum over its lanes, every PE holds at most one output, and the whole tile
+//! is one lock-step block with one wave. The costs are computed as one byte matrix (outer
+//! index × 16 outputs) and reduced once, instead of keeping per-outer pass, PE and wave
+//! state. `emu/tests/baselines.rs` holds this path, like the others, to the formula.
+
+use super::small::{cost_rows, Operand, NARROW};
+use super::{Geom, Totals, PASS_HIST};
+
+/// The tile's shape and array, as [`super::small::narrow`] receives them.
+#[derive(Clone, Copy)]
+pub(super) struct Tile {
+    /// Outputs per outer index.
+    pub(super) v: usize,
+    /// Outer indices.
+    pub(super) outer: usize,
+    /// Reduction length.
+    pub(super) k: usize,
+    /// PEs along the outer and the inner (output) dimension.
+    pub(super) outer_pe: usize,
+    pub(super) inner_pe: usize,
+    /// Lane groups per PE.
+    pub(super) slots: usize,
+    /// Pass overhead and vector-scale time per output, in milli-cycles.
+    pub(super) ovh: u64,
+    pub(super) vs: u64,
+}
+
+impl Tile {
+    /// Whether every output of this tile is one pass on a PE of its own (see the module
+    /// comment).
+    pub(super) fn fits(&self, geo: Geom) -> bool {
+        self.k <= geo.g
+            && self.k <= geo.seg
+            && (1..=NARROW.min(self.inner_pe)).contains(&self.v)
+            && (1..=self.outer_pe).contains(&self.outer)
+    }
+}
+
+/// What the tile adds to the instruction's cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Result {
+    /// The busiest PE's milli-cycles (the decoupled time before dividing by lane groups).
+    pub(super) max_pe: u64,
+    /// The lock-step milli-cycles of the tile's one block.
+    pub(super) lock_milli: u64,
+}
+
+/// Scratch for [`cost`]: the cost rows, their sums and one outer index's lane factors.
+#[derive(Debug, Default)]
+pub(super) struct Scratch {
+    pub(super) rows: Vec<[u8; NARROW]>,
+    pub(super) rowsum: Vec<u32>,
+    fac: Vec<u8>,
+}
+
+/// How a lane's cost is formed from its cost-row entry `r` and the outer operand's factor
+/// `f` (chosen once per tile, so the inner loop has no branch).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Combine {
+    /// Every factor is 0 or 1: `r` where f = 1.
+    Mask,
+    /// Every row entry is 0 or 1: `-r & f`.
+    Gate,
+    /// `r · f` (wrapping, as the sweeps).
+    Mul,
+}
+
+/// The tile's passes (as [`super::small::narrow`] with `tile.fits(geo)`): adds passes,
+/// allocated lane cycles, lane bits and the histogram to `t`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn cost(
+    geo: Geom,
+    tile: Tile,
+    rows_op: Operand<'_>,
+    gate: bool,
+    outer_op: Operand<'_>,
+    compact: bool,
+    s: &mut Scratch,
+    t: &mut Totals,
+) -> Result {
+    let (v, outer, k_) = (tile.v, tile.outer, tile.k);
+    let gates = cost_rows(rows_op, gate, v, k_, &mut s.rows, &mut s.rowsum);
+    // Least pass cost of the first v outputs (the padding stays 0).
+    let mut minp = [0u8; NARROW];
+    minp[..v].fill(geo.minp);
+    let osk = outer_op.codes.sk;
+    let mut lane_bits = 0u64;
+    // Per output: passes, Σ pass costs and the costliest pass (vertical operations only;
+    // summed across outputs once at the end).
+    let mut cnt = [0u32; NARROW];
+    let mut sum = [0u32; NARROW];
+    let mut top = [0u8; NARROW];
+    s.fac.clear();
+    s.fac.resize(k_, 0);
+    for o in 0..outer {
+        // The outer operand's lane factors, 0 where the eliminator drops the code; a pass
+        // exists when some lane is occupied.
+        let codes = outer_op.codes.from(o);
+        let (mut any, mut fmax) = (false, 0u8);
+        for (k, (f, &rs)) in s.fac.iter_mut().zip(&s.rowsum).enumerate() {
+            let c = codes[k * osk] as usize;
+            let live = !(compact && outer_op.zero[c]);
+            any |= live;
+            *f = outer_op.factor[c] & 0u8.wrapping_sub(live as u8);
+            lane_bits += u64::from(rs) * u64::from(*f);
+            fmax |= *f;
+        }
+        if !any {
+            continue;
+        }
+        let how = if fmax <= 1 {
+            Combine::Mask
+        } else if gates {
+            Combine::Gate
+        } else {
+            Combine::Mul
+        };
+        let vm = pass_max(&s.rows, &s.fac, how);
+        let vm: [u8; NARROW] = std::array::from_fn(|j| vm[j].max(minp[j]));
+        cnt = std::array::from_fn(|j| cnt[j] + u32::from(vm[j] > 0));
+        sum = std::array::from_fn(|j| sum[j] + u32::from(vm[j]));
+        top = std::array::from_fn(|j| top[j].max(vm[j]));
+        if geo.hist {
+            for &x in vm[..v].iter().filter(|&&x| x > 0) {
+                t.hist[(x as usize).min(PASS_HIST - 1)] += 1;
+            }
+        }
+    }
+    t.lane_bits += lane_bits;
+    t.passes += cnt.iter().map(|&x| u64::from(x)).sum::<u64>();
+    t.alloc += sum.iter().map(|&x| u64::from(x)).sum::<u64>() * geo.g as u64;
+    let cmax = top.iter().copied().max().unwrap_or(0);
+    // An output's PE time is pass·1000 + overhead + vector scale, monotone in its pass, so
+    // the busiest PE holds the costliest pass; the one wave lasts as long as that pass.
+    let top = u64::from(cmax);
+    let busy = if top > 0 { top * 1000 + tile.ovh } else { 0 };
+    Result {
+        max_pe: busy + tile.vs,
+        lock_milli: busy + tile.vs / tile.slots.max(1) as u64,
+    }
+}
+
+/// One outer index's pass: `max_k combine(rows[k], fr[k])` for all 16 outputs at once.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512vl",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+fn pass_max(rows: &[[u8; NARROW]], fr: &[u8], how: Combine) -> [u8; NARROW] {
+    let mut vm = [0u8; NARROW];
+    // A lane of factor 0 adds nothing. Skipping it also keeps the compiler from turning
+    // the 16 running maxima into reductions along k (a gather per lane); each step stays
+    // one 16-byte operation.
+    let lanes = rows.iter().zip(fr).filter(|(_, &f)| f != 0);
+    match how {
+        Combine::Mask => {
+            for (r, _) in lanes {
+                vm = std::array::from_fn(|j| vm[j].max(r[j]));
+            }
+        }
+        Combine::Gate => {
+            for (r, &f) in lanes {
+                vm = std::array::from_fn(|j| vm[j].max(0u8.wrapping_sub(r[j]) & f));
+            }
+        }
+        Combine::Mul => {
+            for (r, &f) in lanes {
+                vm = std::array::from_fn(|j| vm[j].max(r[j].wrapping_mul(f)));
+            }
+        }
+    }
+    vm
+}
