@@ -676,22 +676,45 @@ pub(crate) fn mac_cost(
     let (wcodes, acodes) = (&w.w[..m_ * k_], &w.a[..k_ * n_]);
     let rows_pe = cfg.rows.max(1) as usize;
     let cols_pe = cfg.cols.max(1) as usize;
+    let vs_milli = if w.vector_scaled {
+        cfg.vector_scale_cycles as u64 * k_.div_ceil(seg) as u64 * 1000
+    } else {
+        0
+    };
+    // A narrow instruction as (outputs per outer index, outer indices) on the array seen
+    // from the outer index; costed by `onepass` when each output is one pass on its own PE.
+    let tile = {
+        let (v, outer, outer_pe, inner_pe) = if orient_a {
+            (m_, n_, cols_pe, rows_pe)
+        } else {
+            (n_, m_, rows_pe, cols_pe)
+        };
+        onepass::Tile {
+            v,
+            outer,
+            k: k_,
+            outer_pe,
+            inner_pe,
+            slots: slots as usize,
+            ovh,
+            vs: vs_milli,
+        }
+    };
+    let one_pass = narrow && tile.fits(geo);
     // Per-PE milli-cycles of the PEs that get work: column-major (`n mod cols` blocks of
     // `rows`) in orientation A, row-major in B, so one outer index adds to consecutive PEs.
+    // A one-pass tile only reports its busiest PE.
     pe.clear();
     pe.resize(
-        if orient_a {
+        if one_pass {
+            1
+        } else if orient_a {
             n_.min(cols_pe) * rows_pe
         } else {
             m_.min(rows_pe) * cols_pe
         },
         0,
     );
-    let vs_milli = if w.vector_scaled {
-        cfg.vector_scale_cycles as u64 * k_.div_ceil(seg) as u64 * 1000
-    } else {
-        0
-    };
 
     // Orientation A: outer loop over columns n, vector over rows m. rows[k·st + m] holds the
     // weight factor (gated to 0 for zero weights when `gate`), sf[k] the activation factor;
@@ -824,32 +847,22 @@ pub(crate) fn mac_cost(
         };
         // Orientation A: rows of weight factors (gated when compacting), columns walked.
         // B: rows of activation factors (zero activations gate), weight rows walked.
-        let (v, outer, rop, gate, oop, compact, outer_pe, inner_pe) = if orient_a {
-            (m_, n_, wop, ze, aop, ze, cols_pe, rows_pe)
+        let (rop, gate, oop, compact) = if orient_a {
+            (wop, ze, aop, ze)
         } else {
-            (n_, m_, aop, true, wop, true, rows_pe, cols_pe)
+            (aop, true, wop, true)
         };
-        let tile = onepass::Tile {
-            v,
-            outer,
-            k: k_,
-            outer_pe,
-            inner_pe,
-            slots: slots as usize,
-            ovh,
-            vs: vs_milli,
-        };
-        if tile.fits(geo) {
+        if one_pass {
             let r = onepass::cost(geo, tile, rop, gate, oop, compact, one, &mut total);
-            // Only the busiest PE is read below.
             pe[0] = r.max_pe;
             if lock {
                 ls.milli += r.lock_milli;
             }
         } else {
             let tr = lock.then_some(&mut *ls);
-            let arr = arr(outer_pe, inner_pe);
+            let arr = arr(tile.outer_pe, tile.inner_pe);
             let (nr, rs, t) = (nrows, rowsum, &mut total);
+            let (v, outer) = (tile.v, tile.outer);
             small::narrow(
                 geo, v, outer, k_, rop, gate, oop, compact, arr, nr, rs, pe, t, tr,
             );

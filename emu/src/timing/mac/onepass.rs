@@ -75,13 +75,18 @@ enum Combine {
 
 /// The tile's passes (as [`super::small::narrow`] with `tile.fits(geo)`): adds passes,
 /// allocated lane cycles, lane bits and the histogram to `t`.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512vl",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
 #[allow(clippy::too_many_arguments)]
-pub(super) fn cost(
+pub(super) fn cost<'a>(
     geo: Geom,
     tile: Tile,
-    rows_op: Operand<'_>,
+    rows_op: Operand<'a>,
     gate: bool,
-    outer_op: Operand<'_>,
+    outer_op: Operand<'a>,
     compact: bool,
     s: &mut Scratch,
     t: &mut Totals,
@@ -100,22 +105,27 @@ pub(super) fn cost(
     let mut top = [0u8; NARROW];
     s.fac.clear();
     s.fac.resize(k_, 0);
+    let lut = outer_op.live_factors(compact);
+    let need_any = compact && geo.minp > 0;
     for o in 0..outer {
         // The outer operand's lane factors, 0 where the eliminator drops the code; a pass
         // exists when some lane is occupied.
         let codes = outer_op.codes.from(o);
-        let (mut any, mut fmax) = (false, 0u8);
-        for (k, (f, &rs)) in s.fac.iter_mut().zip(&s.rowsum).enumerate() {
-            let c = codes[k * osk] as usize;
-            let live = !(compact && outer_op.zero[c]);
-            any |= live;
-            *f = outer_op.factor[c] & 0u8.wrapping_sub(live as u8);
-            lane_bits += u64::from(rs) * u64::from(*f);
-            fmax |= *f;
+        for (k, f) in s.fac.iter_mut().enumerate() {
+            *f = lut[codes[k * osk] as usize];
         }
-        if !any {
+        // Without a least pass cost an empty pass adds nothing, and without the
+        // eliminator every lane is occupied.
+        if need_any && (0..k_).all(|k| outer_op.zero[codes[k * osk] as usize]) {
             continue;
         }
+        lane_bits += s
+            .fac
+            .iter()
+            .zip(&s.rowsum)
+            .map(|(&f, &rs)| u64::from(rs) * u64::from(f))
+            .sum::<u64>();
+        let fmax = s.fac.iter().fold(0u8, |a, &f| a | f);
         let how = if fmax <= 1 {
             Combine::Mask
         } else if gates {
@@ -149,11 +159,7 @@ pub(super) fn cost(
 }
 
 /// One outer index's pass: `max_k combine(rows[k], fr[k])` for all 16 outputs at once.
-#[multiversion::multiversion(targets(
-    "x86_64+avx512f+avx512bw+avx512vl",
-    "x86_64+avx2+fma",
-    "aarch64+neon"
-))]
+#[inline(always)]
 fn pass_max(rows: &[[u8; NARROW]], fr: &[u8], how: Combine) -> [u8; NARROW] {
     let mut vm = [0u8; NARROW];
     // A lane of factor 0 adds nothing. Skipping it also keeps the compiler from turning

@@ -195,6 +195,16 @@ pub(super) struct Operand<'a> {
     pub(super) zero: &'a [bool; 256],
 }
 
+impl Operand<'_> {
+    /// The lane factor per code, 0 for the zero codes when `drop_zero` (one table lookup
+    /// per element instead of two).
+    #[inline(always)]
+    pub(super) fn live_factors(&self, drop_zero: bool) -> [u8; 256] {
+        let keep = 0u8.wrapping_sub(!drop_zero as u8);
+        std::array::from_fn(|c| self.factor[c] & (keep | 0u8.wrapping_sub(!self.zero[c] as u8)))
+    }
+}
+
 /// The PE array as the outer index sees it: outer index o adds to PE slots
 /// `(o mod outer_pe) · inner_pe + (j mod inner_pe)`, and a lock-step block closes every
 /// `outer_pe` outer indices.
@@ -223,12 +233,11 @@ pub(super) fn cost_rows(
     rows.clear();
     rows.resize(k_, [0; NARROW]);
     let rsk = rows_op.codes.sk;
+    let lut = rows_op.live_factors(gate);
     for j in 0..v {
         let codes = rows_op.codes.from(j);
         for (k, row) in rows.iter_mut().enumerate() {
-            let c = codes[k * rsk] as usize;
-            let live = !(gate && rows_op.zero[c]);
-            row[j] = rows_op.factor[c] & 0u8.wrapping_sub(live as u8);
+            row[j] = lut[codes[k * rsk] as usize];
         }
     }
     rowsum.clear();
