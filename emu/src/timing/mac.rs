@@ -981,11 +981,13 @@ pub(crate) fn mac_cost(
         cost.skip_zero_value = macs - effectual;
         nominal_bits = effectual * nominal(&aside);
     }
-    total.passes *= scale;
-    total.alloc *= scale;
-    total.lane_bits *= scale;
-    for h in total.hist.iter_mut() {
-        *h *= scale;
+    if scale > 1 {
+        total.passes *= scale;
+        total.alloc *= scale;
+        total.lane_bits *= scale;
+        for h in total.hist.iter_mut() {
+            *h *= scale;
+        }
     }
 
     // Only the PEs that received work were cleared (a small tile does not touch the whole

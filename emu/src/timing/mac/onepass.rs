@@ -11,7 +11,7 @@
 //! index × 16 outputs) and reduced once, instead of keeping per-outer pass, PE and wave
 //! state. `emu/tests/baselines.rs` holds this path, like the others, to the formula.
 
-use super::small::{cost_rows, Operand, NARROW};
+use super::small::{cost_rows, Codes, Operand, NARROW};
 use super::{Geom, Totals, PASS_HIST};
 
 /// The tile's shape and array, as [`super::small::narrow`] receives them.
@@ -103,29 +103,44 @@ pub(super) fn cost<'a>(
     let mut cnt = [0u32; NARROW];
     let mut sum = [0u32; NARROW];
     let mut top = [0u8; NARROW];
-    s.fac.clear();
-    s.fac.resize(k_, 0);
+    // The outer operand's lane factors (outer index × K), 0 where the eliminator drops
+    // the code, read in memory order.
     let lut = outer_op.live_factors(compact);
+    s.fac.clear();
+    s.fac.resize(outer * k_, 0);
+    let Codes { data, si, .. } = outer_op.codes;
+    if si == 1 {
+        // Outer indices adjacent (activation columns, orientation A).
+        for k in 0..k_ {
+            let src = data.get(k * osk..k * osk + outer).unwrap_or(&[]);
+            for (f, &c) in s.fac[k..].iter_mut().step_by(k_).zip(src) {
+                *f = lut[c as usize];
+            }
+        }
+    } else {
+        for (o, fr) in s.fac.chunks_exact_mut(k_).enumerate() {
+            let codes = outer_op.codes.from(o);
+            for (k, f) in fr.iter_mut().enumerate() {
+                *f = lut[codes[k * osk] as usize];
+            }
+        }
+    }
     let need_any = compact && geo.minp > 0;
-    for o in 0..outer {
-        // The outer operand's lane factors, 0 where the eliminator drops the code; a pass
-        // exists when some lane is occupied.
-        let codes = outer_op.codes.from(o);
-        for (k, f) in s.fac.iter_mut().enumerate() {
-            *f = lut[codes[k * osk] as usize];
+    for (o, fr) in s.fac.chunks_exact(k_).enumerate() {
+        // A pass exists when some lane is occupied. Without a least pass cost an empty
+        // pass adds nothing, and without the eliminator every lane is occupied.
+        if need_any {
+            let codes = outer_op.codes.from(o);
+            if (0..k_).all(|k| outer_op.zero[codes[k * osk] as usize]) {
+                continue;
+            }
         }
-        // Without a least pass cost an empty pass adds nothing, and without the
-        // eliminator every lane is occupied.
-        if need_any && (0..k_).all(|k| outer_op.zero[codes[k * osk] as usize]) {
-            continue;
-        }
-        lane_bits += s
-            .fac
+        lane_bits += fr
             .iter()
             .zip(&s.rowsum)
             .map(|(&f, &rs)| u64::from(rs) * u64::from(f))
             .sum::<u64>();
-        let fmax = s.fac.iter().fold(0u8, |a, &f| a | f);
+        let fmax = fr.iter().fold(0u8, |a, &f| a | f);
         let how = if fmax <= 1 {
             Combine::Mask
         } else if gates {
@@ -133,11 +148,15 @@ pub(super) fn cost<'a>(
         } else {
             Combine::Mul
         };
-        let vm = pass_max(&s.rows, &s.fac, how);
-        let vm: [u8; NARROW] = std::array::from_fn(|j| vm[j].max(minp[j]));
-        cnt = std::array::from_fn(|j| cnt[j] + u32::from(vm[j] > 0));
-        sum = std::array::from_fn(|j| sum[j] + u32::from(vm[j]));
-        top = std::array::from_fn(|j| top[j].max(vm[j]));
+        let mut vm = pass_max(&s.rows, fr, how);
+        for (x, &p) in vm.iter_mut().zip(&minp) {
+            *x = (*x).max(p);
+        }
+        for (((c, s), t), &x) in cnt.iter_mut().zip(&mut sum).zip(&mut top).zip(&vm) {
+            *c += u32::from(x > 0);
+            *s += u32::from(x);
+            *t = (*t).max(x);
+        }
         if geo.hist {
             for &x in vm[..v].iter().filter(|&&x| x > 0) {
                 t.hist[(x as usize).min(PASS_HIST - 1)] += 1;

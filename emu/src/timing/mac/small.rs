@@ -201,7 +201,11 @@ impl Operand<'_> {
     #[inline(always)]
     pub(super) fn live_factors(&self, drop_zero: bool) -> [u8; 256] {
         let keep = 0u8.wrapping_sub(!drop_zero as u8);
-        std::array::from_fn(|c| self.factor[c] & (keep | 0u8.wrapping_sub(!self.zero[c] as u8)))
+        let mut lut = [0u8; 256];
+        for ((l, &f), &z) in lut.iter_mut().zip(self.factor).zip(self.zero) {
+            *l = f & (keep | 0u8.wrapping_sub(u8::from(!z)));
+        }
+        lut
     }
 }
 
@@ -234,10 +238,29 @@ pub(super) fn cost_rows(
     rows.resize(k_, [0; NARROW]);
     let rsk = rows_op.codes.sk;
     let lut = rows_op.live_factors(gate);
-    for j in 0..v {
-        let codes = rows_op.codes.from(j);
+    let Codes { data, si, sk } = rows_op.codes;
+    if si == 1 {
+        // Outputs adjacent in memory (activations, orientation B): row by row.
         for (k, row) in rows.iter_mut().enumerate() {
-            row[j] = lut[codes[k * rsk] as usize];
+            let src = data.get(k * sk..k * sk + v).unwrap_or(&[]);
+            for (x, &c) in row.iter_mut().zip(src) {
+                *x = lut[c as usize];
+            }
+        }
+    } else if sk == 1 {
+        // Reduction adjacent (weights, orientation A): output by output.
+        for j in 0..v {
+            let src = data.get(j * si..j * si + k_).unwrap_or(&[]);
+            for (row, &c) in rows.iter_mut().zip(src) {
+                row[j] = lut[c as usize];
+            }
+        }
+    } else {
+        for j in 0..v {
+            let codes = rows_op.codes.from(j);
+            for (k, row) in rows.iter_mut().enumerate() {
+                row[j] = lut[codes[k * rsk] as usize];
+            }
         }
     }
     rowsum.clear();
