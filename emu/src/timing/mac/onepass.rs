@@ -53,12 +53,14 @@ pub(super) struct Result {
     pub(super) lock_milli: u64,
 }
 
-/// Scratch for [`cost`]: the cost rows, their sums and one outer index's lane factors.
+/// Scratch for [`cost`]: the cost rows and their sums, the outer operand's lane factors
+/// and their sums per reduction index.
 #[derive(Debug, Default)]
 pub(super) struct Scratch {
     pub(super) rows: Vec<[u8; NARROW]>,
     pub(super) rowsum: Vec<u32>,
     fac: Vec<u8>,
+    colsum: Vec<u32>,
 }
 
 /// How a lane's cost is formed from its cost-row entry `r` and the outer operand's factor
@@ -97,7 +99,6 @@ pub(super) fn cost<'a>(
     let mut minp = [0u8; NARROW];
     minp[..v].fill(geo.minp);
     let osk = outer_op.codes.sk;
-    let mut lane_bits = 0u64;
     // Per output: passes, Σ pass costs and the costliest pass (vertical operations only;
     // summed across outputs once at the end).
     let mut cnt = [0u32; NARROW];
@@ -125,6 +126,29 @@ pub(super) fn cost<'a>(
             }
         }
     }
+    // Lane bits: Σ_k rowsum[k] · Σ_o fac[o][k] (an outer index without a pass has only
+    // zero factors). One combining rule for the whole tile (each is exact for factors 0
+    // and 1).
+    s.colsum.clear();
+    s.colsum.resize(k_, 0);
+    for fr in s.fac.chunks_exact(k_) {
+        for (cs, &f) in s.colsum.iter_mut().zip(fr) {
+            *cs += u32::from(f);
+        }
+    }
+    t.lane_bits += s
+        .colsum
+        .iter()
+        .zip(&s.rowsum)
+        .map(|(&cs, &rs)| u64::from(cs) * u64::from(rs))
+        .sum::<u64>();
+    let how = if s.fac.iter().fold(0u8, |a, &f| a | f) <= 1 {
+        Combine::Mask
+    } else if gates {
+        Combine::Gate
+    } else {
+        Combine::Mul
+    };
     let need_any = compact && geo.minp > 0;
     for (o, fr) in s.fac.chunks_exact(k_).enumerate() {
         // A pass exists when some lane is occupied. Without a least pass cost an empty
@@ -135,19 +159,6 @@ pub(super) fn cost<'a>(
                 continue;
             }
         }
-        lane_bits += fr
-            .iter()
-            .zip(&s.rowsum)
-            .map(|(&f, &rs)| u64::from(rs) * u64::from(f))
-            .sum::<u64>();
-        let fmax = fr.iter().fold(0u8, |a, &f| a | f);
-        let how = if fmax <= 1 {
-            Combine::Mask
-        } else if gates {
-            Combine::Gate
-        } else {
-            Combine::Mul
-        };
         let mut vm = pass_max(&s.rows, fr, how);
         for (x, &p) in vm.iter_mut().zip(&minp) {
             *x = (*x).max(p);
@@ -163,7 +174,6 @@ pub(super) fn cost<'a>(
             }
         }
     }
-    t.lane_bits += lane_bits;
     t.passes += cnt.iter().map(|&x| u64::from(x)).sum::<u64>();
     t.alloc += sum.iter().map(|&x| u64::from(x)).sum::<u64>() * geo.g as u64;
     let cmax = top.iter().copied().max().unwrap_or(0);
