@@ -421,6 +421,43 @@ fn vscale_passes_restart_per_vector() {
     assert_eq!(vs, 6 * 4 + 2);
 }
 
+/// A small tile costed in one pass per output (K within one lane group and one vector),
+/// and the same tile cut into two vectors, with vector-scale cycles and two lane groups per
+/// PE, worked by hand (the formula proptest has no vector scaling).
+#[test]
+fn vscale_on_small_tiles_by_hand() {
+    let mut hw = tiny(MacModel::Loom, 4);
+    (hw.mac.rows, hw.mac.cols, hw.mac.lanes) = (2, 2, 8);
+    hw.mac.pass_overhead = 0.5;
+    hw.mac.vector_scale_cycles = 3;
+    // Weight-serial, zero-bit skipping: a lane costs the set bits of |w|. Row 0: 1, 3, 0, 7
+    // (1, 2, -, 3 bits); row 1: 2, 2, 1, 0 (1 bit each). Activations all 1. The weights are
+    // the sparser operand: the eliminator drops their zeros.
+    let w: Vec<u8> = [1, 3, 0, 7, 2, 2, 1, 0].iter().map(|&v| int_code(v, 4)).collect();
+    let a = vec![1u8; 8];
+    let z = zeros(NumFmt::Int, 4, 0);
+    let mut work = mac(2, 4, 2, &w, &a, 4, 4, NumFmt::Int, NumFmt::Int, &z, &z);
+    work.vector_scaled = true;
+    let run = |work: &MacWork<'_>, sync: SyncMode| {
+        let mut hw = hw.clone();
+        hw.mac.sync = sync;
+        mac_cycles(&hw, work).0
+    };
+    // One vector of 4: each output is one pass (row 0: 3 cycles, row 1: 1) on its own PE,
+    // plus 0.5 overhead and 3 scale cycles. Decoupled: the busiest PE, 3 + 0.5 + 3 = 6.5,
+    // shared by 2 lane groups: 3.25 -> 4. Lock-step: one wave of 3 + 0.5, and the scale
+    // cycles shared by the lane groups, 1.5: 5.
+    work.vlen = 4;
+    assert_eq!(run(&work, SyncMode::Decoupled), 4);
+    assert_eq!(run(&work, SyncMode::Lockstep), 5);
+    // Two vectors of 2: row 0 passes 2 (1, 3 bits) and 3 (7; the 0 is dropped), row 1
+    // passes 1 and 1; 6 scale cycles. Decoupled: (2 + 3) + 2 · 0.5 + 6 = 12, / 2 = 6.
+    // Lock-step: both passes run in the first wave (two lane groups): 3 + 0.5, plus 6 / 2.
+    work.vlen = 2;
+    assert_eq!(run(&work, SyncMode::Decoupled), 6);
+    assert_eq!(run(&work, SyncMode::Lockstep), 7);
+}
+
 #[test]
 fn baseline_formulas() {
     // One PE, one group of 4 lanes, K = 8 (two static passes), M = N = 1, no overhead.
