@@ -13,6 +13,10 @@ use crate::work::{Commit, MacWork, Work};
 
 use super::*;
 
+mod gemm;
+
+use gemm::{gemm_lin, gemm_log, lin_fixed};
+
 /// Weight operand of a MAC, decoded.
 enum Weights<'a> {
     /// Linear values.
@@ -67,7 +71,17 @@ impl Plan<'_> {
     /// slicing: the caller checks).
     fn accumulate_in_place(&self, out: &mut [u8]) {
         let (m, k, n) = (self.m, self.k, self.n);
-        if let Weights::Lin(w) = &self.weights {
+        let Weights::Lin(w) = &self.weights else {
+            return;
+        };
+        let fixed = match (&self.avals, n) {
+            (AVals::I8(a), 8) => lin_fixed::<i8, 8>(w, a, out, k),
+            (AVals::I8(a), 16) => lin_fixed::<i8, 16>(w, a, out, k),
+            (AVals::I16(a), 8) => lin_fixed::<i16, 8>(w, a, out, k),
+            (AVals::I16(a), 16) => lin_fixed::<i16, 16>(w, a, out, k),
+            _ => false,
+        };
+        if !fixed {
             match &self.avals {
                 AVals::I8(a) => gemm_lin(w, a, out, m, k, n, 0, k),
                 AVals::I16(a) => gemm_lin(w, a, out, m, k, n, 0, k),
@@ -127,220 +141,6 @@ impl Plan<'_> {
                 AVals::I8(a) => gemm_log(self.wcodes, t, a, out, m, kk, n, k0, k1),
                 AVals::I16(a) => gemm_log(self.wcodes, t, a, out, m, kk, n, k0, k1),
             },
-        }
-    }
-}
-
-/// Accumulator storage a kernel adds into: a vector of `i32`, or an accumulator tile's
-/// little-endian bytes in its scratchpad page (updated in place, no copy in and out).
-pub(super) trait AccOut {
-    /// Value `i`.
-    fn get(&self, i: usize) -> i32;
-    /// Set value `i`.
-    fn set(&mut self, i: usize, v: i32);
-    /// Values `at .. at + B`.
-    fn load<const B: usize>(&self, at: usize) -> [i32; B];
-    /// Set values `at .. at + B`.
-    fn store<const B: usize>(&mut self, at: usize, v: &[i32; B]);
-}
-
-impl AccOut for [i32] {
-    #[inline(always)]
-    fn get(&self, i: usize) -> i32 {
-        self[i]
-    }
-    #[inline(always)]
-    fn set(&mut self, i: usize, v: i32) {
-        self[i] = v;
-    }
-    #[inline(always)]
-    fn load<const B: usize>(&self, at: usize) -> [i32; B] {
-        let mut blk = [0i32; B];
-        blk.copy_from_slice(&self[at..at + B]);
-        blk
-    }
-    #[inline(always)]
-    fn store<const B: usize>(&mut self, at: usize, v: &[i32; B]) {
-        self[at..at + B].copy_from_slice(v);
-    }
-}
-
-impl AccOut for [u8] {
-    #[inline(always)]
-    fn get(&self, i: usize) -> i32 {
-        let b = &self[4 * i..4 * i + 4];
-        i32::from_le_bytes([b[0], b[1], b[2], b[3]])
-    }
-    #[inline(always)]
-    fn set(&mut self, i: usize, v: i32) {
-        self[4 * i..4 * i + 4].copy_from_slice(&v.to_le_bytes());
-    }
-    #[inline(always)]
-    fn load<const B: usize>(&self, at: usize) -> [i32; B] {
-        let mut blk = [0i32; B];
-        for (o, b) in blk
-            .iter_mut()
-            .zip(self[4 * at..4 * (at + B)].chunks_exact(4))
-        {
-            *o = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        }
-        blk
-    }
-    #[inline(always)]
-    fn store<const B: usize>(&mut self, at: usize, v: &[i32; B]) {
-        for (o, x) in self[4 * at..4 * (at + B)].chunks_exact_mut(4).zip(v) {
-            o.copy_from_slice(&x.to_le_bytes());
-        }
-    }
-}
-
-#[multiversion::multiversion(targets(
-    "x86_64+avx512f+avx512bw+avx512vl",
-    "x86_64+avx2+fma",
-    "aarch64+neon"
-))]
-#[allow(clippy::too_many_arguments)]
-fn gemm_lin<A: Copy + Into<i32>, O: AccOut + ?Sized>(
-    w: &[i16],
-    a: &[A],
-    out: &mut O,
-    m: usize,
-    kk: usize,
-    n: usize,
-    k0: usize,
-    k1: usize,
-) {
-    if n == 1 {
-        // GEMV: contiguous dot products.
-        for mi in 0..m {
-            let wrow = &w[mi * kk + k0..mi * kk + k1];
-            let acol = &a[k0..k1];
-            let mut s = 0i32;
-            for (&x, &y) in wrow.iter().zip(acol) {
-                s = s.wrapping_add(x as i32 * y.into());
-            }
-            out.set(mi, out.get(mi).wrapping_add(s));
-        }
-        return;
-    }
-    // Register blocking: a block of outputs stays in registers across the whole k range
-    // (what a compiler does for a native loop with known sizes): blocks of 32, then 16
-    // and 8 columns, so small tiles (8 or 16 wide) vectorise too; a scalar tail last.
-    for mi in 0..m {
-        let wrow = &w[mi * kk + k0..mi * kk + k1];
-        let row = mi * n;
-        let mut c0 = 0;
-        c0 = lin_blocks::<A, O, 32>(wrow, a, out, row, n, k0, c0);
-        c0 = lin_blocks::<A, O, 16>(wrow, a, out, row, n, k0, c0);
-        c0 = lin_blocks::<A, O, 8>(wrow, a, out, row, n, k0, c0);
-        for c in c0..n {
-            let mut s = out.get(row + c);
-            for (j, &wv) in wrow.iter().enumerate() {
-                s = s.wrapping_add(wv as i32 * a[(k0 + j) * n + c].into());
-            }
-            out.set(row + c, s);
-        }
-    }
-}
-
-/// Output columns `c0..` of the row starting at value `row` in register blocks of `BLK`
-/// while at least `BLK` remain; returns the first column not done.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn lin_blocks<A: Copy + Into<i32>, O: AccOut + ?Sized, const BLK: usize>(
-    wrow: &[i16],
-    a: &[A],
-    out: &mut O,
-    row: usize,
-    n: usize,
-    k0: usize,
-    mut c0: usize,
-) -> usize {
-    while c0 + BLK <= n {
-        let mut blk: [i32; BLK] = out.load(row + c0);
-        for (j, &wv) in wrow.iter().enumerate() {
-            let wv = wv as i32;
-            let base = (k0 + j) * n + c0;
-            let arow: &[A; BLK] = match a[base..base + BLK].try_into() {
-                Ok(r) => r,
-                Err(_) => continue, // unreachable: the slice has BLK elements
-            };
-            for i in 0..BLK {
-                blk[i] = blk[i].wrapping_add(wv * arow[i].into());
-            }
-        }
-        out.store(row + c0, &blk);
-        c0 += BLK;
-    }
-    c0
-}
-
-#[multiversion::multiversion(targets(
-    "x86_64+avx512f+avx512bw+avx512vl",
-    "x86_64+avx2+fma",
-    "aarch64+neon"
-))]
-#[allow(clippy::too_many_arguments)]
-fn gemm_log<A: Copy + Into<i32>>(
-    wc: &[u8],
-    t: &LogTable,
-    a: &[A],
-    out: &mut [i32],
-    m: usize,
-    kk: usize,
-    n: usize,
-    k0: usize,
-    k1: usize,
-) {
-    // Per weight code: shift h, half-step mask, sign mask; the product is
-    // y = (x << h) + ((x << h) >> 1 if half), negated if the sign bit is set — shifts, adds
-    // and a conditional negate ((y ^ s) - s), no multiplier. Register-blocked like gemm_lin.
-    const BLK: usize = 32;
-    let recipe = |c: u8| {
-        let c = c as usize;
-        (
-            t.shift[c] as u32,
-            if t.half[c] { -1i32 } else { 0 },
-            if t.neg[c] { -1i32 } else { 0 },
-        )
-    };
-    for mi in 0..m {
-        let wrow = &wc[mi * kk + k0..mi * kk + k1];
-        let orow = &mut out[mi * n..(mi + 1) * n];
-        let full = n / BLK * BLK;
-        for c0 in (0..full).step_by(BLK) {
-            let mut blk = [0i32; BLK];
-            blk.copy_from_slice(&orow[c0..c0 + BLK]);
-            for (j, &code) in wrow.iter().enumerate() {
-                if t.zero[code as usize] {
-                    continue;
-                }
-                let (h, half, neg) = recipe(code);
-                let base = (k0 + j) * n + c0;
-                let arow: &[A; BLK] = match a[base..base + BLK].try_into() {
-                    Ok(r) => r,
-                    Err(_) => continue, // unreachable: the slice has BLK elements
-                };
-                for i in 0..BLK {
-                    let s = arow[i].into() << h;
-                    let y = s + ((s >> 1) & half);
-                    blk[i] = blk[i].wrapping_add((y ^ neg).wrapping_sub(neg));
-                }
-            }
-            orow[c0..c0 + BLK].copy_from_slice(&blk);
-        }
-        let orow = &mut orow[full..];
-        for (j, &code) in wrow.iter().enumerate() {
-            if t.zero[code as usize] || orow.is_empty() {
-                continue;
-            }
-            let (h, half, neg) = recipe(code);
-            let k = k0 + j;
-            for (o, &x) in orow.iter_mut().zip(&a[k * n + full..(k + 1) * n]) {
-                let s = x.into() << h;
-                let y = s + ((s >> 1) & half);
-                *o = o.wrapping_add((y ^ neg).wrapping_sub(neg));
-            }
         }
     }
 }
