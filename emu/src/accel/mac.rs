@@ -67,28 +67,6 @@ struct Plan<'a> {
 }
 
 impl Plan<'_> {
-    /// The whole-k product added into accumulator bytes in place (linear weights, no bit
-    /// slicing: the caller checks).
-    fn accumulate_in_place(&self, out: &mut [u8]) {
-        let (m, k, n) = (self.m, self.k, self.n);
-        let Weights::Lin(w) = &self.weights else {
-            return;
-        };
-        let fixed = match (&self.avals, n) {
-            (AVals::I8(a), 8) => lin_fixed::<i8, 8>(w, a, out, k),
-            (AVals::I8(a), 16) => lin_fixed::<i8, 16>(w, a, out, k),
-            (AVals::I16(a), 8) => lin_fixed::<i16, 8>(w, a, out, k),
-            (AVals::I16(a), 16) => lin_fixed::<i16, 16>(w, a, out, k),
-            _ => false,
-        };
-        if !fixed {
-            match &self.avals {
-                AVals::I8(a) => gemm_lin(w, a, out, m, k, n, 0, k),
-                AVals::I16(a) => gemm_lin(w, a, out, m, k, n, 0, k),
-            }
-        }
-    }
-
     /// out[m][n] += Σ_{k in k0..k1} prod(w[m][k], a[k][n]) (wrapping).
     fn accumulate(&self, k0: usize, k1: usize, out: &mut [i32]) {
         let (m, kk, n) = (self.m, self.k, self.n);
@@ -141,6 +119,25 @@ impl Plan<'_> {
                 AVals::I8(a) => gemm_log(self.wcodes, t, a, out, m, kk, n, k0, k1),
                 AVals::I16(a) => gemm_log(self.wcodes, t, a, out, m, kk, n, k0, k1),
             },
+        }
+    }
+}
+
+/// The whole-k product of linear weights `w` (M×K) and activations `a` (K×N) added into
+/// accumulator bytes in place: the fixed-width kernels for 8- and 16-wide outputs (the
+/// small tiles of tiled loops), the register-blocked kernel otherwise.
+fn accumulate_in_place(w: &[i16], a: &AVals<'_>, out: &mut [u8], (m, k, n): (usize, usize, usize)) {
+    let fixed = match (a, n) {
+        (AVals::I8(a), 8) => lin_fixed::<i8, 8>(w, a, out, k),
+        (AVals::I8(a), 16) => lin_fixed::<i8, 16>(w, a, out, k),
+        (AVals::I16(a), 8) => lin_fixed::<i16, 8>(w, a, out, k),
+        (AVals::I16(a), 16) => lin_fixed::<i16, 16>(w, a, out, k),
+        _ => false,
+    };
+    if !fixed {
+        match a {
+            AVals::I8(a) => gemm_lin(w, a, out, m, k, n, 0, k),
+            AVals::I16(a) => gemm_lin(w, a, out, m, k, n, 0, k),
         }
     }
 }
@@ -318,6 +315,35 @@ impl Machine {
             AVals::I16(&b.a16[..])
         };
 
+        // The plain case adds straight into the accumulator tile's scratchpad bytes when
+        // they lie in one written page and nothing needs the old values (no checked-mode
+        // comparison, no change record); otherwise values are copied in and out.
+        if let (0, None, false, false, Weights::Lin(w)) =
+            (slice, &scales, self.checked, c.recording, &weights)
+        {
+            if let Some(out) = self.acc.slice_mut(tc.base, tc.bytes()) {
+                accumulate_in_place(w, &avals, out, (m, k, n));
+                let ctx = MacCtx {
+                    pc,
+                    op,
+                    timing: self.timing.as_mut(),
+                    tables: &self.tables,
+                    serial: self.csrs[csr::SERIAL as usize],
+                };
+                mac_account(
+                    ctx,
+                    &tw,
+                    &ta,
+                    wcodes,
+                    acodes,
+                    (wi, ai),
+                    (slice, self.csrs[csr::SFREQ as usize], ck, vector, vlen),
+                );
+                self.set_tile_state(ic, tc.storage, None, c);
+                return Ok(());
+            }
+        }
+
         // Bit-slice plan: linear weights only (base-√2 log codes with q = 1 floor their half
         // step, so their products are not linear; those tiles use the direct path).
         let sfreq_csr = self.csrs[csr::SFREQ as usize];
@@ -378,38 +404,7 @@ impl Machine {
             sliced,
         };
 
-        // The plain case adds straight into the accumulator tile's scratchpad bytes when
-        // they lie in one written page and nothing needs the old values (no checked-mode
-        // comparison, no change record); otherwise values are copied in and out.
-        if scales.is_none()
-            && !self.checked
-            && !c.recording
-            && plan.sliced.is_none()
-            && matches!(plan.weights, Weights::Lin(_))
-        {
-            if let Some(out) = self.acc.slice_mut(tc.base, tc.bytes()) {
-                plan.accumulate_in_place(out);
-                drop(plan);
-                let ctx = MacCtx {
-                    pc,
-                    op,
-                    timing: self.timing.as_mut(),
-                    tables: &self.tables,
-                    serial: self.csrs[csr::SERIAL as usize],
-                };
-                mac_account(
-                    ctx,
-                    &tw,
-                    &ta,
-                    wcodes,
-                    acodes,
-                    (wi, ai),
-                    (slice, r_used, ck, vector, vlen),
-                );
-                self.set_tile_state(ic, tc.storage, None, c);
-                return Ok(());
-            }
-        }
+        // Otherwise values are copied in and out.
         self.acc_into(&tc, &mut b.raw, &mut b.acc);
         let acc = &mut b.acc;
         if self.checked {
