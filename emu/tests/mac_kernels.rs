@@ -114,7 +114,9 @@ fn small_tile_shapes_every_format() {
                     for sparse in [false, true] {
                         let c = case(&mut rng, shape, (wfmt, wp), (afmt, ap), sparse);
                         check(&c).unwrap_or_else(|e| {
-                            panic!("shape {shape:?} w {wfmt}/{wp} a {afmt}/{ap} sparse {sparse}: {e}")
+                            panic!(
+                                "shape {shape:?} w {wfmt}/{wp} a {afmt}/{ap} sparse {sparse}: {e}"
+                            )
                         });
                         ran += 1;
                     }

@@ -255,11 +255,30 @@ pub(super) fn lin_fixed<A: Copy + Into<i32>, const N: usize>(
         return false;
     }
     let (apairs, a_odd) = arows.as_chunks::<2>();
-    for (wrow, orow) in w.chunks_exact(k).zip(orows) {
-        let mut acc = [0i32; N];
-        for (x, b) in acc.iter_mut().zip(orow.iter()) {
-            *x = i32::from_le_bytes(*b);
+    // Two output rows at a time share each activation row's load and widening.
+    let (opairs, o_odd) = orows.as_chunks_mut::<2>();
+    for (w2rows, o2) in w.chunks_exact(2 * k).zip(opairs) {
+        let (w0, w1) = w2rows.split_at(k);
+        let [o0, o1] = o2;
+        let (mut acc0, mut acc1) = (load_row(o0), load_row(o1));
+        let (w0p, w0_odd) = w0.as_chunks::<2>();
+        let (w1p, w1_odd) = w1.as_chunks::<2>();
+        for ((u, v), a2) in w0p.iter().zip(w1p).zip(apairs) {
+            if *u == [0, 0] && *v == [0, 0] {
+                continue;
+            }
+            axpy2(&mut acc0, &mut acc1, u[0], v[0], &a2[0]);
+            axpy2(&mut acc0, &mut acc1, u[1], v[1], &a2[1]);
         }
+        if let (Some(&u), Some(&v), Some(arow)) = (w0_odd.first(), w1_odd.first(), a_odd.first()) {
+            axpy2(&mut acc0, &mut acc1, u, v, arow);
+        }
+        store_row(o0, acc0);
+        store_row(o1, acc1);
+    }
+    if let Some(orow) = o_odd.first_mut() {
+        let wrow = &w[w.len() - k..];
+        let mut acc = load_row(orow);
         let (wpairs, w_odd) = wrow.as_chunks::<2>();
         for (w2, a2) in wpairs.iter().zip(apairs) {
             if *w2 == [0, 0] {
@@ -271,11 +290,44 @@ pub(super) fn lin_fixed<A: Copy + Into<i32>, const N: usize>(
         if let (Some(&wv), Some(arow)) = (w_odd.first(), a_odd.first()) {
             axpy(&mut acc, wv, arow);
         }
-        for (b, x) in orow.iter_mut().zip(acc) {
-            *b = x.to_le_bytes();
-        }
+        store_row(orow, acc);
     }
     true
+}
+
+/// An accumulator row from its little-endian bytes.
+#[inline(always)]
+fn load_row<const N: usize>(b: &[[u8; 4]; N]) -> [i32; N] {
+    let mut acc = [0i32; N];
+    for (x, b) in acc.iter_mut().zip(b) {
+        *x = i32::from_le_bytes(*b);
+    }
+    acc
+}
+
+/// An accumulator row back into its little-endian bytes.
+#[inline(always)]
+fn store_row<const N: usize>(b: &mut [[u8; 4]; N], acc: [i32; N]) {
+    for (b, x) in b.iter_mut().zip(acc) {
+        *b = x.to_le_bytes();
+    }
+}
+
+/// `acc0 += w0 · arow` and `acc1 += w1 · arow`, lane by lane (wrapping).
+#[inline(always)]
+fn axpy2<A: Copy + Into<i32>, const N: usize>(
+    acc0: &mut [i32; N],
+    acc1: &mut [i32; N],
+    w0: i16,
+    w1: i16,
+    arow: &[A; N],
+) {
+    let (w0, w1) = (w0 as i32, w1 as i32);
+    for ((x0, x1), &y) in acc0.iter_mut().zip(acc1.iter_mut()).zip(arow) {
+        let y = y.into();
+        *x0 = x0.wrapping_add(w0 * y);
+        *x1 = x1.wrapping_add(w1 * y);
+    }
 }
 
 /// `acc += wv · arow`, lane by lane (wrapping).
