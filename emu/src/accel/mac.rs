@@ -244,7 +244,8 @@ impl Machine {
             )));
         }
         let vlen = (self.csrs[csr::VLEN as usize] as usize).max(1);
-        let nv = k.div_ceil(vlen);
+        // Vectors per row (vscale only; a division, so not computed for bsmac).
+        let nv = if vector { k.div_ceil(vlen) } else { 0 };
         let scales = if vector {
             let (isw, isa) = (f[3] & 15, f[4] & 15);
             let (tsw, tsa) = (self.get_tile(isw)?, self.get_tile(isa)?);

@@ -255,8 +255,12 @@ pub(super) fn lin_fixed<A: Copy + Into<i32>, const N: usize>(
         return false;
     }
     let (apairs, a_odd) = arows.as_chunks::<2>();
-    // Two output rows at a time share each activation row's load and widening.
-    let (opairs, o_odd) = orows.as_chunks_mut::<2>();
+    // Rows of 16 or more go two at a time, sharing each activation row's load and
+    // widening. 8-wide rows go one at a time: paired, the compiler packs both into one
+    // 512-bit register and spends more on shuffling the two weights in than it saves.
+    let split = if N >= 16 { orows.len() / 2 * 2 } else { 0 };
+    let (paired, single) = orows.split_at_mut(split);
+    let (opairs, _) = paired.as_chunks_mut::<2>();
     for (w2rows, o2) in w.chunks_exact(2 * k).zip(opairs) {
         let (w0, w1) = w2rows.split_at(k);
         let [o0, o1] = o2;
@@ -276,8 +280,7 @@ pub(super) fn lin_fixed<A: Copy + Into<i32>, const N: usize>(
         store_row(o0, acc0);
         store_row(o1, acc1);
     }
-    if let Some(orow) = o_odd.first_mut() {
-        let wrow = &w[w.len() - k..];
+    for (wrow, orow) in w[split * k..].chunks_exact(k).zip(single) {
         let mut acc = load_row(orow);
         let (wpairs, w_odd) = wrow.as_chunks::<2>();
         for (w2, a2) in wpairs.iter().zip(apairs) {
