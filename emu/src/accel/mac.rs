@@ -1,5 +1,6 @@
-//! The MAC array: `bsmac` and `vscale` (docs/ISA.md §6), with the decoded operand plan
-//! and the GEMM kernels (linear, log shift-and-add, bit-slice).
+//! The MAC array: `bsmac` and `vscale` (docs/ISA.md §6): operand checks and decoding, the
+//! decoded operand plan (linear, log and bit-slice), the in-place fast path and the
+//! checked-mode comparison. The GEMM kernels themselves are in `gemm`.
 
 use bitloom_isa::csr;
 use bitloom_isa::numfmt::NumFmt;

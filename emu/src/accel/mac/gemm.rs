@@ -242,56 +242,58 @@ pub(super) fn lin_fixed<A: Copy + Into<i32>, const N: usize>(
     out: &mut [u8],
     k: usize,
 ) -> bool {
-    let (arows, a_tail) = a.as_chunks::<N>();
-    let (ovals, o_tail) = out.as_chunks_mut::<4>();
-    let (orows, or_tail) = ovals.as_chunks_mut::<N>();
-    if k == 0
-        || arows.len() != k
-        || !a_tail.is_empty()
-        || !o_tail.is_empty()
-        || !or_tail.is_empty()
-        || w.len() != orows.len() * k
-    {
+    let row_bytes = 4 * N;
+    if k == 0 || a.len() != k * N || out.len() % row_bytes != 0 {
         return false;
     }
-    let (apairs, a_odd) = arows.as_chunks::<2>();
+    let rows = out.len() / row_bytes;
+    if w.len() != rows * k {
+        return false;
+    }
+    // Activation rows in pairs (matching the weight pairs), and the last row when k is odd.
+    let (a_even, a_odd) = a.split_at(k / 2 * 2 * N);
     // Rows of 16 or more go two at a time, sharing each activation row's load and
     // widening. 8-wide rows go one at a time: paired, the compiler packs both into one
     // 512-bit register and spends more on shuffling the two weights in than it saves.
-    let split = if N >= 16 { orows.len() / 2 * 2 } else { 0 };
-    let (paired, single) = orows.split_at_mut(split);
-    let (opairs, _) = paired.as_chunks_mut::<2>();
-    for (w2rows, o2) in w.chunks_exact(2 * k).zip(opairs) {
+    let split = if N >= 16 { rows / 2 * 2 } else { 0 };
+    let (paired, single) = out.split_at_mut(split * row_bytes);
+    for (w2rows, o2) in w
+        .chunks_exact(2 * k)
+        .zip(paired.chunks_exact_mut(2 * row_bytes))
+    {
         let (w0, w1) = w2rows.split_at(k);
-        let [o0, o1] = o2;
-        let (mut acc0, mut acc1) = (load_row(o0), load_row(o1));
-        let (w0p, w0_odd) = w0.as_chunks::<2>();
-        let (w1p, w1_odd) = w1.as_chunks::<2>();
-        for ((u, v), a2) in w0p.iter().zip(w1p).zip(apairs) {
-            if *u == [0, 0] && *v == [0, 0] {
+        let (o0, o1) = o2.split_at_mut(row_bytes);
+        let (mut acc0, mut acc1) = (load_row::<N>(o0), load_row::<N>(o1));
+        let pairs = w0.chunks_exact(2).zip(w1.chunks_exact(2));
+        for ((u, v), a2) in pairs.zip(a_even.chunks_exact(2 * N)) {
+            if u[0] | u[1] | v[0] | v[1] == 0 {
                 continue;
             }
-            axpy2(&mut acc0, &mut acc1, u[0], v[0], &a2[0]);
-            axpy2(&mut acc0, &mut acc1, u[1], v[1], &a2[1]);
+            let (ar0, ar1) = a2.split_at(N);
+            axpy2(&mut acc0, &mut acc1, u[0], v[0], ar0);
+            axpy2(&mut acc0, &mut acc1, u[1], v[1], ar1);
         }
-        if let (Some(&u), Some(&v), Some(arow)) = (w0_odd.first(), w1_odd.first(), a_odd.first()) {
-            axpy2(&mut acc0, &mut acc1, u, v, arow);
+        if k % 2 == 1 {
+            axpy2(&mut acc0, &mut acc1, w0[k - 1], w1[k - 1], a_odd);
         }
         store_row(o0, acc0);
         store_row(o1, acc1);
     }
-    for (wrow, orow) in w[split * k..].chunks_exact(k).zip(single) {
-        let mut acc = load_row(orow);
-        let (wpairs, w_odd) = wrow.as_chunks::<2>();
-        for (w2, a2) in wpairs.iter().zip(apairs) {
-            if *w2 == [0, 0] {
+    for (wrow, orow) in w[split * k..]
+        .chunks_exact(k)
+        .zip(single.chunks_exact_mut(row_bytes))
+    {
+        let mut acc = load_row::<N>(orow);
+        for (u, a2) in wrow.chunks_exact(2).zip(a_even.chunks_exact(2 * N)) {
+            if u[0] | u[1] == 0 {
                 continue;
             }
-            axpy(&mut acc, w2[0], &a2[0]);
-            axpy(&mut acc, w2[1], &a2[1]);
+            let (ar0, ar1) = a2.split_at(N);
+            axpy(&mut acc, u[0], ar0);
+            axpy(&mut acc, u[1], ar1);
         }
-        if let (Some(&wv), Some(arow)) = (w_odd.first(), a_odd.first()) {
-            axpy(&mut acc, wv, arow);
+        if k % 2 == 1 {
+            axpy(&mut acc, wrow[k - 1], a_odd);
         }
         store_row(orow, acc);
     }
@@ -300,30 +302,31 @@ pub(super) fn lin_fixed<A: Copy + Into<i32>, const N: usize>(
 
 /// An accumulator row from its little-endian bytes.
 #[inline(always)]
-fn load_row<const N: usize>(b: &[[u8; 4]; N]) -> [i32; N] {
+fn load_row<const N: usize>(b: &[u8]) -> [i32; N] {
     let mut acc = [0i32; N];
-    for (x, b) in acc.iter_mut().zip(b) {
-        *x = i32::from_le_bytes(*b);
+    for (x, c) in acc.iter_mut().zip(b.chunks_exact(4)) {
+        *x = i32::from_le_bytes([c[0], c[1], c[2], c[3]]);
     }
     acc
 }
 
 /// An accumulator row back into its little-endian bytes.
 #[inline(always)]
-fn store_row<const N: usize>(b: &mut [[u8; 4]; N], acc: [i32; N]) {
-    for (b, x) in b.iter_mut().zip(acc) {
-        *b = x.to_le_bytes();
+fn store_row<const N: usize>(b: &mut [u8], acc: [i32; N]) {
+    for (c, x) in b.chunks_exact_mut(4).zip(acc) {
+        c.copy_from_slice(&x.to_le_bytes());
     }
 }
 
-/// `acc0 += w0 · arow` and `acc1 += w1 · arow`, lane by lane (wrapping).
+/// `acc0 += w0 · arow` and `acc1 += w1 · arow`, lane by lane (wrapping; `arow` has `N`
+/// values).
 #[inline(always)]
 fn axpy2<A: Copy + Into<i32>, const N: usize>(
     acc0: &mut [i32; N],
     acc1: &mut [i32; N],
     w0: i16,
     w1: i16,
-    arow: &[A; N],
+    arow: &[A],
 ) {
     let (w0, w1) = (w0 as i32, w1 as i32);
     for ((x0, x1), &y) in acc0.iter_mut().zip(acc1.iter_mut()).zip(arow) {
@@ -333,9 +336,9 @@ fn axpy2<A: Copy + Into<i32>, const N: usize>(
     }
 }
 
-/// `acc += wv · arow`, lane by lane (wrapping).
+/// `acc += wv · arow`, lane by lane (wrapping; `arow` has `N` values).
 #[inline(always)]
-fn axpy<A: Copy + Into<i32>, const N: usize>(acc: &mut [i32; N], wv: i16, arow: &[A; N]) {
+fn axpy<A: Copy + Into<i32>, const N: usize>(acc: &mut [i32; N], wv: i16, arow: &[A]) {
     let wv = wv as i32;
     for (x, &y) in acc.iter_mut().zip(arow) {
         *x = x.wrapping_add(wv * y.into());
