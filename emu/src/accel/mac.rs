@@ -1,5 +1,6 @@
-//! The MAC array: `bsmac` and `vscale` (docs/ISA.md §6), with the decoded operand plan
-//! and the GEMM kernels (linear, log shift-and-add, bit-slice).
+//! The MAC array: `bsmac` and `vscale` (docs/ISA.md §6): operand checks and decoding, the
+//! decoded operand plan (linear, log and bit-slice), the in-place fast path and the
+//! checked-mode comparison. The GEMM kernels themselves are in `gemm`.
 
 use bitloom_isa::csr;
 use bitloom_isa::numfmt::NumFmt;
@@ -12,6 +13,10 @@ use crate::trap::TrapKind;
 use crate::work::{Commit, MacWork, Work};
 
 use super::*;
+
+mod gemm;
+
+use gemm::{gemm_lin, gemm_log, lin_fixed};
 
 /// Weight operand of a MAC, decoded.
 enum Weights<'a> {
@@ -63,18 +68,6 @@ struct Plan<'a> {
 }
 
 impl Plan<'_> {
-    /// The whole-k product added into accumulator bytes in place (linear weights, no bit
-    /// slicing: the caller checks).
-    fn accumulate_in_place(&self, out: &mut [u8]) {
-        let (m, k, n) = (self.m, self.k, self.n);
-        if let Weights::Lin(w) = &self.weights {
-            match &self.avals {
-                AVals::I8(a) => gemm_lin(w, a, out, m, k, n, 0, k),
-                AVals::I16(a) => gemm_lin(w, a, out, m, k, n, 0, k),
-            }
-        }
-    }
-
     /// out[m][n] += Σ_{k in k0..k1} prod(w[m][k], a[k][n]) (wrapping).
     fn accumulate(&self, k0: usize, k1: usize, out: &mut [i32]) {
         let (m, kk, n) = (self.m, self.k, self.n);
@@ -131,216 +124,21 @@ impl Plan<'_> {
     }
 }
 
-/// Accumulator storage a kernel adds into: a vector of `i32`, or an accumulator tile's
-/// little-endian bytes in its scratchpad page (updated in place, no copy in and out).
-pub(super) trait AccOut {
-    /// Value `i`.
-    fn get(&self, i: usize) -> i32;
-    /// Set value `i`.
-    fn set(&mut self, i: usize, v: i32);
-    /// Values `at .. at + B`.
-    fn load<const B: usize>(&self, at: usize) -> [i32; B];
-    /// Set values `at .. at + B`.
-    fn store<const B: usize>(&mut self, at: usize, v: &[i32; B]);
-}
-
-impl AccOut for [i32] {
-    #[inline(always)]
-    fn get(&self, i: usize) -> i32 {
-        self[i]
-    }
-    #[inline(always)]
-    fn set(&mut self, i: usize, v: i32) {
-        self[i] = v;
-    }
-    #[inline(always)]
-    fn load<const B: usize>(&self, at: usize) -> [i32; B] {
-        let mut blk = [0i32; B];
-        blk.copy_from_slice(&self[at..at + B]);
-        blk
-    }
-    #[inline(always)]
-    fn store<const B: usize>(&mut self, at: usize, v: &[i32; B]) {
-        self[at..at + B].copy_from_slice(v);
-    }
-}
-
-impl AccOut for [u8] {
-    #[inline(always)]
-    fn get(&self, i: usize) -> i32 {
-        let b = &self[4 * i..4 * i + 4];
-        i32::from_le_bytes([b[0], b[1], b[2], b[3]])
-    }
-    #[inline(always)]
-    fn set(&mut self, i: usize, v: i32) {
-        self[4 * i..4 * i + 4].copy_from_slice(&v.to_le_bytes());
-    }
-    #[inline(always)]
-    fn load<const B: usize>(&self, at: usize) -> [i32; B] {
-        let mut blk = [0i32; B];
-        for (o, b) in blk
-            .iter_mut()
-            .zip(self[4 * at..4 * (at + B)].chunks_exact(4))
-        {
-            *o = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        }
-        blk
-    }
-    #[inline(always)]
-    fn store<const B: usize>(&mut self, at: usize, v: &[i32; B]) {
-        for (o, x) in self[4 * at..4 * (at + B)].chunks_exact_mut(4).zip(v) {
-            o.copy_from_slice(&x.to_le_bytes());
-        }
-    }
-}
-
-#[multiversion::multiversion(targets(
-    "x86_64+avx512f+avx512bw+avx512vl",
-    "x86_64+avx2+fma",
-    "aarch64+neon"
-))]
-#[allow(clippy::too_many_arguments)]
-fn gemm_lin<A: Copy + Into<i32>, O: AccOut + ?Sized>(
-    w: &[i16],
-    a: &[A],
-    out: &mut O,
-    m: usize,
-    kk: usize,
-    n: usize,
-    k0: usize,
-    k1: usize,
-) {
-    if n == 1 {
-        // GEMV: contiguous dot products.
-        for mi in 0..m {
-            let wrow = &w[mi * kk + k0..mi * kk + k1];
-            let acol = &a[k0..k1];
-            let mut s = 0i32;
-            for (&x, &y) in wrow.iter().zip(acol) {
-                s = s.wrapping_add(x as i32 * y.into());
-            }
-            out.set(mi, out.get(mi).wrapping_add(s));
-        }
-        return;
-    }
-    // Register blocking: a block of outputs stays in registers across the whole k range
-    // (what a compiler does for a native loop with known sizes): blocks of 32, then 16
-    // and 8 columns, so small tiles (8 or 16 wide) vectorise too; a scalar tail last.
-    for mi in 0..m {
-        let wrow = &w[mi * kk + k0..mi * kk + k1];
-        let row = mi * n;
-        let mut c0 = 0;
-        c0 = lin_blocks::<A, O, 32>(wrow, a, out, row, n, k0, c0);
-        c0 = lin_blocks::<A, O, 16>(wrow, a, out, row, n, k0, c0);
-        c0 = lin_blocks::<A, O, 8>(wrow, a, out, row, n, k0, c0);
-        for c in c0..n {
-            let mut s = out.get(row + c);
-            for (j, &wv) in wrow.iter().enumerate() {
-                s = s.wrapping_add(wv as i32 * a[(k0 + j) * n + c].into());
-            }
-            out.set(row + c, s);
-        }
-    }
-}
-
-/// Output columns `c0..` of the row starting at value `row` in register blocks of `BLK`
-/// while at least `BLK` remain; returns the first column not done.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn lin_blocks<A: Copy + Into<i32>, O: AccOut + ?Sized, const BLK: usize>(
-    wrow: &[i16],
-    a: &[A],
-    out: &mut O,
-    row: usize,
-    n: usize,
-    k0: usize,
-    mut c0: usize,
-) -> usize {
-    while c0 + BLK <= n {
-        let mut blk: [i32; BLK] = out.load(row + c0);
-        for (j, &wv) in wrow.iter().enumerate() {
-            let wv = wv as i32;
-            let base = (k0 + j) * n + c0;
-            let arow: &[A; BLK] = match a[base..base + BLK].try_into() {
-                Ok(r) => r,
-                Err(_) => continue, // unreachable: the slice has BLK elements
-            };
-            for i in 0..BLK {
-                blk[i] = blk[i].wrapping_add(wv * arow[i].into());
-            }
-        }
-        out.store(row + c0, &blk);
-        c0 += BLK;
-    }
-    c0
-}
-
-#[multiversion::multiversion(targets(
-    "x86_64+avx512f+avx512bw+avx512vl",
-    "x86_64+avx2+fma",
-    "aarch64+neon"
-))]
-#[allow(clippy::too_many_arguments)]
-fn gemm_log<A: Copy + Into<i32>>(
-    wc: &[u8],
-    t: &LogTable,
-    a: &[A],
-    out: &mut [i32],
-    m: usize,
-    kk: usize,
-    n: usize,
-    k0: usize,
-    k1: usize,
-) {
-    // Per weight code: shift h, half-step mask, sign mask; the product is
-    // y = (x << h) + ((x << h) >> 1 if half), negated if the sign bit is set — shifts, adds
-    // and a conditional negate ((y ^ s) - s), no multiplier. Register-blocked like gemm_lin.
-    const BLK: usize = 32;
-    let recipe = |c: u8| {
-        let c = c as usize;
-        (
-            t.shift[c] as u32,
-            if t.half[c] { -1i32 } else { 0 },
-            if t.neg[c] { -1i32 } else { 0 },
-        )
+/// The whole-k product of linear weights `w` (M×K) and activations `a` (K×N) added into
+/// accumulator bytes in place: the fixed-width kernels for 8- and 16-wide outputs (the
+/// small tiles of tiled loops), the register-blocked kernel otherwise.
+fn accumulate_in_place(w: &[i16], a: &AVals<'_>, out: &mut [u8], (m, k, n): (usize, usize, usize)) {
+    let fixed = match (a, n) {
+        (AVals::I8(a), 8) => lin_fixed::<i8, 8>(w, a, out, k),
+        (AVals::I8(a), 16) => lin_fixed::<i8, 16>(w, a, out, k),
+        (AVals::I16(a), 8) => lin_fixed::<i16, 8>(w, a, out, k),
+        (AVals::I16(a), 16) => lin_fixed::<i16, 16>(w, a, out, k),
+        _ => false,
     };
-    for mi in 0..m {
-        let wrow = &wc[mi * kk + k0..mi * kk + k1];
-        let orow = &mut out[mi * n..(mi + 1) * n];
-        let full = n / BLK * BLK;
-        for c0 in (0..full).step_by(BLK) {
-            let mut blk = [0i32; BLK];
-            blk.copy_from_slice(&orow[c0..c0 + BLK]);
-            for (j, &code) in wrow.iter().enumerate() {
-                if t.zero[code as usize] {
-                    continue;
-                }
-                let (h, half, neg) = recipe(code);
-                let base = (k0 + j) * n + c0;
-                let arow: &[A; BLK] = match a[base..base + BLK].try_into() {
-                    Ok(r) => r,
-                    Err(_) => continue, // unreachable: the slice has BLK elements
-                };
-                for i in 0..BLK {
-                    let s = arow[i].into() << h;
-                    let y = s + ((s >> 1) & half);
-                    blk[i] = blk[i].wrapping_add((y ^ neg).wrapping_sub(neg));
-                }
-            }
-            orow[c0..c0 + BLK].copy_from_slice(&blk);
-        }
-        let orow = &mut orow[full..];
-        for (j, &code) in wrow.iter().enumerate() {
-            if t.zero[code as usize] || orow.is_empty() {
-                continue;
-            }
-            let (h, half, neg) = recipe(code);
-            let k = k0 + j;
-            for (o, &x) in orow.iter_mut().zip(&a[k * n + full..(k + 1) * n]) {
-                let s = x.into() << h;
-                let y = s + ((s >> 1) & half);
-                *o = o.wrapping_add((y ^ neg).wrapping_sub(neg));
-            }
+    if !fixed {
+        match a {
+            AVals::I8(a) => gemm_lin(w, a, out, m, k, n, 0, k),
+            AVals::I16(a) => gemm_lin(w, a, out, m, k, n, 0, k),
         }
     }
 }
@@ -447,7 +245,8 @@ impl Machine {
             )));
         }
         let vlen = (self.csrs[csr::VLEN as usize] as usize).max(1);
-        let nv = k.div_ceil(vlen);
+        // Vectors per row (vscale only; a division, so not computed for bsmac).
+        let nv = if vector { k.div_ceil(vlen) } else { 0 };
         let scales = if vector {
             let (isw, isa) = (f[3] & 15, f[4] & 15);
             let (tsw, tsa) = (self.get_tile(isw)?, self.get_tile(isa)?);
@@ -518,6 +317,35 @@ impl Machine {
             AVals::I16(&b.a16[..])
         };
 
+        // The plain case adds straight into the accumulator tile's scratchpad bytes when
+        // they lie in one written page and nothing needs the old values (no checked-mode
+        // comparison, no change record); otherwise values are copied in and out.
+        if let (0, None, false, false, Weights::Lin(w)) =
+            (slice, &scales, self.checked, c.recording, &weights)
+        {
+            if let Some(out) = self.acc.slice_mut(tc.base, tc.bytes()) {
+                accumulate_in_place(w, &avals, out, (m, k, n));
+                let ctx = MacCtx {
+                    pc,
+                    op,
+                    timing: self.timing.as_mut(),
+                    tables: &self.tables,
+                    serial: self.csrs[csr::SERIAL as usize],
+                };
+                mac_account(
+                    ctx,
+                    &tw,
+                    &ta,
+                    wcodes,
+                    acodes,
+                    (wi, ai),
+                    (slice, self.csrs[csr::SFREQ as usize], ck, vector, vlen),
+                );
+                self.set_tile_state(ic, tc.storage, None, c);
+                return Ok(());
+            }
+        }
+
         // Bit-slice plan: linear weights only (base-√2 log codes with q = 1 floor their half
         // step, so their products are not linear; those tiles use the direct path).
         let sfreq_csr = self.csrs[csr::SFREQ as usize];
@@ -578,38 +406,7 @@ impl Machine {
             sliced,
         };
 
-        // The plain case adds straight into the accumulator tile's scratchpad bytes when
-        // they lie in one written page and nothing needs the old values (no checked-mode
-        // comparison, no change record); otherwise values are copied in and out.
-        if scales.is_none()
-            && !self.checked
-            && !c.recording
-            && plan.sliced.is_none()
-            && matches!(plan.weights, Weights::Lin(_))
-        {
-            if let Some(out) = self.acc.slice_mut(tc.base, tc.bytes()) {
-                plan.accumulate_in_place(out);
-                drop(plan);
-                let ctx = MacCtx {
-                    pc,
-                    op,
-                    timing: self.timing.as_mut(),
-                    tables: &self.tables,
-                    serial: self.csrs[csr::SERIAL as usize],
-                };
-                mac_account(
-                    ctx,
-                    &tw,
-                    &ta,
-                    wcodes,
-                    acodes,
-                    (wi, ai),
-                    (slice, r_used, ck, vector, vlen),
-                );
-                self.set_tile_state(ic, tc.storage, None, c);
-                return Ok(());
-            }
-        }
+        // Otherwise values are copied in and out.
         self.acc_into(&tc, &mut b.raw, &mut b.acc);
         let acc = &mut b.acc;
         if self.checked {
