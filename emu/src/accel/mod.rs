@@ -13,7 +13,7 @@
 //! slices that differ from the frequent value `r` and adding the `r·Σw` compensation.
 //!
 //! Split by concern: `tile` (tdef, tzero, dchk), `dma` (raw/RLE loads and stores, LUT
-//! programming), `mac` (the MAC array), `post` (post-processing), `views` (read-only views
+//! programming), `mac` (the MAC array; kernels in `mac/gemm`), `post` (post-processing), `views` (read-only views
 //! for tools). This file holds the shared helpers and the dispatch.
 
 mod bufs;
