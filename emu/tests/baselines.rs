@@ -236,12 +236,22 @@ fn case_of(
 /// The formula: lane cost, static passes of G lanes, pass cost = max lane + overhead,
 /// then lock-step waves or decoupled PEs. Milli-cycles throughout, rounded up once.
 fn formula(c: &Case, fixed: u64) -> u64 {
-    formula_full(c, fixed).0
+    formula_full(c, fixed).cycles
 }
 
-/// [`formula`]'s cycles, with the passes executed (cost > 0) and the lane cycles they
-/// allocate (Σ pass cost × group), as the model's counters report them.
-fn formula_full(c: &Case, fixed: u64) -> (u64, u64, u64) {
+/// What the formula predicts for one instruction.
+struct Want {
+    cycles: u64,
+    /// Passes executed (cost > 0).
+    passes: u64,
+    /// Lane cycles they allocate (Σ pass cost × group).
+    alloc: u64,
+    /// Passes by cost (the last bucket holds 31 and more).
+    hist: [u64; 32],
+}
+
+/// [`formula`]'s cycles, with the pass counters the model reports.
+fn formula_full(c: &Case, fixed: u64) -> Want {
     let booth = matches!(
         (c.terms, c.model),
         (TermEncoding::Booth, _) | (TermEncoding::Auto, MacModel::Laconic)
@@ -349,12 +359,13 @@ fn formula_full(c: &Case, fixed: u64) -> (u64, u64, u64) {
             })
             .collect()
     };
-    let (mut passes, mut alloc) = (0u64, 0u64);
+    let (mut passes, mut alloc, mut hist) = (0u64, 0u64, [0u64; 32]);
     for m in 0..c.m {
         for n in 0..c.n {
             for p in passes_of(m, n).into_iter().filter(|&p| p > 0) {
                 passes += 1;
                 alloc += p * g as u64;
+                hist[(p as usize).min(31)] += 1;
             }
         }
     }
@@ -397,7 +408,12 @@ fn formula_full(c: &Case, fixed: u64) -> (u64, u64, u64) {
             total
         }
     };
-    (fixed + milli.div_ceil(1000), passes, alloc)
+    Want {
+        cycles: fixed + milli.div_ceil(1000),
+        passes,
+        alloc,
+        hist,
+    }
 }
 
 fn hw_of(c: &Case) -> HwConfig {
@@ -439,11 +455,16 @@ fn model_cycles(c: &Case) -> (u64, u64) {
 
 /// The model's whole cost record of the case's instruction.
 fn model_cost(c: &Case) -> MacCost {
-    *model_run(c).last_mac()
+    *model_run_detail(c, true).last_mac()
 }
 
 /// The timing model after the case's one instruction.
 fn model_run(c: &Case) -> Timing {
+    model_run_detail(c, false)
+}
+
+/// [`model_run`], with the pass histogram kept when `detail`.
+fn model_run_detail(c: &Case, detail: bool) -> Timing {
     let (wz, az) = (zeros(NumFmt::Int, c.wprec), zeros(c.afmt, c.aprec));
     let work = MacWork {
         m: c.m,
@@ -465,6 +486,7 @@ fn model_run(c: &Case) -> Timing {
         vlen: 64,
     };
     let mut t = Timing::new(&hw_of(c));
+    t.set_mac_detail(detail);
     t.account(0x1000, Opcode::Bsmac, &Work::Mac(work));
     t
 }
@@ -486,14 +508,15 @@ proptest! {
 /// The model's cycles and lock-step idle cycles against the formula.
 fn check_case(c: &Case) -> Result<(), TestCaseError> {
     let (got, idle) = model_cycles(c);
-    let (want, passes, alloc) = formula_full(c, 3);
-    prop_assert_eq!(got, want, "{:?}", c);
+    let want = formula_full(c, 3);
+    prop_assert_eq!(got, want.cycles, "{:?}", c);
     let cost = model_cost(c);
     prop_assert_eq!(
         (cost.passes, cost.lane_alloc),
-        (passes, alloc),
+        (want.passes, want.alloc),
         "passes, lane cycles"
     );
+    prop_assert_eq!(cost.pass_hist, want.hist, "passes by cost");
     // The idle cycles are exactly what lock-step costs over the idealisation.
     let mut ideal = c.clone();
     ideal.sync = SyncMode::Decoupled;

@@ -433,7 +433,10 @@ fn vscale_on_small_tiles_by_hand() {
     // Weight-serial, zero-bit skipping: a lane costs the set bits of |w|. Row 0: 1, 3, 0, 7
     // (1, 2, -, 3 bits); row 1: 2, 2, 1, 0 (1 bit each). Activations all 1. The weights are
     // the sparser operand: the eliminator drops their zeros.
-    let w: Vec<u8> = [1, 3, 0, 7, 2, 2, 1, 0].iter().map(|&v| int_code(v, 4)).collect();
+    let w: Vec<u8> = [1, 3, 0, 7, 2, 2, 1, 0]
+        .iter()
+        .map(|&v| int_code(v, 4))
+        .collect();
     let a = vec![1u8; 8];
     let z = zeros(NumFmt::Int, 4, 0);
     let mut work = mac(2, 4, 2, &w, &a, 4, 4, NumFmt::Int, NumFmt::Int, &z, &z);
