@@ -13,9 +13,11 @@
 //! are also kept in the fast loop's specialised form (`machine/blocks.rs`), updated by the
 //! same re-decode.
 //!
-//! **Running.** `run_fast`/`run_until` run scalar code in the fast loop (`machine/fast.rs`)
-//! and hand every other instruction, and every would-be trap, to the general path here,
-//! one at a time; with a timeline being recorded the general path runs everything.
+//! **Running.** `run_fast`/`run_until` run scalar code and accelerator instructions in the
+//! fast loop (`machine/fast.rs`, `machine/accel_step.rs`: the latter through the same
+//! semantics functions as here) and hand every other instruction, and every would-be
+//! scalar trap, to the general path here, one at a time; with a timeline being recorded
+//! the general path runs everything.
 //!
 //! **Determinism.** All state is in this struct; `Clone` gives an independent snapshot
 //! (pages are shared copy-on-write), and re-executing from a snapshot reproduces every
@@ -36,6 +38,7 @@ use crate::timing::Timing;
 use crate::trap::{Trap, TrapKind};
 use crate::work::Work;
 
+mod accel_step;
 mod blocks;
 mod breakmap;
 mod fast;
@@ -240,6 +243,8 @@ pub struct Machine {
     pub(crate) tables: crate::formats::TableCache,
     /// Reused host buffers of accelerator instructions (empty in a clone; not state).
     pub(crate) bufs: crate::accel::BufSlot,
+    /// The fast loop's register array, kept between calls (empty in a clone; not state).
+    scratch: accel_step::RegScratch,
     image: Arc<Image>,
     text_base: u32,
     /// Predecoded text, shared between snapshots until a store into text re-decodes.
@@ -277,6 +282,7 @@ impl Machine {
             hw: Arc::new(hw.clone()),
             tables: Default::default(),
             bufs: Default::default(),
+            scratch: Default::default(),
             image: Arc::new(image.clone()),
             text_base,
             ops: vec![None; (text_bytes / 4) as usize].into(),
@@ -606,16 +612,17 @@ impl Machine {
         let mut sink = Commit::default();
         // A timeline records each scalar instruction's interval: then the general path.
         if self.timing.as_ref().is_none_or(|t| !t.timeline_enabled()) {
-            // Scalar runs go through the fast loop; whatever it bails on runs here, one
-            // instruction at a time.
+            // Scalar runs and accelerator instructions go through the fast loop; whatever
+            // it bails on runs here, one instruction at a time.
             let mut left = max_steps;
             let mut resume = resume;
             loop {
-                let (done, exit) = self.fast_scalar::<BP>(left, map, resume);
+                let (done, exit) = self.fast_scalar::<BP>(left, map, resume, &mut sink);
                 left -= done;
                 match exit {
                     fast::FastExit::Budget => return Ok(FastStop::Budget),
                     fast::FastExit::Breakpoint(pc) => return Ok(FastStop::Breakpoint(pc)),
+                    fast::FastExit::Trap(t) => return Err(t),
                     fast::FastExit::Bail => {}
                 }
                 // The fast loop checked the breakpoint at this pc (or was told to skip it).
