@@ -162,9 +162,7 @@ impl Handler {
             Li | LiDbnz => (Li, LiDbnz),
             Mul | Mulh | Mulhu | Div | Divu | Rem | Remu | Lb | Lbu | Lh | Lhu | Lw | Sb | Sh
             | Sw | Beq | Bne | Blt | Bge | Bltu | Bgeu | Dbnz | BranchNop | Jal | Jalr | Bail
-            | Accel => {
-                return None
-            }
+            | Accel => return None,
         })
     }
 

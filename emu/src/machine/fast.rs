@@ -243,9 +243,7 @@ impl Machine {
             }
         };
         let pc_out = match stop {
-            Stop::Bail(i) | Stop::Enter(i) | Stop::Trap(i, _) => {
-                base.wrapping_add((i as u32) << 2)
-            }
+            Stop::Bail(i) | Stop::Enter(i) | Stop::Trap(i, _) => base.wrapping_add((i as u32) << 2),
             Stop::EnterPc(pc) => pc,
         };
         let exit = match stop {
