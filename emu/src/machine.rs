@@ -42,6 +42,7 @@ mod accel_step;
 mod blocks;
 mod breakmap;
 mod fast;
+mod lazy_nnz;
 
 pub use breakmap::BreakMap;
 
@@ -245,6 +246,8 @@ pub struct Machine {
     pub(crate) bufs: crate::accel::BufSlot,
     /// The fast loop's register array, kept between calls (empty in a clone; not state).
     scratch: accel_step::RegScratch,
+    /// Tiles whose `nnz` is still to be counted (`lazy_nnz.rs`; never set outside a run).
+    pub(crate) nnz_pending: u16,
     image: Arc<Image>,
     text_base: u32,
     /// Predecoded text, shared between snapshots until a store into text re-decodes.
@@ -283,6 +286,7 @@ impl Machine {
             tables: Default::default(),
             bufs: Default::default(),
             scratch: Default::default(),
+            nnz_pending: 0,
             image: Arc::new(image.clone()),
             text_base,
             ops: vec![None; (text_bytes / 4) as usize].into(),
@@ -606,6 +610,21 @@ impl Machine {
         map: Option<&BreakMap>,
         resume: bool,
     ) -> Result<FastStop, Trap> {
+        let r = self.run_loops::<BP>(max_steps, map, resume);
+        // Nobody outside a run sees a deferred non-zero count.
+        if self.nnz_pending != 0 {
+            self.resolve_nnz(u16::MAX);
+        }
+        r
+    }
+
+    #[inline(always)]
+    fn run_loops<const BP: bool>(
+        &mut self,
+        max_steps: u64,
+        map: Option<&BreakMap>,
+        resume: bool,
+    ) -> Result<FastStop, Trap> {
         if let Some(code) = self.exit {
             return Err(self.trap_at(self.pc, TrapKind::Halted { code }));
         }
@@ -709,6 +728,7 @@ impl Machine {
         c: &mut Commit,
         f: AccelFn,
     ) -> Result<(), Box<TrapKind>> {
+        self.settle_nnz_before(op.op);
         f(self, pc, &op, c).map_err(Box::new)
     }
 

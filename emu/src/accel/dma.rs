@@ -35,7 +35,37 @@ impl Machine {
         let addr = self.reg(op.f[1]);
         let len = t.bytes();
         let stride = self.csrs[bitloom_isa::csr::DSTRIDE as usize];
-        let (dram_bytes, bursts, burst_bytes, nnz) = if stride == 0 {
+        // The deferred counts of the other tiles of this space: the load may overwrite
+        // their bytes (`machine/lazy_nnz.rs`).
+        if self.nnz_pending & !(1u16 << i) != 0 {
+            let others = self.nnz_pending_in(t.space) & !(1u16 << i);
+            if others != 0 {
+                self.resolve_nnz(others);
+            }
+        }
+        // Without change records or checked mode, the count is deferred.
+        let lazy = !c.recording && !self.checked;
+        let (dram_bytes, bursts, burst_bytes, nnz) = if stride == 0 && lazy {
+            if !self.dram.in_range(addr, len) {
+                return Err(self.oob("DMA read", addr, len));
+            }
+            let spad = match t.space {
+                Space::Wsp => &mut self.wsp,
+                Space::Asp => &mut self.asp,
+                Space::Acc => &mut self.acc,
+            };
+            match self.dram.slice(addr, len) {
+                // Inside one written DRAM page: copied straight from it.
+                Some(src) => spad.write(t.base, src),
+                None => {
+                    let mut b = self.bufs.take();
+                    self.dram.read_to(addr, len as usize, &mut b.raw);
+                    spad.write(t.base, &b.raw);
+                    self.bufs.put(b);
+                }
+            }
+            (len, 1, len, None)
+        } else if stride == 0 {
             if !self.dram.in_range(addr, len) {
                 return Err(self.oob("DMA read", addr, len));
             }
@@ -59,13 +89,16 @@ impl Machine {
                 }
             };
             self.bufs.put(b);
-            (len, 1, len, nnz?)
+            (len, 1, len, Some(nnz?))
         } else {
             let g = self.ld_strided(i, &t, addr, stride, c)?;
             let nnz = self.count_nnz(&t, "ld.raw")?;
-            (g.bytes * t.rows as u64, t.rows as u64, g.bytes, nnz)
+            (g.bytes * t.rows as u64, t.rows as u64, g.bytes, Some(nnz))
         };
-        self.set_tile_state(i, Storage::Raw, Some(nnz), c);
+        self.set_tile_state(i, Storage::Raw, nnz, c);
+        if nnz.is_none() {
+            self.nnz_pending |= 1u16 << i;
+        }
         self.dma(
             pc,
             op,

@@ -1,0 +1,77 @@
+//! Deferred non-zero counts of raw-loaded tiles (host speed only).
+//!
+//! `ld.raw` sets the tile's `nnz` to the number of non-zero elements it loaded. Nothing the
+//! machine executes reads that field (`dchk` counts afresh; the MAC array and the timing
+//! model look at the codes) — only tools do, between runs. So while `run_fast`/`run_until`
+//! run without change records or checked mode, `ld.raw` only marks the tile *pending*
+//! (a bit in [`Machine::nnz_pending`]) and the count is made later from the scratchpad,
+//! when the bytes could stop being the loaded ones or someone could look:
+//!
+//! - before an instruction writes a scratchpad, for every pending tile in that space —
+//!   `ld.raw` for the other tiles of its space, `bsmac` for accumulator tiles, every other
+//!   accelerator instruction but `st.raw` and `tdef` (which write none) for all of them;
+//! - when the run returns, for every pending tile (so a caller, a snapshot or a change
+//!   record never sees a pending one).
+//!
+//! A descriptor written through `set_tile`/`set_tile_state` takes its new `nnz` and is no
+//! longer pending. The bytes of a pending tile are therefore exactly the ones it loaded
+//! when it is counted, and its descriptor unchanged: the count is the one `ld.raw` would
+//! have made. Tile loads in a small-tile GEMM loop overwrite their own tile step after step,
+//! so most counts are never made. `emu/tests/fast_accel.rs` compares every tile's `nnz`
+//! against stepping with change records and against checked mode, which count eagerly.
+
+use bitloom_isa::{Opcode, Space};
+
+use super::Machine;
+
+impl Machine {
+    /// The pending tiles whose descriptors lie in `space`.
+    pub(crate) fn nnz_pending_in(&self, space: Space) -> u16 {
+        let mut m = 0;
+        for (i, t) in self.tiles.iter().enumerate() {
+            if self.nnz_pending & (1 << i) != 0 && t.is_some_and(|t| t.space == space) {
+                m |= 1 << i;
+            }
+        }
+        m
+    }
+
+    /// Count the tiles of `mask` that are pending and store their `nnz`.
+    #[cold]
+    pub(crate) fn resolve_nnz(&mut self, mask: u16) {
+        let todo = self.nnz_pending & mask;
+        for i in 0..16 {
+            if todo & (1 << i) == 0 {
+                continue;
+            }
+            if let Some(t) = self.tiles[i] {
+                let raw = self.tile_raw(&t);
+                let n = self.nnz_plain(&t, &raw);
+                if let Some(slot) = self.tiles[i].as_mut() {
+                    slot.nnz = Some(n);
+                }
+            }
+        }
+        self.nnz_pending &= !todo;
+    }
+
+    /// Before accelerator instruction `op` runs: count the pending tiles whose bytes it
+    /// could write (`ld.raw` sees to its own space itself).
+    #[inline]
+    pub(super) fn settle_nnz_before(&mut self, op: Opcode) {
+        if self.nnz_pending == 0 || op == Opcode::LdRaw || op == Opcode::StRaw {
+            return;
+        }
+        if op == Opcode::Tdef {
+            return;
+        }
+        let mask = if op == Opcode::Bsmac {
+            self.nnz_pending_in(Space::Acc)
+        } else {
+            u16::MAX
+        };
+        if mask != 0 {
+            self.resolve_nnz(mask);
+        }
+    }
+}
