@@ -247,7 +247,7 @@ pub struct Machine {
     /// The fast loop's register array, kept between calls (empty in a clone; not state).
     scratch: accel_step::RegScratch,
     /// Tiles whose `nnz` is still to be counted (`lazy_nnz.rs`; never set outside a run).
-    pub(crate) nnz_pending: u16,
+    pub(crate) nnz_pending: lazy_nnz::Pending,
     image: Arc<Image>,
     text_base: u32,
     /// Predecoded text, shared between snapshots until a store into text re-decodes.
@@ -286,7 +286,7 @@ impl Machine {
             tables: Default::default(),
             bufs: Default::default(),
             scratch: Default::default(),
-            nnz_pending: 0,
+            nnz_pending: Default::default(),
             image: Arc::new(image.clone()),
             text_base,
             ops: vec![None; (text_bytes / 4) as usize].into(),
@@ -612,7 +612,7 @@ impl Machine {
     ) -> Result<FastStop, Trap> {
         let r = self.run_loops::<BP>(max_steps, map, resume);
         // Nobody outside a run sees a deferred non-zero count.
-        if self.nnz_pending != 0 {
+        if self.nnz_pending.any() {
             self.resolve_nnz(u16::MAX);
         }
         r

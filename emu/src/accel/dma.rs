@@ -37,11 +37,9 @@ impl Machine {
         let stride = self.csrs[bitloom_isa::csr::DSTRIDE as usize];
         // The deferred counts of the other tiles of this space: the load may overwrite
         // their bytes (`machine/lazy_nnz.rs`).
-        if self.nnz_pending & !(1u16 << i) != 0 {
-            let others = self.nnz_pending_in(t.space) & !(1u16 << i);
-            if others != 0 {
-                self.resolve_nnz(others);
-            }
+        let others = self.nnz_pending.in_space(t.space) & !(1u16 << i);
+        if others != 0 {
+            self.resolve_nnz(others);
         }
         // Without change records or checked mode, the count is deferred.
         let lazy = !c.recording && !self.checked;
@@ -97,7 +95,7 @@ impl Machine {
         };
         self.set_tile_state(i, Storage::Raw, nnz, c);
         if nnz.is_none() {
-            self.nnz_pending |= 1u16 << i;
+            self.nnz_pending.mark(i, t.space);
         }
         self.dma(
             pc,

@@ -232,7 +232,7 @@ impl Machine {
     fn set_tile_state(&mut self, i: u8, storage: Storage, nnz: Option<u64>, c: &mut Commit) {
         if let Some(Some(slot)) = self.tiles.get_mut(i as usize) {
             // Its count is the one given here now (`machine/lazy_nnz.rs`).
-            self.nnz_pending &= !(1u16 << i);
+            self.nnz_pending.clear(i);
             let old = *slot;
             slot.storage = storage;
             slot.nnz = nnz;
@@ -250,7 +250,7 @@ impl Machine {
     fn set_tile(&mut self, i: u8, t: Tile, c: &mut Commit) {
         if let Some(slot) = self.tiles.get_mut(i as usize) {
             // Its count is the one given here now (`machine/lazy_nnz.rs`).
-            self.nnz_pending &= !(1u16 << i);
+            self.nnz_pending.clear(i);
             let old = *slot;
             *slot = Some(t);
             if c.recording {

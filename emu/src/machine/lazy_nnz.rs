@@ -4,7 +4,7 @@
 //! machine executes reads that field (`dchk` counts afresh; the MAC array and the timing
 //! model look at the codes) — only tools do, between runs. So while `run_fast`/`run_until`
 //! run without change records or checked mode, `ld.raw` only marks the tile *pending*
-//! (a bit in [`Machine::nnz_pending`]) and the count is made later from the scratchpad,
+//! (a bit in `Machine::nnz_pending`) and the count is made later from the scratchpad,
 //! when the bytes could stop being the loaded ones or someone could look:
 //!
 //! - before an instruction writes a scratchpad, for every pending tile in that space —
@@ -24,49 +24,71 @@ use bitloom_isa::{Opcode, Space};
 
 use super::Machine;
 
-impl Machine {
-    /// The pending tiles whose descriptors lie in `space`.
-    pub(crate) fn nnz_pending_in(&self, space: Space) -> u16 {
-        let mut m = 0;
-        for (i, t) in self.tiles.iter().enumerate() {
-            if self.nnz_pending & (1 << i) != 0 && t.is_some_and(|t| t.space == space) {
-                m |= 1 << i;
-            }
-        }
-        m
+/// The pending tiles, one bit per tile register, by the space of the tile's descriptor
+/// (which cannot change while it is pending: a new descriptor ends it).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Pending([u16; 3]);
+
+impl Pending {
+    /// Whether any tile is pending.
+    #[inline]
+    pub(crate) fn any(&self) -> bool {
+        (self.0[0] | self.0[1] | self.0[2]) != 0
     }
 
+    /// The pending tiles in `space`.
+    #[inline]
+    pub(crate) fn in_space(&self, space: Space) -> u16 {
+        self.0[space as usize]
+    }
+
+    /// Tile `i` (in `space`) is now pending.
+    #[inline]
+    pub(crate) fn mark(&mut self, i: u8, space: Space) {
+        self.0[space as usize] |= 1 << (i & 15);
+    }
+
+    /// Tile `i` is not pending (any more).
+    #[inline]
+    pub(crate) fn clear(&mut self, i: u8) {
+        let bit = !(1u16 << (i & 15));
+        for m in &mut self.0 {
+            *m &= bit;
+        }
+    }
+}
+
+impl Machine {
     /// Count the tiles of `mask` that are pending and store their `nnz`.
     #[cold]
     pub(crate) fn resolve_nnz(&mut self, mask: u16) {
-        let todo = self.nnz_pending & mask;
-        for i in 0..16 {
-            if todo & (1 << i) == 0 {
+        for i in 0..16u8 {
+            if mask & (1 << i) == 0 || !self.nnz_pending.0.iter().any(|m| m & (1 << i) != 0) {
                 continue;
             }
-            if let Some(t) = self.tiles[i] {
+            if let Some(t) = self.tiles[i as usize] {
                 let raw = self.tile_raw(&t);
                 let n = self.nnz_plain(&t, &raw);
-                if let Some(slot) = self.tiles[i].as_mut() {
+                if let Some(slot) = self.tiles[i as usize].as_mut() {
                     slot.nnz = Some(n);
                 }
             }
+            self.nnz_pending.clear(i);
         }
-        self.nnz_pending &= !todo;
     }
 
     /// Before accelerator instruction `op` runs: count the pending tiles whose bytes it
     /// could write (`ld.raw` sees to its own space itself).
     #[inline]
     pub(super) fn settle_nnz_before(&mut self, op: Opcode) {
-        if self.nnz_pending == 0 || op == Opcode::LdRaw || op == Opcode::StRaw {
+        if !self.nnz_pending.any() || op == Opcode::LdRaw || op == Opcode::StRaw {
             return;
         }
         if op == Opcode::Tdef {
             return;
         }
         let mask = if op == Opcode::Bsmac {
-            self.nnz_pending_in(Space::Acc)
+            self.nnz_pending.in_space(Space::Acc)
         } else {
             u16::MAX
         };
