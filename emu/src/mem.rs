@@ -100,6 +100,15 @@ impl PagedMem {
         Some(Arc::make_mut(arc))
     }
 
+    /// Page `idx`, made this memory's own, if it has been written (nothing is allocated or
+    /// copied for a page that has not).
+    #[inline]
+    fn written_page_mut(&mut self, idx: usize) -> Option<&mut Page> {
+        self.page_at(idx)?;
+        let chunk = Arc::make_mut(self.dir.get_mut(idx / CHUNK_PAGES)?.as_mut()?);
+        Some(Arc::make_mut(chunk[idx % CHUNK_PAGES].as_mut()?))
+    }
+
     /// The `len` bytes at `addr` as one slice, when they lie inside one page that has been
     /// written (so no copy is needed); `None` otherwise (then use [`PagedMem::read_to`]).
     #[inline]
@@ -232,6 +241,14 @@ impl PagedMem {
 
     /// Write `data` at `addr`. Zero bytes destined for untouched pages allocate nothing.
     pub fn write(&mut self, addr: u32, data: &[u8]) {
+        // One page already written (a tile load, most often): a single walk.
+        let off = (addr & PAGE_MASK) as usize;
+        if off + data.len() <= PAGE_SIZE {
+            if let Some(p) = self.written_page_mut((addr >> PAGE_BITS) as usize) {
+                p[off..off + data.len()].copy_from_slice(data);
+                return;
+            }
+        }
         let mut a = addr as u64;
         let mut done = 0usize;
         while done < data.len() {

@@ -84,6 +84,13 @@ pub(super) fn accel_fn(op: Opcode) -> Option<AccelFn> {
     })
 }
 
+/// Whether accelerator instruction `op` writes a general register: `dchk` and `st.rle`
+/// (checked against the instruction table's operand roles by a test below).
+#[inline(always)]
+fn writes_gpr(op: Opcode) -> bool {
+    op == Opcode::Dchk || op == Opcode::StRle
+}
+
 impl Machine {
     /// Run the accelerator instruction at table index `i` for the fast loop, whose
     /// registers and counts are in `core` (this call charged it `left` instructions at
@@ -115,8 +122,9 @@ impl Machine {
         self.regs.copy_from_slice(&core.regs[..32]);
         self.pc = pc;
         self.exec_accel(pc, op, sink, f)?;
-        // (`dchk` and `st.rle` write a register.)
-        core.regs[..32].copy_from_slice(&self.regs);
+        if writes_gpr(op.op) {
+            core.regs[..32].copy_from_slice(&self.regs);
+        }
         self.retire(op.class);
         core.settled += 1;
         Ok(true)
@@ -145,5 +153,29 @@ impl Clone for RegScratch {
     /// A clone starts without the array (nothing in it is state).
     fn clone(&self) -> RegScratch {
         RegScratch(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bitloom_isa::operand::OperandKind;
+    use bitloom_isa::INSTRUCTIONS;
+
+    use super::{accel_fn, writes_gpr};
+
+    /// The accelerator instructions whose register results the fast loop copies back are
+    /// exactly those the instruction table says write a general register.
+    #[test]
+    fn register_writers_match_the_table() {
+        for d in INSTRUCTIONS {
+            if accel_fn(d.opcode).is_none() {
+                continue;
+            }
+            let table = d
+                .operands
+                .iter()
+                .any(|o| o.kind == OperandKind::Gpr && o.role.writes());
+            assert_eq!(writes_gpr(d.opcode), table, "{}", d.mnemonic);
+        }
     }
 }
