@@ -103,6 +103,15 @@ enum Leave {
     Out(usize),
 }
 
+/// Whether [`run_regs`] leaves before the handler `h` (for [`Machine::fast_scalar`]).
+#[inline(always)]
+fn handled_here(h: H) -> bool {
+    matches!(
+        h,
+        H::Accel | H::Lb | H::Lbu | H::Lh | H::Lhu | H::Lw | H::Sb | H::Sh | H::Sw
+    )
+}
+
 /// Whether the straight-line run at table index `idx` can be entered with `budget` left
 /// and no breakpoint in it (its first word's unless `skip`); if so it is charged.
 #[inline(always)]
@@ -175,11 +184,16 @@ impl Machine {
                 // (The tables are borrowed afresh after every instruction run here: an
                 // accelerator store into the text re-decodes them.)
                 let (fops, runs): (&[FastOp], &[u32]) = (&self.fops.ops, &self.fops.runs);
-                i = match run_regs::<BP>(&mut core, fops, runs, map, base, i) {
-                    Leave::Stop(stop) => break 'run stop,
-                    Leave::Out(i) => i,
-                };
-                let f = fops[i];
+                // The register loop, unless the word at `i` is one for here already (an
+                // accelerator instruction right after another, as in tile loops).
+                let mut f = fops[i];
+                if !handled_here(f.h) {
+                    i = match run_regs::<BP>(&mut core, fops, runs, map, base, i) {
+                        Leave::Stop(stop) => break 'run stop,
+                        Leave::Out(i) => i,
+                    };
+                    f = fops[i];
+                }
                 if f.h == H::Accel {
                     match self.accel_step(&mut core, i, left, sink) {
                         Ok(true) => {}
@@ -453,6 +467,7 @@ fn run_regs<const BP: bool>(
                 let x = regs[b];
                 alu!(MULDIV, x.checked_rem(regs[c]).unwrap_or(x))
             }
+            // (Exactly the handlers of `handled_here`.)
             H::Lb | H::Lbu | H::Lh | H::Lhu | H::Lw | H::Sb | H::Sh | H::Sw | H::Accel => {
                 break 'run Leave::Out(i)
             }
