@@ -88,12 +88,12 @@ impl Machine {
         }
     }
 
+    #[inline]
     fn get_tile(&self, i: u8) -> Result<Tile, TrapKind> {
-        self.tiles
-            .get(i as usize)
-            .copied()
-            .flatten()
-            .ok_or(TrapKind::UndefinedTile { tile: i })
+        match self.tiles.get(i as usize) {
+            Some(Some(t)) => Ok(*t),
+            _ => Err(TrapKind::UndefinedTile { tile: i }),
+        }
     }
 
     fn reg(&self, r: u8) -> u32 {
