@@ -728,7 +728,7 @@ impl Machine {
         c: &mut Commit,
         f: AccelFn,
     ) -> Result<(), Box<TrapKind>> {
-        self.settle_nnz_before(op.op);
+        self.settle_nnz_before(op.op, &op.f);
         f(self, pc, &op, c).map_err(Box::new)
     }
 

@@ -122,7 +122,7 @@ impl Machine {
         self.regs.copy_from_slice(&core.regs[..32]);
         self.pc = pc;
         // What `exec_accel` does, without its call.
-        self.settle_nnz_before(op.op);
+        self.settle_nnz_before(op.op, &op.f);
         f(self, pc, &op, sink).map_err(Box::new)?;
         if writes_gpr(op.op) {
             core.regs[..32].copy_from_slice(&self.regs);

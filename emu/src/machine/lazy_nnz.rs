@@ -8,8 +8,9 @@
 //! when the bytes could stop being the loaded ones or someone could look:
 //!
 //! - before an instruction writes a scratchpad, for every pending tile in that space —
-//!   `ld.raw` for the other tiles of its space, `bsmac` for accumulator tiles, every other
-//!   accelerator instruction but `st.raw` and `tdef` (which write none) for all of them;
+//!   `ld.raw` for the other tiles of its space, `tzero` and `ld.rle` for those of their
+//!   tile's space, the MAC and post-processing instructions for accumulator tiles, `rqnt`
+//!   for all (`tdef`, `dchk`, `st.raw`, `st.rle` and `set.lut` write no scratchpad);
 //! - when the run returns, for every pending tile (so a caller, a snapshot or a change
 //!   record never sees a pending one).
 //!
@@ -77,23 +78,104 @@ impl Machine {
         }
     }
 
-    /// Before accelerator instruction `op` runs: count the pending tiles whose bytes it
-    /// could write (`ld.raw` sees to its own space itself).
+    /// Before accelerator instruction `op` (operand fields `f`) runs: count the pending
+    /// tiles whose bytes it could write (`ld.raw` sees to its own space itself).
     #[inline]
-    pub(super) fn settle_nnz_before(&mut self, op: Opcode) {
-        if !self.nnz_pending.any() || op == Opcode::LdRaw || op == Opcode::StRaw {
+    pub(super) fn settle_nnz_before(&mut self, op: Opcode, f: &[u8; 5]) {
+        if !self.nnz_pending.any() {
             return;
         }
-        if op == Opcode::Tdef {
-            return;
-        }
-        let mask = if op == Opcode::Bsmac {
-            self.nnz_pending.in_space(Space::Acc)
-        } else {
-            u16::MAX
+        let mask = match writes(op) {
+            Writes::Nothing => return,
+            Writes::Acc => self.nnz_pending.in_space(Space::Acc),
+            // The space of its first operand's tile (if undefined, the instruction traps
+            // before writing anything).
+            Writes::Tile => match self.tiles[(f[0] & 15) as usize] {
+                Some(t) => self.nnz_pending.in_space(t.space),
+                None => return,
+            },
+            Writes::Any => u16::MAX,
         };
         if mask != 0 {
             self.resolve_nnz(mask);
         }
+    }
+}
+
+/// Which scratchpad bytes an instruction may write.
+enum Writes {
+    /// None (scalar, CSR and system instructions; tile bookkeeping, stores to DRAM and
+    /// LUT programming) — or, for `ld.raw`, none that it does not see to itself.
+    Nothing,
+    /// The accumulator scratchpad only.
+    Acc,
+    /// Only the scratchpad of the tile in its first operand.
+    Tile,
+    /// Any scratchpad.
+    Any,
+}
+
+fn writes(op: Opcode) -> Writes {
+    match op {
+        Opcode::Tzero | Opcode::LdRle => Writes::Tile,
+        Opcode::Bsmac | Opcode::Vscale | Opcode::Bias | Opcode::Bcorr | Opcode::Relu => Writes::Acc,
+        Opcode::Rqnt => Writes::Any,
+        Opcode::LdRaw
+        | Opcode::Tdef
+        | Opcode::Dchk
+        | Opcode::StRaw
+        | Opcode::StRle
+        | Opcode::SetLut
+        | Opcode::Add
+        | Opcode::Sub
+        | Opcode::And
+        | Opcode::Or
+        | Opcode::Xor
+        | Opcode::Sll
+        | Opcode::Srl
+        | Opcode::Sra
+        | Opcode::Slt
+        | Opcode::Sltu
+        | Opcode::Mul
+        | Opcode::Mulh
+        | Opcode::Mulhu
+        | Opcode::Div
+        | Opcode::Divu
+        | Opcode::Rem
+        | Opcode::Remu
+        | Opcode::Addi
+        | Opcode::Andi
+        | Opcode::Ori
+        | Opcode::Xori
+        | Opcode::Slti
+        | Opcode::Sltiu
+        | Opcode::Slli
+        | Opcode::Srli
+        | Opcode::Srai
+        | Opcode::Lui
+        | Opcode::Auipc
+        | Opcode::Lb
+        | Opcode::Lbu
+        | Opcode::Lh
+        | Opcode::Lhu
+        | Opcode::Lw
+        | Opcode::Sb
+        | Opcode::Sh
+        | Opcode::Sw
+        | Opcode::Beq
+        | Opcode::Bne
+        | Opcode::Blt
+        | Opcode::Bge
+        | Opcode::Bltu
+        | Opcode::Bgeu
+        | Opcode::Dbnz
+        | Opcode::Jal
+        | Opcode::Jalr
+        | Opcode::Csrr
+        | Opcode::Cfg
+        | Opcode::Cfgi
+        | Opcode::Halt
+        | Opcode::Ebreak
+        | Opcode::Sync => Writes::Nothing,
     }
 }
