@@ -80,7 +80,7 @@ impl Machine {
 
     /// Before accelerator instruction `op` (operand fields `f`) runs: count the pending
     /// tiles whose bytes it could write (`ld.raw` sees to its own space itself).
-    #[inline]
+    #[inline(always)]
     pub(super) fn settle_nnz_before(&mut self, op: Opcode, f: &[u8; 5]) {
         if !self.nnz_pending.any() {
             return;
