@@ -47,22 +47,22 @@ impl Machine {
             if !self.dram.in_range(addr, len) {
                 return Err(self.oob("DMA read", addr, len));
             }
-            let spad = match t.space {
-                Space::Wsp => &mut self.wsp,
-                Space::Asp => &mut self.asp,
-                Space::Acc => &mut self.acc,
-            };
-            match self.dram.slice(addr, len) {
-                // Inside one written DRAM page: copied straight from it.
-                Some(src) => spad.write(t.base, src),
-                None => {
-                    let mut b = self.bufs.take();
-                    self.dram.read_to(addr, len as usize, &mut b.raw);
-                    spad.write(t.base, &b.raw);
-                    self.bufs.put(b);
+            let nnz = match self.dram.slice(addr, len) {
+                // Inside one written DRAM page: copied straight from it, counted later.
+                Some(src) => {
+                    let spad = match t.space {
+                        Space::Wsp => &mut self.wsp,
+                        Space::Asp => &mut self.asp,
+                        Space::Acc => &mut self.acc,
+                    };
+                    spad.write(t.base, src);
+                    None
                 }
-            }
-            (len, 1, len, None)
+                // Through a buffer: counted now, while the bytes are at hand in one piece
+                // (counting later would copy them out of the scratchpad again).
+                None => Some(self.ld_raw_buffered(&t, addr)),
+            };
+            (len, 1, len, nnz)
         } else if stride == 0 {
             if !self.dram.in_range(addr, len) {
                 return Err(self.oob("DMA read", addr, len));
@@ -114,6 +114,18 @@ impl Machine {
             (addr, t.base, stride),
         );
         Ok(())
+    }
+
+    /// `ld.raw` of tile `t` from `addr` (in range) through a buffer, without change records:
+    /// returns the non-zero count.
+    #[inline(never)]
+    fn ld_raw_buffered(&mut self, t: &Tile, addr: u32) -> u64 {
+        let mut b = self.bufs.take();
+        self.dram.read_to(addr, t.bytes() as usize, &mut b.raw);
+        self.mem_mut(t.space.into()).write(t.base, &b.raw);
+        let n = self.nnz_plain(t, &b.raw);
+        self.bufs.put(b);
+        n
     }
 
     /// Decode the RLE stream at `addr` for tile `t`. The stream is conceptually all of DRAM
