@@ -82,6 +82,8 @@ fn program(seed: u64, len: usize) -> Prog {
                 .collect::<Vec<u8>>()
         })
         .collect();
+    // The data straddles a DRAM page boundary, so some loads cross it (the buffered path).
+    p.data(&[0u8; 0xe00]);
     let da = p.data(&data);
     let lut: Vec<u8> = (0..16).map(|_| rng.next() as u8).collect();
     let la = p.data(&lut);
