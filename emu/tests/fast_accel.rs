@@ -3,7 +3,7 @@
 //!
 //! Random programs mix scalar instructions with tile, DMA, MAC and post-processing
 //! instructions on a few tiles (some aliasing each other, some straddling a scratchpad
-//! page), strided and plain loads, RLE stores and loads, LUT programming, `dchk` and `st.rle`
+//! page), strided and plain loads (some across a DRAM page boundary), RLE stores and loads, LUT programming, `dchk` and `st.rle`
 //! writing registers, `csrr` of `cycle` and `instret` (so counts must be exact mid-run), and
 //! now and then an accelerator store over the program's own text; the body loops a few
 //! times. Each program runs `run_fast` (the fast loop), `step()` one instruction at a time

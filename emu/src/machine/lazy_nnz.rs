@@ -3,9 +3,10 @@
 //! `ld.raw` sets the tile's `nnz` to the number of non-zero elements it loaded. Nothing the
 //! machine executes reads that field (`dchk` counts afresh; the MAC array and the timing
 //! model look at the codes) — only tools do, between runs. So while `run_fast`/`run_until`
-//! run without change records or checked mode, `ld.raw` only marks the tile *pending*
-//! (a bit in `Machine::nnz_pending`) and the count is made later from the scratchpad,
-//! when the bytes could stop being the loaded ones or someone could look:
+//! run without change records or checked mode, a plain `ld.raw` from inside one DRAM page
+//! only marks the tile *pending* (a bit in `Machine::nnz_pending`) and the count is made
+//! later from the scratchpad, when the bytes could stop being the loaded ones or someone
+//! could look:
 //!
 //! - before an instruction writes a scratchpad, for every pending tile in that space —
 //!   `ld.raw` for the other tiles of its space, `tzero` and `ld.rle` for those of their
