@@ -13,9 +13,11 @@
 //! are also kept in the fast loop's specialised form (`machine/blocks.rs`), updated by the
 //! same re-decode.
 //!
-//! **Running.** `run_fast`/`run_until` run scalar code in the fast loop (`machine/fast.rs`)
-//! and hand every other instruction, and every would-be trap, to the general path here,
-//! one at a time; with a timeline being recorded the general path runs everything.
+//! **Running.** `run_fast`/`run_until` run scalar code and accelerator instructions in the
+//! fast loop (`machine/fast.rs`, `machine/accel_step.rs`: the latter through the same
+//! semantics functions as here) and hand every other instruction, and every would-be
+//! scalar trap, to the general path here, one at a time; with a timeline being recorded
+//! the general path runs everything.
 //!
 //! **Determinism.** All state is in this struct; `Clone` gives an independent snapshot
 //! (pages are shared copy-on-write), and re-executing from a snapshot reproduces every
@@ -36,9 +38,11 @@ use crate::timing::Timing;
 use crate::trap::{Trap, TrapKind};
 use crate::work::Work;
 
+mod accel_step;
 mod blocks;
 mod breakmap;
 mod fast;
+mod lazy_nnz;
 
 pub use breakmap::BreakMap;
 
@@ -240,6 +244,10 @@ pub struct Machine {
     pub(crate) tables: crate::formats::TableCache,
     /// Reused host buffers of accelerator instructions (empty in a clone; not state).
     pub(crate) bufs: crate::accel::BufSlot,
+    /// The fast loop's register array, kept between calls (empty in a clone; not state).
+    scratch: accel_step::RegScratch,
+    /// Tiles whose `nnz` is still to be counted (`lazy_nnz.rs`; never set outside a run).
+    pub(crate) nnz_pending: lazy_nnz::Pending,
     image: Arc<Image>,
     text_base: u32,
     /// Predecoded text, shared between snapshots until a store into text re-decodes.
@@ -277,6 +285,8 @@ impl Machine {
             hw: Arc::new(hw.clone()),
             tables: Default::default(),
             bufs: Default::default(),
+            scratch: Default::default(),
+            nnz_pending: Default::default(),
             image: Arc::new(image.clone()),
             text_base,
             ops: vec![None; (text_bytes / 4) as usize].into(),
@@ -600,22 +610,38 @@ impl Machine {
         map: Option<&BreakMap>,
         resume: bool,
     ) -> Result<FastStop, Trap> {
+        let r = self.run_loops::<BP>(max_steps, map, resume);
+        // Nobody outside a run sees a deferred non-zero count.
+        if self.nnz_pending.any() {
+            self.resolve_nnz(u16::MAX);
+        }
+        r
+    }
+
+    #[inline(always)]
+    fn run_loops<const BP: bool>(
+        &mut self,
+        max_steps: u64,
+        map: Option<&BreakMap>,
+        resume: bool,
+    ) -> Result<FastStop, Trap> {
         if let Some(code) = self.exit {
             return Err(self.trap_at(self.pc, TrapKind::Halted { code }));
         }
         let mut sink = Commit::default();
         // A timeline records each scalar instruction's interval: then the general path.
         if self.timing.as_ref().is_none_or(|t| !t.timeline_enabled()) {
-            // Scalar runs go through the fast loop; whatever it bails on runs here, one
-            // instruction at a time.
+            // Scalar runs and accelerator instructions go through the fast loop; whatever
+            // it bails on runs here, one instruction at a time.
             let mut left = max_steps;
             let mut resume = resume;
             loop {
-                let (done, exit) = self.fast_scalar::<BP>(left, map, resume);
+                let (done, exit) = self.fast_scalar::<BP>(left, map, resume, &mut sink);
                 left -= done;
                 match exit {
                     fast::FastExit::Budget => return Ok(FastStop::Budget),
                     fast::FastExit::Breakpoint(pc) => return Ok(FastStop::Breakpoint(pc)),
+                    fast::FastExit::Trap(t) => return Err(t),
                     fast::FastExit::Bail => {}
                 }
                 // The fast loop checked the breakpoint at this pc (or was told to skip it).
@@ -702,6 +728,7 @@ impl Machine {
         c: &mut Commit,
         f: AccelFn,
     ) -> Result<(), Box<TrapKind>> {
+        self.settle_nnz_before(op.op, &op.f);
         f(self, pc, &op, c).map_err(Box::new)
     }
 

@@ -26,6 +26,17 @@ type Page = [u8; PAGE_SIZE];
 const CHUNK_PAGES: usize = 256;
 type Chunk = [Option<Arc<Page>>; CHUNK_PAGES];
 
+/// `Arc::make_mut` with its common case inline: a chunk or page this memory already owns
+/// alone (no snapshot shares it) is handed out after the uniqueness check only; a shared one
+/// is copied first. (`Some` always: after `make_mut` the `Arc` is unique.)
+#[inline(always)]
+fn own<T: Clone>(a: &mut Arc<T>) -> Option<&mut T> {
+    if Arc::get_mut(a).is_none() {
+        Arc::make_mut(a);
+    }
+    Arc::get_mut(a)
+}
+
 /// A byte-addressed memory of a fixed size with lazily allocated pages.
 #[derive(Clone, Debug)]
 pub struct PagedMem {
@@ -93,11 +104,18 @@ impl PagedMem {
             return None;
         }
         let chunk = self.dir.get_mut(idx / CHUNK_PAGES)?;
-        let chunk =
-            Arc::make_mut(chunk.get_or_insert_with(|| Arc::new([const { None }; CHUNK_PAGES])));
+        let chunk = own(chunk.get_or_insert_with(|| Arc::new([const { None }; CHUNK_PAGES])))?;
         let slot = &mut chunk[idx % CHUNK_PAGES];
-        let arc = slot.get_or_insert_with(|| Arc::new([0u8; PAGE_SIZE]));
-        Some(Arc::make_mut(arc))
+        own(slot.get_or_insert_with(|| Arc::new([0u8; PAGE_SIZE])))
+    }
+
+    /// Page `idx`, made this memory's own, if it has been written (nothing is allocated or
+    /// copied for a page that has not).
+    #[inline]
+    fn written_page_mut(&mut self, idx: usize) -> Option<&mut Page> {
+        self.page_at(idx)?;
+        let chunk = own(self.dir.get_mut(idx / CHUNK_PAGES)?.as_mut()?)?;
+        own(chunk[idx % CHUNK_PAGES].as_mut()?)
     }
 
     /// The `len` bytes at `addr` as one slice, when they lie inside one page that has been
@@ -232,6 +250,14 @@ impl PagedMem {
 
     /// Write `data` at `addr`. Zero bytes destined for untouched pages allocate nothing.
     pub fn write(&mut self, addr: u32, data: &[u8]) {
+        // One page already written (a tile load, most often): a single walk.
+        let off = (addr & PAGE_MASK) as usize;
+        if off + data.len() <= PAGE_SIZE {
+            if let Some(p) = self.written_page_mut((addr >> PAGE_BITS) as usize) {
+                p[off..off + data.len()].copy_from_slice(data);
+                return;
+            }
+        }
         let mut a = addr as u64;
         let mut done = 0usize;
         while done < data.len() {

@@ -35,7 +35,35 @@ impl Machine {
         let addr = self.reg(op.f[1]);
         let len = t.bytes();
         let stride = self.csrs[bitloom_isa::csr::DSTRIDE as usize];
-        let (dram_bytes, bursts, burst_bytes, nnz) = if stride == 0 {
+        // The deferred counts of the other tiles of this space: the load may overwrite
+        // their bytes (`machine/lazy_nnz.rs`).
+        let others = self.nnz_pending.in_space(t.space) & !(1u16 << i);
+        if others != 0 {
+            self.resolve_nnz(others);
+        }
+        // Without change records or checked mode, the count is deferred.
+        let lazy = !c.recording && !self.checked;
+        let (dram_bytes, bursts, burst_bytes, nnz) = if stride == 0 && lazy {
+            if !self.dram.in_range(addr, len) {
+                return Err(self.oob("DMA read", addr, len));
+            }
+            let nnz = match self.dram.slice(addr, len) {
+                // Inside one written DRAM page: copied straight from it, counted later.
+                Some(src) => {
+                    let spad = match t.space {
+                        Space::Wsp => &mut self.wsp,
+                        Space::Asp => &mut self.asp,
+                        Space::Acc => &mut self.acc,
+                    };
+                    spad.write(t.base, src);
+                    None
+                }
+                // Through a buffer: counted now, while the bytes are at hand in one piece
+                // (counting later would copy them out of the scratchpad again).
+                None => Some(self.ld_raw_buffered(&t, addr)),
+            };
+            (len, 1, len, nnz)
+        } else if stride == 0 {
             if !self.dram.in_range(addr, len) {
                 return Err(self.oob("DMA read", addr, len));
             }
@@ -59,13 +87,16 @@ impl Machine {
                 }
             };
             self.bufs.put(b);
-            (len, 1, len, nnz?)
+            (len, 1, len, Some(nnz?))
         } else {
             let g = self.ld_strided(i, &t, addr, stride, c)?;
             let nnz = self.count_nnz(&t, "ld.raw")?;
-            (g.bytes * t.rows as u64, t.rows as u64, g.bytes, nnz)
+            (g.bytes * t.rows as u64, t.rows as u64, g.bytes, Some(nnz))
         };
-        self.set_tile_state(i, Storage::Raw, Some(nnz), c);
+        self.set_tile_state(i, Storage::Raw, nnz, c);
+        if nnz.is_none() {
+            self.nnz_pending.mark(i, t.space);
+        }
         self.dma(
             pc,
             op,
@@ -83,6 +114,18 @@ impl Machine {
             (addr, t.base, stride),
         );
         Ok(())
+    }
+
+    /// `ld.raw` of tile `t` from `addr` (in range) through a buffer, without change records:
+    /// returns the non-zero count.
+    #[inline(never)]
+    fn ld_raw_buffered(&mut self, t: &Tile, addr: u32) -> u64 {
+        let mut b = self.bufs.take();
+        self.dram.read_to(addr, t.bytes() as usize, &mut b.raw);
+        self.mem_mut(t.space.into()).write(t.base, &b.raw);
+        let n = self.nnz_plain(t, &b.raw);
+        self.bufs.put(b);
+        n
     }
 
     /// Decode the RLE stream at `addr` for tile `t`. The stream is conceptually all of DRAM

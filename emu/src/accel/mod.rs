@@ -88,12 +88,12 @@ impl Machine {
         }
     }
 
+    #[inline]
     fn get_tile(&self, i: u8) -> Result<Tile, TrapKind> {
-        self.tiles
-            .get(i as usize)
-            .copied()
-            .flatten()
-            .ok_or(TrapKind::UndefinedTile { tile: i })
+        match self.tiles.get(i as usize) {
+            Some(Some(t)) => Ok(*t),
+            _ => Err(TrapKind::UndefinedTile { tile: i }),
+        }
     }
 
     fn reg(&self, r: u8) -> u32 {
@@ -155,7 +155,7 @@ impl Machine {
     }
 
     /// Raw scratchpad bytes of a tile.
-    fn tile_raw(&self, t: &Tile) -> Vec<u8> {
+    pub(crate) fn tile_raw(&self, t: &Tile) -> Vec<u8> {
         self.spad(t.space).read_vec(t.base, t.bytes() as usize)
     }
 
@@ -231,6 +231,8 @@ impl Machine {
     /// undefined tile (callers have read it with `get_tile`).
     fn set_tile_state(&mut self, i: u8, storage: Storage, nnz: Option<u64>, c: &mut Commit) {
         if let Some(Some(slot)) = self.tiles.get_mut(i as usize) {
+            // Its count is the one given here now (`machine/lazy_nnz.rs`).
+            self.nnz_pending.clear(i);
             let old = *slot;
             slot.storage = storage;
             slot.nnz = nnz;
@@ -247,6 +249,8 @@ impl Machine {
     /// Write tile descriptor `i`, recorded.
     fn set_tile(&mut self, i: u8, t: Tile, c: &mut Commit) {
         if let Some(slot) = self.tiles.get_mut(i as usize) {
+            // Its count is the one given here now (`machine/lazy_nnz.rs`).
+            self.nnz_pending.clear(i);
             let old = *slot;
             *slot = Some(t);
             if c.recording {

@@ -129,18 +129,7 @@ impl Machine {
         scratch: &mut Vec<u8>,
         op: &'static str,
     ) -> Result<u64, TrapKind> {
-        let nonzero = count_nonzero_bytes;
-        let n = if t.is_acc() {
-            // A 32-bit value is non-zero when one of its bytes is.
-            raw.chunks_exact(4)
-                .map(|b| (u32::from_le_bytes([b[0], b[1], b[2], b[3]]) != 0) as u64)
-                .sum::<u64>()
-        } else if t.prec == 8 {
-            nonzero(raw) // codes are the bytes
-        } else {
-            numfmt::unpack_into(raw, t.prec, t.elements() as usize, scratch);
-            nonzero(scratch)
-        };
+        let n = nnz_of(t, raw, scratch);
         if self.checked {
             let expected = if t.is_acc() {
                 refimpl::acc_values(raw, t.elements() as usize)
@@ -153,6 +142,12 @@ impl Machine {
             compare(op, 1, &[n as i64], &[expected as i64])?;
         }
         Ok(n)
+    }
+
+    /// The non-zero count of a tile whose packed bytes are `raw` (no checked-mode
+    /// comparison: for counts deferred from an `ld.raw` run without checked mode).
+    pub(crate) fn nnz_plain(&self, t: &Tile, raw: &[u8]) -> u64 {
+        nnz_of(t, raw, &mut Vec::new())
     }
 
     #[inline(never)]
@@ -176,6 +171,23 @@ impl Machine {
             },
         );
         Ok(())
+    }
+}
+
+/// Non-zero elements (codes, or values for accumulators) of a tile whose packed bytes are
+/// `raw`; `scratch` is reused for unpacking.
+fn nnz_of(t: &Tile, raw: &[u8], scratch: &mut Vec<u8>) -> u64 {
+    let nonzero = count_nonzero_bytes;
+    if t.is_acc() {
+        // A 32-bit value is non-zero when one of its bytes is.
+        raw.chunks_exact(4)
+            .map(|b| (u32::from_le_bytes([b[0], b[1], b[2], b[3]]) != 0) as u64)
+            .sum::<u64>()
+    } else if t.prec == 8 {
+        nonzero(raw) // codes are the bytes
+    } else {
+        numfmt::unpack_into(raw, t.prec, t.elements() as usize, scratch);
+        nonzero(scratch)
     }
 }
 

@@ -5,8 +5,10 @@
 //! load (their value is known once the address is), branch and `jal` targets are stored as
 //! table indices (one outside the text makes the branch a bail), shift amounts are pre-masked, and a destination `r0` is redirected
 //! to a scratch register slot (32) so the loop never has to re-zero `r0`; `dbnz r0`, which
-//! can never branch, becomes a no-op of the branch class. Anything the fast loop does not
-//! run (accelerator, CSR and system instructions, undecodable words) is [`Handler::Bail`].
+//! can never branch, becomes a no-op of the branch class. Accelerator instructions are
+//! [`Handler::Accel`]: the fast loop runs them through the same semantics the general path
+//! calls (`machine/accel_step.rs`). Anything else the fast loop does not run (CSR and
+//! system instructions, undecodable words) is [`Handler::Bail`].
 //!
 //! An ALU word followed by a `dbnz` gets a *fused* handler (a superinstruction: the
 //! counted-loop tail in one dispatch) that also runs the `dbnz`, read from the next word,
@@ -83,6 +85,9 @@ pub(crate) enum Handler {
     Jalr,
     /// Not run by the fast loop.
     Bail,
+    /// An accelerator instruction (tile, DMA, MAC, post-processing): the fast loop runs its
+    /// semantics function (`accel_step::accel_fn`) with the machine brought up to date.
+    Accel,
     // Superinstructions: an ALU instruction followed by a `dbnz` (the word after it, whose
     // own `FastOp` is a plain [`Handler::Dbnz`] the fused handler reads): the tail of a
     // counted loop run with one dispatch. Set by [`FastText::finish`] only.
@@ -120,7 +125,9 @@ impl Handler {
             Sb | Sh | Sw => Class::Store,
             Beq | Bne | Blt | Bge | Bltu | Bgeu | Dbnz | BranchNop => Class::Branch,
             Jal | Jalr => Class::Jump,
-            Bail => Class::System,
+            // Not counted by the loop under this class: a bail runs on the general path, an
+            // accelerator instruction is counted under its own class when it retires.
+            Bail | Accel => Class::System,
             // A fused pair counts its first half here (its `dbnz` as a branch, separately).
             AddDbnz | SubDbnz | AndDbnz | OrDbnz | XorDbnz | SllDbnz | SrlDbnz | SraDbnz
             | SltDbnz | SltuDbnz | AddiDbnz | AndiDbnz | OriDbnz | XoriDbnz | SltiDbnz
@@ -154,15 +161,15 @@ impl Handler {
             Srai | SraiDbnz => (Srai, SraiDbnz),
             Li | LiDbnz => (Li, LiDbnz),
             Mul | Mulh | Mulhu | Div | Divu | Rem | Remu | Lb | Lbu | Lh | Lhu | Lw | Sb | Sh
-            | Sw | Beq | Bne | Blt | Bge | Bltu | Bgeu | Dbnz | BranchNop | Jal | Jalr | Bail => {
-                return None
-            }
+            | Sw | Beq | Bne | Blt | Bge | Bltu | Bgeu | Dbnz | BranchNop | Jal | Jalr | Bail
+            | Accel => return None,
         })
     }
 
     /// Whether a run of straight-line code ends at this handler.
     const fn terminates(self) -> bool {
-        matches!(self.class(), Class::Branch | Class::Jump) || matches!(self, Handler::Bail)
+        matches!(self.class(), Class::Branch | Class::Jump)
+            || matches!(self, Handler::Bail | Handler::Accel)
     }
 }
 
@@ -188,6 +195,15 @@ impl FastOp {
     /// The bail sentinel.
     pub(crate) const BAIL: FastOp = FastOp {
         h: Handler::Bail,
+        a: 0,
+        b: 0,
+        c: 0,
+        imm: 0,
+    };
+
+    /// An accelerator instruction (its operands are read from the `Op` table).
+    pub(crate) const ACCEL: FastOp = FastOp {
+        h: Handler::Accel,
         a: 0,
         b: 0,
         c: 0,
@@ -265,8 +281,8 @@ impl FastOp {
             | Opcode::Cfgi
             | Opcode::Halt
             | Opcode::Ebreak
-            | Opcode::Sync
-            | Opcode::Tdef
+            | Opcode::Sync => return FastOp::BAIL,
+            Opcode::Tdef
             | Opcode::Tzero
             | Opcode::Dchk
             | Opcode::LdRaw
@@ -279,7 +295,7 @@ impl FastOp {
             | Opcode::Bias
             | Opcode::Bcorr
             | Opcode::Relu
-            | Opcode::Rqnt => return FastOp::BAIL,
+            | Opcode::Rqnt => return FastOp::ACCEL,
         };
         // The loop counts each handler under its own class: should the table ever move an
         // opcode to another class, the word runs on the general path instead.

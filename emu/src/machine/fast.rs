@@ -10,7 +10,8 @@
 //! derived from the budget once at the end, and so is the ALU count (every other class is
 //! counted by its handlers). Taken branches are counted so the timing model is charged for
 //! the whole call at once ([`crate::timing::Timing::account_scalar_run`]; scalar
-//! accounting only adds to the clock and counters).
+//! accounting only adds to the clock and counters) — or, with the timing model, up to
+//! each accelerator instruction, which is accounted after the scalar work before it.
 //!
 //! The handlers that touch only registers — ALU, multiply/divide, branches, jumps and the
 //! fused ALU + `dbnz` pairs — run in a function of their own, [`run_regs`], which makes no
@@ -18,7 +19,14 @@
 //! for each load or store (out-of-line DRAM accesses) and comes back for the rest of the
 //! run. Its dispatch is one jump table over the 8-byte [`FastOp`]s.
 //!
-//! Anything else — an accelerator, CSR or system instruction, a word outside the
+//! Accelerator instructions end their run and are executed here too, by the very function
+//! the general path calls for them (`accel_step.rs`): the registers, pc, counters and timing
+//! model are brought up to date first, so the instruction sees exactly the machine the
+//! general path would give it, and a trap it raises stops the loop with the machine as
+//! the general path leaves it. Running them here spares leaving and re-entering the loop
+//! around each one (what small-tile GEMM loops do all the time).
+//!
+//! Anything else — a CSR or system instruction, a word outside the
 //! predecoded text, any access that would trap (misaligned, out of range, a misaligned
 //! jump target), a store into the text (self-modifying code, re-decoded by the general
 //! path), a run longer than the budget left, or a run containing a breakpoint — *bails*:
@@ -34,7 +42,9 @@ use bitloom_isa::Class;
 
 use super::blocks::{FastOp, Handler as H};
 use super::{BreakMap, Machine};
+use crate::commit::Commit;
 use crate::mem::PagedMem;
+use crate::trap::{Trap, TrapKind};
 
 /// Why the fast loop stopped.
 pub(super) enum FastExit {
@@ -45,6 +55,8 @@ pub(super) enum FastExit {
     /// The next instruction needs the general path (its breakpoint, if any, was checked or
     /// is to be skipped).
     Bail,
+    /// An accelerator instruction trapped (the machine is as the general path leaves it).
+    Trap(Trap),
 }
 
 const ALU: usize = Class::Alu as usize;
@@ -55,15 +67,20 @@ const BRANCH: usize = Class::Branch as usize;
 const JUMP: usize = Class::Jump as usize;
 
 /// What the fast loop carries between its register loop and its memory accesses.
-struct Core {
+pub(super) struct Core {
     /// Slots 0..32 are the registers (slot 0 is never written), 32 takes writes to r0;
-    /// 256 entries so a `u8` index needs no bounds check.
-    regs: [u32; 256],
-    /// Instructions retired per class, except ALU (derived at the end) and taken branches.
-    counts: [u64; 12],
-    branch_taken: u64,
+    /// 256 entries so a `u8` index needs no bounds check. Kept between calls
+    /// ([`super::accel_step::RegScratch`]): slots past 32 are never written and stay 0,
+    /// slot 32 is only ever written, so nothing in it is read.
+    pub regs: Box<[u32; 256]>,
+    /// Instructions retired per class since the last settle, except ALU (derived) and taken
+    /// branches.
+    pub counts: [u64; 12],
+    pub branch_taken: u64,
     /// Instructions left to charge (runs are charged when entered).
-    budget: u64,
+    pub budget: u64,
+    /// Instructions of this call already in `instret` and the class counts.
+    pub settled: u64,
 }
 
 /// Where the loop stopped.
@@ -74,13 +91,25 @@ enum Stop {
     EnterPc(u32),
     /// The instruction at this index needs the general path.
     Bail(usize),
+    /// The accelerator instruction at this index trapped.
+    Trap(usize, Box<TrapKind>),
 }
 
 /// Why the register loop returned.
 enum Leave {
     Stop(Stop),
-    /// The load or store at this index is next (its run is entered and charged).
-    Mem(usize),
+    /// The load, store or accelerator instruction at this index is next (its run is
+    /// entered and charged).
+    Out(usize),
+}
+
+/// Whether [`run_regs`] leaves before the handler `h` (for [`Machine::fast_scalar`]).
+#[inline(always)]
+fn handled_here(h: H) -> bool {
+    matches!(
+        h,
+        H::Accel | H::Lb | H::Lbu | H::Lh | H::Lhu | H::Lw | H::Sb | H::Sh | H::Sw
+    )
 }
 
 /// Whether the straight-line run at table index `idx` can be entered with `budget` left
@@ -119,43 +148,68 @@ fn index(t: u32, base: u32) -> usize {
 impl Machine {
     /// Run scalar instructions from `self.pc` until the budget `left` is used, a breakpoint
     /// in `map` is reached (not checked for the very first instruction when `resume`), or
-    /// an instruction needs the general path. Returns the number retired and why it
-    /// stopped. Counters (and the timing model, if any) are brought up to date.
+    /// an instruction needs the general path. Accelerator instructions run here too, each
+    /// through the semantics the general path calls, with the machine brought up to date
+    /// first (`accel_step.rs`); `sink` is their (non-recording) change record. Returns the
+    /// number retired and why it stopped. Counters (and the timing model, if any) are
+    /// brought up to date.
     #[inline(never)]
     pub(super) fn fast_scalar<const BP: bool>(
         &mut self,
         left: u64,
         map: Option<&BreakMap>,
         resume: bool,
+        sink: &mut Commit,
     ) -> (u64, FastExit) {
         let mut core = Core {
-            regs: [0; 256],
+            regs: self.scratch.take(),
             counts: [0; 12],
             branch_taken: 0,
             budget: left,
+            settled: 0,
         };
         core.regs[..32].copy_from_slice(&self.regs);
         let base = self.text_base;
-        let (fops, runs): (&[FastOp], &[u32]) = (&self.fops.ops, &self.fops.runs);
-        let dram = &mut self.dram;
-        let dram_size = dram.size() as u64;
+        let dram_size = self.dram.size() as u64;
         // The predecoded text (stores into it bail; the sentinel is not text).
         let text_lo = base as u64;
         let text_hi = text_lo + 4 * self.fops.words() as u64;
         let stop = 'run: {
             let i0 = index(self.pc, base);
-            if !enter::<BP>(runs, &mut core.budget, map, base, i0, resume) {
+            if !enter::<BP>(&self.fops.runs, &mut core.budget, map, base, i0, resume) {
                 break 'run Stop::EnterPc(self.pc);
             }
             let mut i = i0;
             loop {
-                i = match run_regs::<BP>(&mut core, fops, runs, map, base, i) {
-                    Leave::Stop(stop) => break 'run stop,
-                    Leave::Mem(i) => i,
-                };
+                // (The tables are borrowed afresh after every instruction run here: an
+                // accelerator store into the text re-decodes them.)
+                let (fops, runs): (&[FastOp], &[u32]) = (&self.fops.ops, &self.fops.runs);
+                // The register loop, unless the word at `i` is one for here already (an
+                // accelerator instruction right after another, as in tile loops).
+                let mut f = fops[i];
+                if !handled_here(f.h) {
+                    i = match run_regs::<BP>(&mut core, fops, runs, map, base, i) {
+                        Leave::Stop(stop) => break 'run stop,
+                        Leave::Out(i) => i,
+                    };
+                    f = fops[i];
+                }
+                if f.h == H::Accel {
+                    match self.accel_step(&mut core, i, left, sink) {
+                        Ok(true) => {}
+                        Ok(false) => break 'run Stop::Bail(i),
+                        Err(k) => break 'run Stop::Trap(i, k),
+                    }
+                    // It ended its run: enter the next one (with the tables as they are now).
+                    i += 1;
+                    if !enter::<BP>(&self.fops.runs, &mut core.budget, map, base, i, false) {
+                        break 'run Stop::Enter(i);
+                    }
+                    continue;
+                }
                 // The load or store at `i`; the register loop goes on after it (in the
                 // same run: memory accesses do not end runs).
-                let f = &fops[i];
+                let dram = &mut self.dram;
                 let regs = &mut core.regs;
                 let (a, b, imm) = (f.a as usize, f.b as usize, f.imm);
                 // A load or store address, or bail (the general path raises the exact trap).
@@ -194,61 +248,72 @@ impl Machine {
                     H::Sb => store!(1, write_u8, u8),
                     H::Sh => store!(2, write_u16, u16),
                     H::Sw => store!(4, write_u32, u32),
-                    // The register loop leaves only at a load or store; were it ever to
-                    // leave elsewhere, the general path would run that word.
+                    // The register loop leaves only at a load, a store or an accelerator
+                    // instruction; were it ever to leave elsewhere, the general path would
+                    // run that word.
                     _ => break 'run Stop::Bail(i),
                 }
                 i += 1;
             }
         };
         let pc_out = match stop {
-            Stop::Bail(i) | Stop::Enter(i) => base.wrapping_add((i as u32) << 2),
+            Stop::Bail(i) | Stop::Enter(i) | Stop::Trap(i, _) => base.wrapping_add((i as u32) << 2),
             Stop::EnterPc(pc) => pc,
         };
-        // By reference: moving the 1 KiB register array out would copy it.
-        let Core {
-            ref regs,
-            mut counts,
-            branch_taken,
-            mut budget,
-        } = core;
         let exit = match stop {
             Stop::Bail(i) => {
                 // The rest of its run was charged but not run.
-                budget += runs[i] as u64;
+                core.budget += self.fops.runs[i] as u64;
                 FastExit::Bail
+            }
+            Stop::Trap(i, k) => {
+                // The trapping instruction ends its run: that one was charged, not retired.
+                core.budget += self.fops.runs[i] as u64;
+                FastExit::Trap(self.trap_at(pc_out, *k))
             }
             // A run could not be entered: in the general path's order, the budget, a
             // breakpoint, else the general path executes this one instruction.
-            _ if budget == 0 => FastExit::Budget,
+            _ if core.budget == 0 => FastExit::Budget,
             _ if BP
                 && map.is_some_and(|m| {
                     // Only the first run's start has budget == left.
-                    !(resume && budget == left) && m.hit(index(pc_out, base), pc_out)
+                    !(resume && core.budget == left) && m.hit(index(pc_out, base), pc_out)
                 }) =>
             {
                 FastExit::Breakpoint(pc_out)
             }
             _ => FastExit::Bail,
         };
-        self.regs.copy_from_slice(&regs[..32]);
+        self.regs.copy_from_slice(&core.regs[..32]);
         self.pc = pc_out;
-        let done = left - budget;
-        // The loop counted untaken branches in `counts[BRANCH]`; every instruction retired
-        // here is of a class counted in the loop or ALU.
-        counts[BRANCH] += branch_taken;
-        counts[ALU] = done - counts.iter().sum::<u64>();
-        self.instret += done;
+        let done = left - core.budget;
+        self.settle(&mut core, done);
+        self.scratch.put(core.regs);
+        (done, exit)
+    }
+
+    /// Bring `instret`, the class counts and the timing model up to date with the first
+    /// `upto` instructions of this call (of which `core.settled` already are): the scalar
+    /// ones counted in `core` — untaken branches in `counts[BRANCH]`, every class counted
+    /// there but ALU, which is what remains.
+    pub(super) fn settle(&mut self, core: &mut Core, upto: u64) {
+        let mut counts = core.counts;
+        counts[BRANCH] += core.branch_taken;
+        let scalar = upto - core.settled;
+        counts[ALU] = scalar - counts.iter().sum::<u64>();
+        self.instret += scalar;
         for (total, n) in self.class_counts.iter_mut().zip(counts) {
             *total += n;
         }
         if let Some(t) = self.timing.as_mut() {
             let mut taken = [0u64; 12];
-            taken[BRANCH] = branch_taken;
+            taken[BRANCH] = core.branch_taken;
             taken[JUMP] = counts[JUMP];
             t.account_scalar_run(&counts, &taken);
         }
-        (done, exit)
+        core.counts = [0; 12];
+        core.branch_taken = 0;
+        core.settled = upto;
     }
 }
 
@@ -267,7 +332,7 @@ fn run_regs<const BP: bool>(
     // (Equal lengths, so one bounds check on a branch target covers both tables.)
     let runs = &runs[..fops.len()];
     // (The counts stay in `core`: copying them in and out would cost every load and store.)
-    let (regs, counts) = (&mut core.regs, &mut core.counts);
+    let (regs, counts): (&mut [u32; 256], _) = (&mut core.regs, &mut core.counts);
     let mut branch_taken = core.branch_taken;
     let mut budget = core.budget;
     let leave = 'run: loop {
@@ -402,8 +467,9 @@ fn run_regs<const BP: bool>(
                 let x = regs[b];
                 alu!(MULDIV, x.checked_rem(regs[c]).unwrap_or(x))
             }
-            H::Lb | H::Lbu | H::Lh | H::Lhu | H::Lw | H::Sb | H::Sh | H::Sw => {
-                break 'run Leave::Mem(i)
+            // (Exactly the handlers of `handled_here`.)
+            H::Lb | H::Lbu | H::Lh | H::Lhu | H::Lw | H::Sb | H::Sh | H::Sw | H::Accel => {
+                break 'run Leave::Out(i)
             }
             H::Beq => br!(regs[a] == regs[b]),
             H::Bne => br!(regs[a] != regs[b]),
