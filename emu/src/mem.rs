@@ -26,15 +26,12 @@ type Page = [u8; PAGE_SIZE];
 const CHUNK_PAGES: usize = 256;
 type Chunk = [Option<Arc<Page>>; CHUNK_PAGES];
 
-/// `Arc::make_mut` with its common case inline: a chunk or page this memory already owns
-/// alone (no snapshot shares it) is handed out after the uniqueness check only; a shared one
-/// is copied first. (`Some` always: after `make_mut` the `Arc` is unique.)
+/// A chunk or page made this memory's own: `Arc::make_mut`, one atomic uniqueness check
+/// when no snapshot shares it, a copy first when one does. (`Some` always; an `Option` for
+/// the callers' `?` chains.)
 #[inline(always)]
 fn own<T: Clone>(a: &mut Arc<T>) -> Option<&mut T> {
-    if Arc::get_mut(a).is_none() {
-        Arc::make_mut(a);
-    }
-    Arc::get_mut(a)
+    Some(Arc::make_mut(a))
 }
 
 /// A byte-addressed memory of a fixed size with lazily allocated pages.
