@@ -163,10 +163,10 @@ pub(super) fn cost<'a>(
         for (x, &p) in vm.iter_mut().zip(&minp) {
             *x = (*x).max(p);
         }
-        for (((c, s), t), &x) in cnt.iter_mut().zip(&mut sum).zip(&mut top).zip(&vm) {
-            *c += u32::from(x > 0);
-            *s += u32::from(x);
-            *t = (*t).max(x);
+        for (((nc, ns), nt), &x) in cnt.iter_mut().zip(&mut sum).zip(&mut top).zip(&vm) {
+            *nc += u32::from(x > 0);
+            *ns += u32::from(x);
+            *nt = (*nt).max(x);
         }
         if geo.hist {
             for &x in vm[..v].iter().filter(|&&x| x > 0) {
