@@ -628,11 +628,13 @@ pub(crate) fn mac_cost(
             v,
             outer,
             k: k_,
-            outer_pe,
-            inner_pe,
-            slots: slots as usize,
-            ovh,
-            vs: vs_milli,
+            arr: small::Array {
+                outer_pe,
+                inner_pe,
+                slots: slots as usize,
+                ovh,
+                vs: vs_milli,
+            },
         }
     };
     let one_pass = narrow && tile.fits(geo);
@@ -773,13 +775,6 @@ pub(crate) fn mac_cost(
             },
             zero: w.azero,
         };
-        let arr = |outer_pe, inner_pe| small::Array {
-            outer_pe,
-            inner_pe,
-            slots: slots as usize,
-            ovh,
-            vs: vs_milli,
-        };
         // Orientation A: rows of weight factors (gated when compacting), columns walked.
         // B: rows of activation factors (zero activations gate), weight rows walked.
         let (rop, gate, oop, compact) = if orient_a {
@@ -795,9 +790,8 @@ pub(crate) fn mac_cost(
             }
         } else {
             let tr = lock.then_some(&mut *ls);
-            let arr = arr(tile.outer_pe, tile.inner_pe);
             let (nr, rs, t) = (nrows, rowsum, &mut total);
-            let (v, outer) = (tile.v, tile.outer);
+            let (v, outer, arr) = (tile.v, tile.outer, tile.arr);
             small::narrow(
                 geo, v, outer, k_, rop, gate, oop, compact, arr, nr, rs, pe, t, tr,
             );

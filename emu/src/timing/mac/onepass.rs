@@ -11,7 +11,7 @@
 //! index × 16 outputs) and reduced once, instead of keeping per-outer pass, PE and wave
 //! state. `emu/tests/baselines.rs` holds this path, like the others, to the formula.
 
-use super::small::{cost_rows, Codes, Operand, NARROW};
+use super::small::{cost_rows, Array, Codes, Operand, NARROW};
 use super::{Geom, Totals, PASS_HIST};
 
 /// The tile's shape and array, as [`super::small::narrow`] receives them.
@@ -23,14 +23,8 @@ pub(super) struct Tile {
     pub(super) outer: usize,
     /// Reduction length.
     pub(super) k: usize,
-    /// PEs along the outer and the inner (output) dimension.
-    pub(super) outer_pe: usize,
-    pub(super) inner_pe: usize,
-    /// Lane groups per PE.
-    pub(super) slots: usize,
-    /// Pass overhead and vector-scale time per output, in milli-cycles.
-    pub(super) ovh: u64,
-    pub(super) vs: u64,
+    /// The PE array seen from the outer index, lane groups, overhead and vector scale.
+    pub(super) arr: Array,
 }
 
 impl Tile {
@@ -39,8 +33,8 @@ impl Tile {
     pub(super) fn fits(&self, geo: Geom) -> bool {
         self.k <= geo.g
             && self.k <= geo.seg
-            && (1..=NARROW.min(self.inner_pe)).contains(&self.v)
-            && (1..=self.outer_pe).contains(&self.outer)
+            && (1..=NARROW.min(self.arr.inner_pe)).contains(&self.v)
+            && (1..=self.arr.outer_pe).contains(&self.outer)
     }
 }
 
@@ -180,10 +174,14 @@ pub(super) fn cost<'a>(
     // An output's PE time is pass·1000 + overhead + vector scale, monotone in its pass, so
     // the busiest PE holds the costliest pass; the one wave lasts as long as that pass.
     let top = u64::from(cmax);
-    let busy = if top > 0 { top * 1000 + tile.ovh } else { 0 };
+    let busy = if top > 0 {
+        top * 1000 + tile.arr.ovh
+    } else {
+        0
+    };
     Result {
-        max_pe: busy + tile.vs,
-        lock_milli: busy + tile.vs / tile.slots.max(1) as u64,
+        max_pe: busy + tile.arr.vs,
+        lock_milli: busy + tile.arr.vs / tile.arr.slots.max(1) as u64,
     }
 }
 
