@@ -127,12 +127,21 @@ impl Plan<'_> {
 /// The whole-k product of linear weights `w` (M×K) and activations `a` (K×N) added into
 /// accumulator bytes in place: the fixed-width kernels for 8- and 16-wide outputs (the
 /// small tiles of tiled loops), the register-blocked kernel otherwise.
-fn accumulate_in_place(w: &[i16], a: &AVals<'_>, out: &mut [u8], (m, k, n): (usize, usize, usize)) {
-    let fixed = match (a, n) {
-        (AVals::I8(a), 8) => lin_fixed::<i8, 8>(w, a, out, k),
-        (AVals::I8(a), 16) => lin_fixed::<i8, 16>(w, a, out, k),
-        (AVals::I16(a), 8) => lin_fixed::<i16, 8>(w, a, out, k),
-        (AVals::I16(a), 16) => lin_fixed::<i16, 16>(w, a, out, k),
+fn accumulate_in_place(
+    w: &[i16],
+    w8: bool,
+    a: &AVals<'_>,
+    out: &mut [u8],
+    (m, k, n): (usize, usize, usize),
+) {
+    // Weights and activations both within i8: products fit 16 bits.
+    let fixed = match (a, n, w8) {
+        (AVals::I8(a), 8, true) => lin_fixed::<i8, 8, true>(w, a, out, k),
+        (AVals::I8(a), 16, true) => lin_fixed::<i8, 16, true>(w, a, out, k),
+        (AVals::I8(a), 8, false) => lin_fixed::<i8, 8, false>(w, a, out, k),
+        (AVals::I8(a), 16, false) => lin_fixed::<i8, 16, false>(w, a, out, k),
+        (AVals::I16(a), 8, _) => lin_fixed::<i16, 8, false>(w, a, out, k),
+        (AVals::I16(a), 16, _) => lin_fixed::<i16, 16, false>(w, a, out, k),
         _ => false,
     };
     if !fixed {
@@ -295,10 +304,13 @@ impl Machine {
         };
         let tables = &self.tables;
         let at = tables.value_at(ai);
+        // Every weight value within i8 (with i8 activations, products fit 16 bits).
+        let mut w8 = false;
         let weights = match wi {
             Err(li) => Weights::Log(tables.log_at(li)),
             Ok(vi) => {
                 let vt = tables.value_at(vi);
+                w8 = vt.fits_i8();
                 if let Some((e, code, why)) = vt.first_bad(wcodes, tw.fmt) {
                     return Err(self.bad_code(iw, &tw, e, code, why));
                 }
@@ -324,7 +336,7 @@ impl Machine {
             (slice, &scales, self.checked, c.recording, &weights)
         {
             if let Some(out) = self.acc.slice_mut(tc.base, tc.bytes()) {
-                accumulate_in_place(w, &avals, out, (m, k, n));
+                accumulate_in_place(w, w8, &avals, out, (m, k, n));
                 let ctx = MacCtx {
                     pc,
                     op,
