@@ -9,27 +9,31 @@
 use bitloom_isa::Opcode;
 
 use super::fast::Core;
+use super::lazy_nnz::Writes;
 use super::{AccelFn, Machine};
 use crate::commit::Commit;
 use crate::trap::TrapKind;
 
-/// The semantics function of an accelerator instruction (`accel/*`), `None` for the
-/// scalar, CSR and system instructions. The same functions [`Machine::exec`] calls.
-pub(super) fn accel_fn(op: Opcode) -> Option<AccelFn> {
+/// An accelerator instruction (`accel/*`): its semantics function, the same one
+/// [`Machine::exec`] calls, and which scratchpad bytes it may write (for the deferred
+/// non-zero counts, `lazy_nnz.rs`). `None` for the scalar, CSR and system instructions.
+/// The one table of both: a new opcode needs one line here.
+pub(super) fn accel_spec(op: Opcode) -> Option<(AccelFn, Writes)> {
     Some(match op {
-        Opcode::Tdef => Machine::op_tdef,
-        Opcode::Tzero => Machine::op_tzero,
-        Opcode::Dchk => Machine::op_dchk,
-        Opcode::LdRaw => Machine::op_ld_raw,
-        Opcode::LdRle => Machine::op_ld_rle,
-        Opcode::StRaw => Machine::op_st_raw,
-        Opcode::StRle => Machine::op_st_rle,
-        Opcode::SetLut => Machine::op_set_lut,
-        Opcode::Bsmac => Machine::op_bsmac,
-        Opcode::Vscale => Machine::op_vscale,
-        Opcode::Bias | Opcode::Bcorr => Machine::op_bias,
-        Opcode::Relu => Machine::op_relu,
-        Opcode::Rqnt => Machine::op_rqnt,
+        Opcode::Tdef => (Machine::op_tdef, Writes::Nothing),
+        Opcode::Tzero => (Machine::op_tzero, Writes::Tile),
+        Opcode::Dchk => (Machine::op_dchk, Writes::Nothing),
+        Opcode::LdRaw => (Machine::op_ld_raw, Writes::Nothing),
+        Opcode::LdRle => (Machine::op_ld_rle, Writes::Tile),
+        Opcode::StRaw => (Machine::op_st_raw, Writes::Nothing),
+        Opcode::StRle => (Machine::op_st_rle, Writes::Nothing),
+        Opcode::SetLut => (Machine::op_set_lut, Writes::Nothing),
+        Opcode::Bsmac => (Machine::op_bsmac, Writes::Acc),
+        Opcode::Vscale => (Machine::op_vscale, Writes::Acc),
+        Opcode::Bias => (Machine::op_bias, Writes::Acc),
+        Opcode::Bcorr => (Machine::op_bias, Writes::Acc),
+        Opcode::Relu => (Machine::op_relu, Writes::Acc),
+        Opcode::Rqnt => (Machine::op_rqnt, Writes::Any),
         Opcode::Add
         | Opcode::Sub
         | Opcode::And
@@ -82,6 +86,12 @@ pub(super) fn accel_fn(op: Opcode) -> Option<AccelFn> {
         | Opcode::Ebreak
         | Opcode::Sync => return None,
     })
+}
+
+/// The semantics function of an accelerator instruction ([`accel_spec`]).
+#[inline(always)]
+pub(super) fn accel_fn(op: Opcode) -> Option<AccelFn> {
+    accel_spec(op).map(|(f, _)| f)
 }
 
 /// Whether accelerator instruction `op` writes a general register: `dchk` and `st.rle`

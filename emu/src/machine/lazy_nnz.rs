@@ -24,6 +24,7 @@
 
 use bitloom_isa::{Opcode, Space};
 
+use super::accel_step::accel_spec;
 use super::Machine;
 
 /// The pending tiles, one bit per tile register, by the space of the tile's descriptor
@@ -104,7 +105,8 @@ impl Machine {
 }
 
 /// Which scratchpad bytes an instruction may write.
-enum Writes {
+#[derive(Clone, Copy)]
+pub(super) enum Writes {
     /// None (scalar, CSR and system instructions; tile bookkeeping, stores to DRAM and
     /// LUT programming) — or, for `ld.raw`, none that it does not see to itself.
     Nothing,
@@ -116,67 +118,8 @@ enum Writes {
     Any,
 }
 
+/// What `op` may write ([`accel_spec`]; scalar instructions write no scratchpad).
+#[inline(always)]
 fn writes(op: Opcode) -> Writes {
-    match op {
-        Opcode::Tzero | Opcode::LdRle => Writes::Tile,
-        Opcode::Bsmac | Opcode::Vscale | Opcode::Bias | Opcode::Bcorr | Opcode::Relu => Writes::Acc,
-        Opcode::Rqnt => Writes::Any,
-        Opcode::LdRaw
-        | Opcode::Tdef
-        | Opcode::Dchk
-        | Opcode::StRaw
-        | Opcode::StRle
-        | Opcode::SetLut
-        | Opcode::Add
-        | Opcode::Sub
-        | Opcode::And
-        | Opcode::Or
-        | Opcode::Xor
-        | Opcode::Sll
-        | Opcode::Srl
-        | Opcode::Sra
-        | Opcode::Slt
-        | Opcode::Sltu
-        | Opcode::Mul
-        | Opcode::Mulh
-        | Opcode::Mulhu
-        | Opcode::Div
-        | Opcode::Divu
-        | Opcode::Rem
-        | Opcode::Remu
-        | Opcode::Addi
-        | Opcode::Andi
-        | Opcode::Ori
-        | Opcode::Xori
-        | Opcode::Slti
-        | Opcode::Sltiu
-        | Opcode::Slli
-        | Opcode::Srli
-        | Opcode::Srai
-        | Opcode::Lui
-        | Opcode::Auipc
-        | Opcode::Lb
-        | Opcode::Lbu
-        | Opcode::Lh
-        | Opcode::Lhu
-        | Opcode::Lw
-        | Opcode::Sb
-        | Opcode::Sh
-        | Opcode::Sw
-        | Opcode::Beq
-        | Opcode::Bne
-        | Opcode::Blt
-        | Opcode::Bge
-        | Opcode::Bltu
-        | Opcode::Bgeu
-        | Opcode::Dbnz
-        | Opcode::Jal
-        | Opcode::Jalr
-        | Opcode::Csrr
-        | Opcode::Cfg
-        | Opcode::Cfgi
-        | Opcode::Halt
-        | Opcode::Ebreak
-        | Opcode::Sync => Writes::Nothing,
-    }
+    accel_spec(op).map_or(Writes::Nothing, |(_, w)| w)
 }
