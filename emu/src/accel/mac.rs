@@ -302,6 +302,29 @@ impl Machine {
                 .tables
                 .value_index(&tw, &self.luts[(tw.lut & 3) as usize], ck, Some(ai)))
         };
+        // Hand the instruction to the timing model (a macro, not a method: the operand
+        // codes may borrow the scratchpads while the timing model is borrowed mutably).
+        macro_rules! account {
+            ($sfreq:expr) => {{
+                let ctx = MacCtx {
+                    pc,
+                    op,
+                    timing: self.timing.as_mut(),
+                    tables: &self.tables,
+                    serial: self.csrs[csr::SERIAL as usize],
+                };
+                let sfreq = $sfreq;
+                mac_account(
+                    ctx,
+                    &tw,
+                    &ta,
+                    wcodes,
+                    acodes,
+                    (wi, ai),
+                    (slice, sfreq, ck, vector, vlen),
+                );
+            }};
+        }
         let tables = &self.tables;
         let at = tables.value_at(ai);
         // Every weight value within i8 (with i8 activations, products fit 16 bits).
@@ -337,22 +360,7 @@ impl Machine {
         {
             if let Some(out) = self.acc.slice_mut(tc.base, tc.bytes()) {
                 accumulate_in_place(w, w8, &avals, out, (m, k, n));
-                let ctx = MacCtx {
-                    pc,
-                    op,
-                    timing: self.timing.as_mut(),
-                    tables: &self.tables,
-                    serial: self.csrs[csr::SERIAL as usize],
-                };
-                mac_account(
-                    ctx,
-                    &tw,
-                    &ta,
-                    wcodes,
-                    acodes,
-                    (wi, ai),
-                    (slice, self.csrs[csr::SFREQ as usize], ck, vector, vlen),
-                );
+                account!(self.csrs[csr::SFREQ as usize]);
                 self.set_tile_state(ic, tc.storage, None, c);
                 return Ok(());
             }
@@ -472,22 +480,7 @@ impl Machine {
         }
         drop(scale_codes);
 
-        let ctx = MacCtx {
-            pc,
-            op,
-            timing: self.timing.as_mut(),
-            tables: &self.tables,
-            serial: self.csrs[csr::SERIAL as usize],
-        };
-        mac_account(
-            ctx,
-            &tw,
-            &ta,
-            wcodes,
-            acodes,
-            (wi, ai),
-            (slice, r_used, ck, vector, vlen),
-        );
+        account!(r_used);
         self.store_acc_with(&tc, &b.acc, &mut b.raw, c);
         self.set_tile_state(ic, tc.storage, None, c);
         Ok(())
