@@ -18,6 +18,7 @@ use crate::trap::TrapKind;
 /// [`Machine::exec`] calls, and which scratchpad bytes it may write (for the deferred
 /// non-zero counts, `lazy_nnz.rs`). `None` for the scalar, CSR and system instructions.
 /// The one table of both: a new opcode needs one line here.
+#[inline(always)]
 pub(super) fn accel_spec(op: Opcode) -> Option<(AccelFn, Writes)> {
     Some(match op {
         Opcode::Tdef => (Machine::op_tdef, Writes::Nothing),
