@@ -95,7 +95,7 @@ pub fn bench_emu(size: u32, scalar_iters: u32) -> Result<String, String> {
     let single = gemm_image(size, size, size, &w, &a);
     let tiles: Vec<u32> = [16u32, 8]
         .into_iter()
-        .filter(|t| size % t == 0 && size >= *t)
+        .filter(|t| size.is_multiple_of(*t) && size >= *t)
         .collect();
     let tiled: Vec<Image> = tiles
         .iter()

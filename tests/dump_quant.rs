@@ -388,7 +388,7 @@ fn quantise_assemble_run_dump_bit_exact() {
     let a: Vec<u8> = (0..16).map(|i| (i * 29 % 200) as u8).collect();
     std::fs::write(d.0.join("w.npy"), f32_npy("(4, 8)", &w)).unwrap();
     let mut h = b"{'descr': '|u1', 'fortran_order': False, 'shape': (8, 2), }".to_vec();
-    while (h.len() + 11) % 64 != 0 {
+    while !(h.len() + 11).is_multiple_of(64) {
         h.push(b' ');
     }
     h.push(b'\n');

@@ -38,7 +38,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
     let digits: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(format!("odd number of hex digits in `{s}`"));
     }
     (0..digits.len())

@@ -81,7 +81,7 @@ impl History {
     /// memory policy.
     pub fn record(&mut self, m: &Machine, force: bool) {
         let at = m.instret;
-        if !force && (at % self.interval != 0 || self.checkpoints.contains_key(&at)) {
+        if !force && (!at.is_multiple_of(self.interval) || self.checkpoints.contains_key(&at)) {
             return;
         }
         self.checkpoints.insert(at, m.clone());

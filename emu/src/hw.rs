@@ -565,7 +565,7 @@ impl HwConfig {
         at_least_1("mem.dram_bytes", self.mem.dram_bytes)?;
         // The stack starts at the top of DRAM and grows down in words; a page multiple
         // keeps it aligned (65539 bytes made the first push trap).
-        if self.mem.dram_bytes % 4096 != 0 {
+        if !self.mem.dram_bytes.is_multiple_of(4096) {
             return Err(bad(
                 "mem.dram_bytes",
                 format!("{} (must be a multiple of 4096)", self.mem.dram_bytes),
@@ -656,7 +656,7 @@ impl HwConfig {
                 format!("{} (at most 4096)", self.mac.group),
             ));
         }
-        if self.mac.lanes % self.mac.group != 0 {
+        if !self.mac.lanes.is_multiple_of(self.mac.group) {
             return Err(bad(
                 "mac.lanes",
                 format!(

@@ -60,7 +60,7 @@ pub(crate) fn load_into(image: &Image, dram: &mut PagedMem) -> Result<TextRange,
             });
         }
     }
-    if image.entry % 4 != 0 {
+    if !image.entry.is_multiple_of(4) {
         return Err(LoadError::MisalignedEntry { entry: image.entry });
     }
     let text = image

@@ -417,7 +417,7 @@ impl Machine {
 
     /// A trap at `pc` (the word is read from DRAM when `pc` is inside it).
     pub(crate) fn trap_at(&self, pc: u32, kind: TrapKind) -> Trap {
-        let word = if pc % 4 == 0 && self.dram.in_range(pc, 4) {
+        let word = if pc.is_multiple_of(4) && self.dram.in_range(pc, 4) {
             self.dram.read_u32(pc)
         } else {
             0
@@ -528,7 +528,7 @@ impl Machine {
 
     #[cold]
     fn fetch_slow(&self, pc: u32) -> Result<Op, TrapKind> {
-        if pc % 4 != 0 {
+        if !pc.is_multiple_of(4) {
             return Err(TrapKind::MisalignedAccess {
                 what: "instruction fetch",
                 addr: pc,
@@ -917,7 +917,7 @@ impl Machine {
             }
             Opcode::Jalr => {
                 let t = r!(f[1]).wrapping_add(imm);
-                if t % 4 != 0 {
+                if !t.is_multiple_of(4) {
                     return Err(Box::new(TrapKind::MisalignedAccess {
                         what: "jump target",
                         addr: t,

@@ -161,7 +161,7 @@ pub fn log_prod(c: u32, p: u32, x: i64, logbase: u32) -> i64 {
         x * pow2(q)
     } else {
         let h = q / 2;
-        if q % 2 == 0 {
+        if q.is_multiple_of(2) {
             x * pow2(h)
         } else {
             (3 * x * pow2(h)).div_euclid(2)
@@ -386,7 +386,7 @@ pub fn rle_encode(codes: &[u32], b: u32, r: u32) -> Vec<u8> {
     for _ in 0..zeros / chunk {
         entries.push((chunk as u32 - 1, 0));
     }
-    if zeros % chunk > 0 {
+    if !zeros.is_multiple_of(chunk) {
         entries.push(((zeros % chunk) as u32 - 1, 0));
     }
     let n = entries.len() as u32;

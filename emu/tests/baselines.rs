@@ -604,7 +604,7 @@ fn long_reductions_match_the_formula() {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        if x % 3 == 0 {
+        if x.is_multiple_of(3) {
             0
         } else if x % 3 == 1 {
             0x77

@@ -41,7 +41,7 @@ fn expected_log_product(c: u32, p: u32, base: LogBase, x: i64) -> i64 {
     let q = (m - 1) as u32;
     let y = match base {
         LogBase::Two => x * 2i64.pow(q),
-        LogBase::Sqrt2 if q % 2 == 0 => x * 2i64.pow(q / 2),
+        LogBase::Sqrt2 if q.is_multiple_of(2) => x * 2i64.pow(q / 2),
         LogBase::Sqrt2 => (3 * x * 2i64.pow(q / 2)).div_euclid(2),
     };
     if c as i64 >= half {

@@ -52,7 +52,7 @@ impl<'o> Asm<'o> {
         }
         let at = self.at();
         if let DataKind::Int(s) = kind {
-            if s > 1 && at.off % s as u32 != 0 {
+            if s > 1 && !at.off.is_multiple_of(s as u32) {
                 let d = Diagnostic::warning(
                     name,
                     format!("`{n}` data at offset {} is not {s}-byte aligned", at.off),
@@ -241,7 +241,7 @@ impl<'o> Asm<'o> {
                 self.warnings.push(d);
             }
         }
-        if bits % 8 != 0 {
+        if !bits.is_multiple_of(8) {
             self.last_pad = Some(super::Pad {
                 stmt: self.stmt_no,
                 name,

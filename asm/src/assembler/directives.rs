@@ -317,7 +317,7 @@ impl<'o> Asm<'o> {
             return;
         }
         let mut v = vec![fill.unwrap_or(0) as u8; pad as usize];
-        if fill.is_none() && sec.kind == SectionKind::Text && sec.size % 4 == 0 {
+        if fill.is_none() && sec.kind == SectionKind::Text && sec.size.is_multiple_of(4) {
             let nop = self
                 .pseudo(Pseudo::Nop, name, &[], self.at(), 0, 1)
                 .map_or(0, |w| w[0]);

@@ -118,7 +118,7 @@ impl<'o> Asm<'o> {
             self.error(d, exp);
             return true;
         }
-        if sec.size % 4 != 0 {
+        if !sec.size.is_multiple_of(4) {
             let d = Diagnostic::error(
                 name,
                 format!(
@@ -234,7 +234,7 @@ impl<'o> Asm<'o> {
         let sec = &mut self.secs[self.cur];
         sec.size += n;
         if sec.kind == SectionKind::Text {
-            sec.unaligned_at = (sec.size % 4 != 0).then_some((sp, exp));
+            sec.unaligned_at = (!sec.size.is_multiple_of(4)).then_some((sp, exp));
         }
         if sec.kind != SectionKind::Bss {
             sec.data.resize(sec.size as usize, 0);

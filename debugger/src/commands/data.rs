@@ -212,7 +212,7 @@ impl Session {
         let name = lhs.trim_start_matches('$');
         let m = &mut self.dbg.m;
         if name == "pc" {
-            if v32 % 4 != 0 {
+            if !v32.is_multiple_of(4) {
                 return Err(format!("pc must be 4-aligned, not 0x{v32:x}"));
             }
             m.pc = v32;

@@ -320,7 +320,7 @@ impl Session {
         let mut frames: Vec<(u32, &'static str)> = vec![(m.pc, "")];
         let is_ret_addr = |a: u32| -> bool {
             a >= 4
-                && a % 4 == 0
+                && a.is_multiple_of(4)
                 && m.read_dram(a - 4, 4)
                     .map(|b| flow(u32::from_le_bytes([b[0], b[1], b[2], b[3]])) == Flow::Call)
                     .unwrap_or(false)

@@ -15,6 +15,8 @@ use crate::work::{Commit, MacWork, Work};
 use super::*;
 
 mod gemm;
+#[cfg(target_arch = "x86_64")]
+mod pairs;
 
 use gemm::{gemm_lin, gemm_log, lin_fixed};
 
@@ -125,8 +127,9 @@ impl Plan<'_> {
 }
 
 /// The whole-k product of linear weights `w` (M×K) and activations `a` (K×N) added into
-/// accumulator bytes in place: the fixed-width kernels for 8- and 16-wide outputs (the
-/// small tiles of tiled loops), the register-blocked kernel otherwise.
+/// accumulator bytes in place: for 8- and 16-wide outputs (the small tiles of tiled
+/// loops) the `vpmaddwd` kernel on x86-64 with AVX2, else the fixed-width portable one;
+/// the register-blocked kernel otherwise.
 fn accumulate_in_place(
     w: &[i16],
     w8: bool,
@@ -134,6 +137,16 @@ fn accumulate_in_place(
     out: &mut [u8],
     (m, k, n): (usize, usize, usize),
 ) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let rows = match a {
+            AVals::I8(a) => pairs::Rows::I8(a),
+            AVals::I16(a) => pairs::Rows::I16(a),
+        };
+        if pairs::lin_pairs(w, rows, out, k, n) {
+            return;
+        }
+    }
     // Weights and activations both within i8: products fit 16 bits.
     let fixed = match (a, n, w8) {
         (AVals::I8(a), 8, true) => lin_fixed::<i8, 8, true>(w, a, out, k),

@@ -78,7 +78,7 @@ impl Prog {
 
     /// Append bytes to .data (16-byte aligned); returns their address.
     pub fn data(&mut self, bytes: &[u8]) -> u32 {
-        while self.data.len() % 16 != 0 {
+        while !self.data.len().is_multiple_of(16) {
             self.data.push(0);
         }
         let a = DATA + self.data.len() as u32;

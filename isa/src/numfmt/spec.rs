@@ -520,7 +520,7 @@ impl<'a> FormatSpec<'a> {
                     LogBase::Two if v.is_power_of_two() => v.trailing_zeros(),
                     LogBase::Sqrt2 if v.is_power_of_two() => 2 * v.trailing_zeros(),
                     // 3·2^(h-1), h >= 1: q = 2h + 1.
-                    LogBase::Sqrt2 if v % 3 == 0 && (v / 3).is_power_of_two() => {
+                    LogBase::Sqrt2 if v.is_multiple_of(3) && (v / 3).is_power_of_two() => {
                         2 * (v / 3).trailing_zeros() + 3
                     }
                     _ => return Err(bad()),

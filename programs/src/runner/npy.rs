@@ -130,7 +130,7 @@ mod tests {
         let mut h = b"\x93NUMPY\x01\x00".to_vec();
         let dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000,), }";
         let mut d = dict.to_string();
-        while (10 + d.len() + 1) % 64 != 0 {
+        while !(10 + d.len() + 1).is_multiple_of(64) {
             d.push(' ');
         }
         d.push('\n');

@@ -247,7 +247,7 @@ pub(super) fn lin_fixed<A: Copy + Into<i32> + Into<i16>, const N: usize, const P
     k: usize,
 ) -> bool {
     let row_bytes = 4 * N;
-    if k == 0 || a.len() != k * N || out.len() % row_bytes != 0 {
+    if k == 0 || a.len() != k * N || !out.len().is_multiple_of(row_bytes) {
         return false;
     }
     let rows = out.len() / row_bytes;
