@@ -58,6 +58,17 @@ enum AVals<'a> {
     I16(&'a [i16]),
 }
 
+impl AVals<'_> {
+    /// The values as the `vpmaddwd` kernel reads them.
+    #[cfg(target_arch = "x86_64")]
+    fn rows(&self) -> pairs::Rows<'_> {
+        match self {
+            AVals::I8(a) => pairs::Rows::I8(a),
+            AVals::I16(a) => pairs::Rows::I16(a),
+        }
+    }
+}
+
 /// Everything a MAC needs, decoded once per instruction.
 struct Plan<'a> {
     m: usize,
@@ -114,6 +125,8 @@ impl Plan<'_> {
             return;
         }
         match &self.weights {
+            #[cfg(target_arch = "x86_64")]
+            Weights::Lin(w) if pairs::lin_pairs(w, self.avals.rows(), out, (kk, n), k0..k1) => {}
             Weights::Lin(w) => match &self.avals {
                 AVals::I8(a) => gemm_lin(w, a, out, m, kk, n, k0, k1),
                 AVals::I16(a) => gemm_lin(w, a, out, m, kk, n, k0, k1),
@@ -139,11 +152,7 @@ fn accumulate_in_place(
 ) {
     #[cfg(target_arch = "x86_64")]
     {
-        let rows = match a {
-            AVals::I8(a) => pairs::Rows::I8(a),
-            AVals::I16(a) => pairs::Rows::I16(a),
-        };
-        if pairs::lin_pairs(w, rows, out, k, n) {
+        if pairs::lin_pairs(w, a.rows(), out, (k, n), 0..k) {
             return;
         }
     }

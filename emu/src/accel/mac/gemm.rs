@@ -10,6 +10,8 @@ use crate::formats::LogTable;
 /// Accumulator storage a kernel adds into: a vector of `i32`, or an accumulator tile's
 /// little-endian bytes in its scratchpad page (updated in place, no copy in and out).
 pub(super) trait AccOut {
+    /// Number of values.
+    fn len(&self) -> usize;
     /// Value `i`.
     fn get(&self, i: usize) -> i32;
     /// Set value `i`.
@@ -21,6 +23,10 @@ pub(super) trait AccOut {
 }
 
 impl AccOut for [i32] {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        <[i32]>::len(self)
+    }
     #[inline(always)]
     fn get(&self, i: usize) -> i32 {
         self[i]
@@ -42,6 +48,10 @@ impl AccOut for [i32] {
 }
 
 impl AccOut for [u8] {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        <[u8]>::len(self) / 4
+    }
     #[inline(always)]
     fn get(&self, i: usize) -> i32 {
         let b = &self[4 * i..4 * i + 4];

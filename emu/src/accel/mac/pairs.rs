@@ -1,5 +1,5 @@
-//! The pairwise multiply-add kernel for 8- and 16-wide in-place outputs (the small tiles
-//! of tiled loops) on x86-64: `vpmaddwd`, which multiplies sixteen (AVX2) or thirty-two
+//! The pairwise multiply-add kernel for in-place outputs a multiple of 8 wide (the small
+//! tiles of tiled loops and most large ones) on x86-64: `vpmaddwd`, which multiplies sixteen (AVX2) or thirty-two
 //! (AVX-512BW) pairs of 16-bit values and adds each pair's two products into one 32-bit
 //! lane.
 //!
@@ -8,7 +8,7 @@
 //! unpack and a sign extension per 16 values, kept in registers or on the stack), and the
 //! weight pair `(w[i][2j], w[i][2j+1])`, adjacent in the weight row, is broadcast as one
 //! 32-bit value. One `vpmaddwd` and one add then do 16 (or 32) MACs, with no widening
-//! shuffles; the portable kernel (`gemm::lin_fixed`) spends most of its time on those.
+//! shuffles; the portable kernels (`gemm`) spend most of their time on those.
 //!
 //! Exact for every 16-bit weight and activation: each product fits 32 bits, and the one
 //! case where a pair's sum does not (both pairs −32768·−32768) wraps to the same value the
@@ -20,9 +20,12 @@
 //! vector loads and stores).
 
 use std::arch::x86_64::*;
+use std::ops::Range;
 
-/// Most weight pairs (k/2, rounded up) the kernel takes; longer k uses the portable
-/// kernel. The interleaved activations of that many pairs stay on the stack (2 KiB).
+use super::gemm::AccOut;
+
+/// Most weight pairs (k/2, rounded up) in one block; longer k goes in several blocks. The
+/// interleaved activations of that many pairs stay on the stack (1 or 2 KiB).
 const MAX_PAIRS: usize = 32;
 
 /// Activation values as the kernel reads them: rows of `i8` or `i16`.
@@ -32,39 +35,98 @@ pub(super) enum Rows<'a> {
     I16(&'a [i16]),
 }
 
-/// `out += w · a` through `vpmaddwd`, for an output exactly `n` ∈ {8, 16} values wide and
-/// k ≤ 64. `out` holds the accumulators as little-endian bytes, `w` is M×K, `a` is K×N.
-/// Returns false (nothing done) without AVX2 or when the shapes do not fit.
-pub(super) fn lin_pairs(w: &[i16], a: Rows<'_>, out: &mut [u8], k: usize, n: usize) -> bool {
-    let row_bytes = 4 * n;
+/// `out += w · a` over the reduction indices `ks` through `vpmaddwd`, for outputs a
+/// multiple of 8 wide. `out` is the M×N accumulators (a vector, or an accumulator tile's
+/// bytes), `w` is M×K, `a` is K×N. Returns false (nothing done) without AVX2 or when the
+/// shapes do not fit.
+///
+/// The work goes in blocks: up to `2·MAX_PAIRS` reduction indices by 8 or 16 columns (16
+/// with AVX-512BW). A block's activations are interleaved once, then every row's
+/// accumulators for those columns stay in registers over the block's k range.
+pub(super) fn lin_pairs<O: AccOut + ?Sized>(
+    w: &[i16],
+    a: Rows<'_>,
+    out: &mut O,
+    (k, n): (usize, usize),
+    ks: Range<usize>,
+) -> bool {
+    let wide = n.is_multiple_of(16) && is_x86_feature_detected!("avx512bw");
+    lin_pairs_with(w, a, out, (k, n), ks, wide)
+}
+
+/// [`lin_pairs`], with 512-bit blocks only when `wide` (and AVX-512BW present); the tests
+/// reach the 16-column AVX2 blocks this way on an AVX-512 machine.
+fn lin_pairs_with<O: AccOut + ?Sized>(
+    w: &[i16],
+    a: Rows<'_>,
+    out: &mut O,
+    (k, n): (usize, usize),
+    ks: Range<usize>,
+    wide: bool,
+) -> bool {
     let alen = match a {
         Rows::I8(a) => a.len(),
         Rows::I16(a) => a.len(),
     };
-    if !(n == 8 || n == 16) || k == 0 || k > 2 * MAX_PAIRS || alen != k * n {
+    if n == 0 || !n.is_multiple_of(8) || k == 0 || alen != k * n || ks.end > k {
         return false;
     }
-    if !out.len().is_multiple_of(row_bytes) || w.len() != out.len() / row_bytes * k {
+    if !out.len().is_multiple_of(n) || w.len() != out.len() / n * k {
         return false;
     }
     if !is_x86_feature_detected!("avx2") {
         return false;
     }
-    let wide = n == 16 && is_x86_feature_detected!("avx512bw");
-    // SAFETY: each function is called only when the CPU has the features it is compiled
-    // for (detected above); they are otherwise ordinary safe code.
-    unsafe {
-        // Small tiles (k ≤ 16) get a small pair array: zeroing it is part of every call.
-        match (n, k <= 16) {
-            (8, true) => rows_avx2::<1, 8>(w, a, out, k),
-            (8, false) => rows_avx2::<1, MAX_PAIRS>(w, a, out, k),
-            (_, true) if wide => rows_avx512::<8>(w, a, out, k),
-            (_, false) if wide => rows_avx512::<MAX_PAIRS>(w, a, out, k),
-            (_, true) => rows_avx2::<2, 8>(w, a, out, k),
-            (_, false) => rows_avx2::<2, MAX_PAIRS>(w, a, out, k),
+    let wide = wide && n.is_multiple_of(16) && is_x86_feature_detected!("avx512bw");
+    let bw = if n.is_multiple_of(16) { 16 } else { 8 };
+    let g = Gemm { w, a, k, n };
+    for k0 in ks.clone().step_by(2 * MAX_PAIRS) {
+        let kb = k0..ks.end.min(k0 + 2 * MAX_PAIRS);
+        let small = kb.len() <= 16;
+        for c0 in (0..n).step_by(bw) {
+            let blk = Block { c0, ks: kb.clone() };
+            // SAFETY: each function is called only when the CPU has the features it is
+            // compiled for (detected above); they are otherwise ordinary safe code.
+            unsafe {
+                // Short k ranges get a small pair array: zeroing it is part of every
+                // call.
+                match (bw, small) {
+                    (8, true) => block_avx2::<O, 1, 8>(&g, &blk, out),
+                    (8, false) => block_avx2::<O, 1, MAX_PAIRS>(&g, &blk, out),
+                    (_, true) if wide => block_avx512::<O, 8>(&g, &blk, out),
+                    (_, false) if wide => block_avx512::<O, MAX_PAIRS>(&g, &blk, out),
+                    (_, true) => block_avx2::<O, 2, 8>(&g, &blk, out),
+                    (_, false) => block_avx2::<O, 2, MAX_PAIRS>(&g, &blk, out),
+                }
+            }
         }
     }
     true
+}
+
+/// The whole product: weights M×K, activations K×N.
+struct Gemm<'a> {
+    w: &'a [i16],
+    a: Rows<'a>,
+    k: usize,
+    n: usize,
+}
+
+/// One block of the product: columns `c0 ..` (8 or 16 of them) over reduction indices
+/// `ks` (at most `2·MAX_PAIRS`).
+struct Block {
+    c0: usize,
+    ks: Range<usize>,
+}
+
+impl Gemm<'_> {
+    /// Each row's weights in the block's k range and the index of its first accumulator
+    /// in the block.
+    fn rows(&self, b: &Block) -> impl Iterator<Item = (&[i16], usize)> {
+        let (ks, c0, n) = (b.ks.clone(), b.c0, self.n);
+        let rows = self.w.chunks_exact(self.k).enumerate();
+        rows.map(move |(i, wr)| (&wr[ks.clone()], i * n + c0))
+    }
 }
 
 /// Two adjacent 16-bit values as one 32-bit lane (the first in the low half).
@@ -105,23 +167,23 @@ fn i16_bytes<'b>(r: &[i16], out: &'b mut [u8; 16]) -> &'b [u8] {
     &out[..2 * r.len().min(8)]
 }
 
-/// The activation rows (each `8·H` values) interleaved in pairs: `pv[j][h]` holds
-/// `(a[2j][c], a[2j+1][c])` for the eight columns `c` of vector `h`, the second row zero
-/// past the end when k is odd.
+/// The block's activations interleaved in pairs: `pv[j][h]` holds `(a[k0+2j][c],
+/// a[k0+2j+1][c])` for the eight columns `c` of vector `h` (from column `c0`), the second
+/// row zero past the end when the block's k range is odd.
 #[target_feature(enable = "avx2")]
-fn fill_pairs<const H: usize>(a: Rows<'_>, pv: &mut [[__m256i; H]]) {
-    let n = 8 * H;
+fn fill_pairs<const H: usize>(g: &Gemm<'_>, blk: &Block, pv: &mut [[__m256i; H]]) {
+    let (n, c0, ks) = (g.n, blk.c0, blk.ks.clone());
     let zero = _mm_setzero_si128();
     let mut b = [0u8; 16];
-    match a {
+    let pairs = pv.iter_mut().zip(ks.clone().step_by(2));
+    match g.a {
         Rows::I8(a) => {
-            let mut rows = a.chunks_exact(n);
-            for p in pv.iter_mut() {
-                let Some(r0) = rows.next() else { break };
-                let x0 = xmm_bytes(i8_bytes(r0, &mut b));
-                let x1 = match rows.next() {
-                    Some(r1) => xmm_bytes(i8_bytes(r1, &mut b)),
-                    None => zero,
+            for (p, r) in pairs {
+                let x0 = xmm_bytes(i8_bytes(&a[r * n + c0..][..8 * H], &mut b));
+                let x1 = if r + 1 < ks.end {
+                    xmm_bytes(i8_bytes(&a[(r + 1) * n + c0..][..8 * H], &mut b))
+                } else {
+                    zero
                 };
                 // Bytes interleaved, then sign-extended to 16 bits: columns 0..8, 8..16.
                 p[0] = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(x0, x1));
@@ -131,15 +193,14 @@ fn fill_pairs<const H: usize>(a: Rows<'_>, pv: &mut [[__m256i; H]]) {
             }
         }
         Rows::I16(a) => {
-            let mut rows = a.chunks_exact(n);
-            for p in pv.iter_mut() {
-                let Some(r0) = rows.next() else { break };
-                let r1 = rows.next();
+            for (p, r) in pairs {
                 for (h, ph) in p.iter_mut().enumerate() {
-                    let x0 = xmm_bytes(i16_bytes(&r0[8 * h..], &mut b));
-                    let x1 = match r1 {
-                        Some(r1) => xmm_bytes(i16_bytes(&r1[8 * h..], &mut b)),
-                        None => zero,
+                    let c = c0 + 8 * h;
+                    let x0 = xmm_bytes(i16_bytes(&a[r * n + c..][..8], &mut b));
+                    let x1 = if r + 1 < ks.end {
+                        xmm_bytes(i16_bytes(&a[(r + 1) * n + c..][..8], &mut b))
+                    } else {
+                        zero
                     };
                     let (lo, hi) = (_mm_unpacklo_epi16(x0, x1), _mm_unpackhi_epi16(x0, x1));
                     *ph = _mm256_set_m128i(hi, lo);
@@ -149,19 +210,18 @@ fn fill_pairs<const H: usize>(a: Rows<'_>, pv: &mut [[__m256i; H]]) {
     }
 }
 
-/// Eight 32-bit accumulators from 32 little-endian bytes.
+/// Eight accumulators `at ..` as a vector.
 #[inline]
 #[target_feature(enable = "avx2")]
-fn load_acc8(b: &[u8]) -> __m256i {
-    let b = &b[..32];
-    let at = |i: usize| i32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]);
-    _mm256_setr_epi32(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7))
+fn load_acc8<O: AccOut + ?Sized>(out: &O, at: usize) -> __m256i {
+    let x = out.load::<8>(at);
+    _mm256_setr_epi32(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7])
 }
 
-/// Eight 32-bit accumulators back into 32 little-endian bytes.
+/// A vector back into the eight accumulators `at ..`.
 #[inline]
 #[target_feature(enable = "avx2")]
-fn store_acc8(b: &mut [u8], v: __m256i) {
+fn store_acc8<O: AccOut + ?Sized>(out: &mut O, at: usize, v: __m256i) {
     let lanes = [
         _mm256_extract_epi32::<0>(v),
         _mm256_extract_epi32::<1>(v),
@@ -172,9 +232,7 @@ fn store_acc8(b: &mut [u8], v: __m256i) {
         _mm256_extract_epi32::<6>(v),
         _mm256_extract_epi32::<7>(v),
     ];
-    for (c, x) in b[..32].chunks_exact_mut(4).zip(lanes) {
-        c.copy_from_slice(&x.to_le_bytes());
-    }
+    out.store::<8>(at, &lanes);
 }
 
 /// The weight pairs of one row in k order — `(w[2j], w[2j+1])`, then `(w[k-1], 0)` when
@@ -191,15 +249,19 @@ fn each_pair<T: Copy>(row: &[i16], pv: &[T], mut f: impl FnMut(i32, T)) {
     }
 }
 
-/// Rows of `8·H` outputs, each held in `H` 256-bit accumulators over the whole k loop. A
-/// zero weight pair is skipped (it adds nothing; sparse weight tiles are common). The
-/// interleaved activations (at most `P` pairs) stay on the stack.
+/// A block `8·H` columns wide: each row's accumulators in `H` 256-bit registers over the
+/// block's k range. A zero weight pair is skipped (it adds nothing; sparse weight tiles
+/// are common). The interleaved activations (at most `P` pairs) stay on the stack.
 #[target_feature(enable = "avx2")]
-fn rows_avx2<const H: usize, const P: usize>(w: &[i16], a: Rows<'_>, out: &mut [u8], k: usize) {
+fn block_avx2<O: AccOut + ?Sized, const H: usize, const P: usize>(
+    g: &Gemm<'_>,
+    blk: &Block,
+    out: &mut O,
+) {
     let mut pv = [[_mm256_setzero_si256(); H]; P];
-    fill_pairs::<H>(a, &mut pv);
-    for (wr, orow) in w.chunks_exact(k).zip(out.chunks_exact_mut(32 * H)) {
-        let mut acc: [__m256i; H] = std::array::from_fn(|h| load_acc8(&orow[32 * h..]));
+    fill_pairs::<H>(g, blk, &mut pv);
+    for (wr, at) in g.rows(blk) {
+        let mut acc: [__m256i; H] = std::array::from_fn(|h| load_acc8(out, at + 8 * h));
         each_pair(wr, &pv, |wp, p| {
             if wp != 0 {
                 let wb = _mm256_set1_epi32(wp);
@@ -209,27 +271,27 @@ fn rows_avx2<const H: usize, const P: usize>(w: &[i16], a: Rows<'_>, out: &mut [
             }
         });
         for (h, x) in acc.into_iter().enumerate() {
-            store_acc8(&mut orow[32 * h..], x);
+            store_acc8(out, at + 8 * h, x);
         }
     }
 }
 
-/// 16-wide rows, each in one 512-bit accumulator.
+/// A block 16 columns wide: each row's accumulators in one 512-bit register.
 #[target_feature(enable = "avx2,avx512f,avx512bw")]
-fn rows_avx512<const P: usize>(w: &[i16], a: Rows<'_>, out: &mut [u8], k: usize) {
+fn block_avx512<O: AccOut + ?Sized, const P: usize>(g: &Gemm<'_>, blk: &Block, out: &mut O) {
     let join = |lo: __m256i, hi: __m256i| _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi);
     let mut halves = [[_mm256_setzero_si256(); 2]; P];
-    fill_pairs::<2>(a, &mut halves);
+    fill_pairs::<2>(g, blk, &mut halves);
     let pv = halves.map(|[lo, hi]| join(lo, hi));
-    for (wr, orow) in w.chunks_exact(k).zip(out.chunks_exact_mut(64)) {
-        let mut acc = join(load_acc8(orow), load_acc8(&orow[32..]));
+    for (wr, at) in g.rows(blk) {
+        let mut acc = join(load_acc8(out, at), load_acc8(out, at + 8));
         each_pair(wr, &pv, |wp, p| {
             if wp != 0 {
                 acc = _mm512_add_epi32(acc, _mm512_madd_epi16(p, _mm512_set1_epi32(wp)));
             }
         });
-        store_acc8(orow, _mm512_castsi512_si256(acc));
-        store_acc8(&mut orow[32..], _mm512_extracti64x4_epi64::<1>(acc));
+        store_acc8(out, at, _mm512_castsi512_si256(acc));
+        store_acc8(out, at + 8, _mm512_extracti64x4_epi64::<1>(acc));
     }
 }
 
@@ -244,11 +306,19 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn reference(w: &[i16], a: &[i32], acc: &[i32], (m, k, n): (usize, usize, usize)) -> Vec<i32> {
+    /// `acc + Σ_{k in ks} w·a`, wrapped to 32 bits.
+    fn reference(
+        w: &[i16],
+        a: &[i32],
+        acc: &[i32],
+        (m, k, n): (usize, usize, usize),
+        ks: Range<usize>,
+    ) -> Vec<i32> {
         (0..m * n)
             .map(|o| {
                 let (i, c) = (o / n, o % n);
-                let s: i64 = (0..k)
+                let s: i64 = ks
+                    .clone()
                     .map(|j| w[i * k + j] as i64 * a[j * n + c] as i64)
                     .sum();
                 (acc[o] as i64 + s) as i32
@@ -288,10 +358,11 @@ mod tests {
 
         #[test]
         fn kernels_match_the_triple_loop(
-            m in 1usize..=17, k in 1usize..=70, wide in any::<bool>(),
+            m in 1usize..=17, k in 1usize..=150, nb in 1usize..=6,
             narrow_w in any::<bool>(), i8_act in any::<bool>(), seed in any::<u64>(),
         ) {
-            let n = if wide { 16 } else { 8 };
+            let n = 8 * nb;
+            let wide = n == 16;
             let (wlo, whi) = if narrow_w { (-128, 127) } else { (-32768, 32767) };
             let (alo, ahi) = if i8_act { (-128, 127) } else { (-32768, 32767) };
             let mut st = seed | 1;
@@ -299,26 +370,35 @@ mod tests {
             let w: Vec<i16> = draw(wlo, whi, m * k).into_iter().map(|x| x as i16).collect();
             let a = draw(alo, ahi, k * n);
             let acc = draw(i32::MIN, i32::MAX, m * n);
-            let want = reference(&w, &a, &acc, (m, k, n));
+            let want = reference(&w, &a, &acc, (m, k, n), 0..k);
             let a16: Vec<i16> = a.iter().map(|&x| x as i16).collect();
             let a8: Vec<i8> = a.iter().map(|&x| x as i8).collect();
-
-            // The vpmaddwd kernel (where the CPU has AVX2; it declines k > 64).
-            let mut out = bytes(&acc);
             let rows = if i8_act { Rows::I8(&a8) } else { Rows::I16(&a16) };
-            if lin_pairs(&w, rows, &mut out, k, n) {
-                prop_assert!(k <= 64);
-                prop_assert_eq!(ints(&out), want.clone());
-            } else {
-                prop_assert!(k > 64 || !is_x86_feature_detected!("avx2"), "declined k = {}", k);
-            }
 
-            // The 16-wide AVX2 kernel too where lin_pairs chose the AVX-512 one.
-            if wide && k <= 64 && is_x86_feature_detected!("avx2") {
+            // The vpmaddwd kernel where the CPU has AVX2: with 512-bit blocks where it
+            // has AVX-512BW, and with 256-bit blocks only; into accumulator bytes (in
+            // place) and into a vector, over all of k and over a sub-range (vector-scale
+            // segments).
+            let avx2 = is_x86_feature_detected!("avx2");
+            let (k0, k1) = ((seed >> 32) as usize % k, (seed >> 40) as usize % k);
+            let ks = k0.min(k1)..k0.max(k1) + 1;
+            let want_ks = reference(&w, &a, &acc, (m, k, n), ks.clone());
+            for wide in [true, false] {
                 let mut out = bytes(&acc);
-                // SAFETY: AVX2 is present (checked just above).
-                unsafe { rows_avx2::<2, MAX_PAIRS>(&w, rows, &mut out, k) };
-                prop_assert_eq!(ints(&out), want.clone());
+                let done = lin_pairs_with(&w, rows, &mut out[..], (k, n), 0..k, wide);
+                prop_assert_eq!(done, avx2);
+                if done {
+                    prop_assert_eq!(ints(&out), want.clone());
+                }
+                let mut out = acc.clone();
+                let done = lin_pairs_with(&w, rows, &mut out[..], (k, n), ks.clone(), wide);
+                prop_assert_eq!(done, avx2);
+                if done {
+                    prop_assert_eq!(&out, &want_ks);
+                }
+            }
+            if !(n == 8 || n == 16) {
+                return Ok(());
             }
 
             // The portable kernel, with 16-bit products where they are exact.
