@@ -18,7 +18,8 @@ mod gemm;
 #[cfg(target_arch = "x86_64")]
 mod pairs;
 
-use gemm::{gemm_lin, gemm_log, lin_fixed};
+use gemm::{gemm_lin, gemm_log, lin_fixed, AccOut};
+use std::ops::Range;
 
 /// Weight operand of a MAC, decoded.
 enum Weights<'a> {
@@ -86,11 +87,13 @@ impl Plan<'_> {
         let (m, kk, n) = (self.m, self.k, self.n);
         if let Some(sl) = &self.sliced {
             // Σ w·LO, straight into the accumulators.
-            gemm_lin(&sl.wl, &sl.lo, out, m, kk, n, k0, k1);
+            lin_product(&sl.wl, &AVals::I8(&sl.lo), out, (m, kk, n), k0..k1);
             // Σ_{HO≠r} w·(HO - r): only non-skipped slices contribute.
             let mut ho_acc = vec![0i32; m * n];
             match &sl.ho {
-                HoSlices::Dense(d) => gemm_lin(&sl.wl, d, &mut ho_acc[..], m, kk, n, k0, k1),
+                HoSlices::Dense(d) => {
+                    lin_product(&sl.wl, &AVals::I16(d), &mut ho_acc[..], (m, kk, n), k0..k1)
+                }
                 HoSlices::Sparse { idx, ho } => {
                     for mi in 0..m {
                         let hrow = &mut ho_acc[mi * n..(mi + 1) * n];
@@ -125,17 +128,32 @@ impl Plan<'_> {
             return;
         }
         match &self.weights {
-            #[cfg(target_arch = "x86_64")]
-            Weights::Lin(w) if pairs::lin_pairs(w, self.avals.rows(), out, (kk, n), k0..k1) => {}
-            Weights::Lin(w) => match &self.avals {
-                AVals::I8(a) => gemm_lin(w, a, out, m, kk, n, k0, k1),
-                AVals::I16(a) => gemm_lin(w, a, out, m, kk, n, k0, k1),
-            },
+            Weights::Lin(w) => lin_product(w, &self.avals, out, (m, kk, n), k0..k1),
             Weights::Log(t) => match &self.avals {
                 AVals::I8(a) => gemm_log(self.wcodes, t, a, out, m, kk, n, k0, k1),
                 AVals::I16(a) => gemm_log(self.wcodes, t, a, out, m, kk, n, k0, k1),
             },
         }
+    }
+}
+
+/// `out += w · a` over the reduction indices `ks` for linear weights `w` (M×K) and
+/// activations `a` (K×N): the `vpmaddwd` kernel where it applies, the portable
+/// register-blocked one otherwise.
+fn lin_product<O: AccOut + ?Sized>(
+    w: &[i16],
+    a: &AVals<'_>,
+    out: &mut O,
+    (m, k, n): (usize, usize, usize),
+    ks: Range<usize>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if pairs::lin_pairs(w, a.rows(), out, (k, n), ks.clone()) {
+        return;
+    }
+    match a {
+        AVals::I8(a) => gemm_lin(w, a, out, m, k, n, ks.start, ks.end),
+        AVals::I16(a) => gemm_lin(w, a, out, m, k, n, ks.start, ks.end),
     }
 }
 
