@@ -10,7 +10,8 @@ use crate::formats::LogTable;
 /// Accumulator storage a kernel adds into: a vector of `i32`, or an accumulator tile's
 /// little-endian bytes in its scratchpad page (updated in place, no copy in and out).
 pub(super) trait AccOut {
-    /// Number of values.
+    /// Number of values (the x86-64 `vpmaddwd` kernel checks shapes with it).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     fn len(&self) -> usize;
     /// Value `i`.
     fn get(&self, i: usize) -> i32;
