@@ -962,19 +962,28 @@ impl Machine {
                 }
                 return Ok(Next::Pc(next));
             }
-            Opcode::Tdef => accel!(Machine::op_tdef),
-            Opcode::Tzero => accel!(Machine::op_tzero),
-            Opcode::Dchk => accel!(Machine::op_dchk),
-            Opcode::LdRaw => accel!(Machine::op_ld_raw),
-            Opcode::LdRle => accel!(Machine::op_ld_rle),
-            Opcode::StRaw => accel!(Machine::op_st_raw),
-            Opcode::StRle => accel!(Machine::op_st_rle),
-            Opcode::SetLut => accel!(Machine::op_set_lut),
-            Opcode::Bsmac => accel!(Machine::op_bsmac),
-            Opcode::Vscale => accel!(Machine::op_vscale),
-            Opcode::Bias | Opcode::Bcorr => accel!(Machine::op_bias),
-            Opcode::Relu => accel!(Machine::op_relu),
-            Opcode::Rqnt => accel!(Machine::op_rqnt),
+            // Accelerator instructions: the semantics function comes from the one table
+            // of them (`accel_step::accel_spec`, which the fast loop uses too).
+            Opcode::Tdef
+            | Opcode::Tzero
+            | Opcode::Dchk
+            | Opcode::LdRaw
+            | Opcode::LdRle
+            | Opcode::StRaw
+            | Opcode::StRle
+            | Opcode::SetLut
+            | Opcode::Bsmac
+            | Opcode::Vscale
+            | Opcode::Bias
+            | Opcode::Bcorr
+            | Opcode::Relu
+            | Opcode::Rqnt => {
+                let spec = accel_step::accel_spec(op.op);
+                debug_assert!(spec.is_some(), "{:?} has no accel_spec entry", op.op);
+                if let Some((f, _)) = spec {
+                    accel!(f)
+                }
+            }
         }
         if let Some(t) = self.timing.as_mut() {
             t.account(
