@@ -37,6 +37,7 @@ mod onepass;
 mod shifter;
 mod side;
 mod small;
+mod zeros;
 
 use lockstep::Lockstep;
 use side::{Side, SideCache, SideKey};
@@ -148,6 +149,9 @@ pub(crate) struct MacScratch {
     /// Σ_k wcol·arow, not a popcount per output).
     wcol: Vec<u32>,
     arow: Vec<u32>,
+    /// Which codes are zero, by operand (so the counts above can be byte compares).
+    wzeros: zeros::Memo,
+    azeros: zeros::Memo,
     lanes: Vec<shifter::Lane>,
     /// Cost rows of a narrow instruction ([`small::narrow`]).
     nrows: Vec<[u8; small::NARROW]>,
@@ -556,6 +560,8 @@ pub(crate) fn mac_cost(
         lanes,
         wcol,
         arow,
+        wzeros,
+        azeros,
         ls,
         sides,
         nrows,
@@ -564,20 +570,8 @@ pub(crate) fn mac_cost(
     ls.reset();
 
     // Non-zero counts: weights per column k, activations per row k.
-    wcol.clear();
-    wcol.resize(k_, 0);
-    for m in 0..m_ {
-        for (x, &c) in wcol.iter_mut().zip(&w.w[m * k_..(m + 1) * k_]) {
-            *x += !w.wzero[c as usize] as u32;
-        }
-    }
-    arow.clear();
-    arow.extend((0..k_).map(|k| {
-        w.a[k * n_..(k + 1) * n_]
-            .iter()
-            .filter(|&&c| !w.azero[c as usize])
-            .count() as u32
-    }));
+    zeros::per_column(w.w, (m_, k_), w.wzero, wzeros, wcol);
+    zeros::per_row(w.a, (k_, n_), w.azero, azeros, arow);
     let w_nnz: u64 = wcol.iter().map(|&x| x as u64).sum();
     let a_nnz: u64 = arow.iter().map(|&x| x as u64).sum();
     // Which operand the passes run along (below), and what that needs: the codes of A
