@@ -1,11 +1,11 @@
-//! The pairwise multiply-add kernel for in-place outputs a multiple of 8 wide (the small
-//! tiles of tiled loops and most large ones) on x86-64: `vpmaddwd`, which multiplies sixteen (AVX2) or thirty-two
-//! (AVX-512BW) pairs of 16-bit values and adds each pair's two products into one 32-bit
-//! lane.
+//! The pairwise multiply-add kernel for linear-weight products whose output is a multiple
+//! of 8 wide (the small tiles of tiled loops and most large ones) on x86-64: `vpmaddwd`,
+//! which multiplies sixteen (AVX2) or thirty-two (AVX-512BW) pairs of 16-bit values and
+//! adds each pair's two products into one 32-bit lane.
 //!
 //! `out[i][n] += Σ_k w[i][k]·a[k][n]` is taken two k at a time: the activation rows 2j and
-//! 2j+1 are interleaved once per instruction into `(a[2j][n], a[2j+1][n])` pairs (an
-//! unpack and a sign extension per 16 values, kept in registers or on the stack), and the
+//! 2j+1 are interleaved once per block into `(a[2j][n], a[2j+1][n])` pairs (an unpack and
+//! a sign extension per 16 values, kept on the stack), and the
 //! weight pair `(w[i][2j], w[i][2j+1])`, adjacent in the weight row, is broadcast as one
 //! 32-bit value. One `vpmaddwd` and one add then do 16 (or 32) MACs, with no widening
 //! shuffles; the portable kernels (`gemm`) spend most of their time on those.
