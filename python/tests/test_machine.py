@@ -2,6 +2,7 @@
 as NumPy arrays, traps as exceptions, statistics, snapshots, hardware descriptions."""
 
 import _thread
+import signal
 import threading
 
 import numpy as np
@@ -205,13 +206,20 @@ def test_hw_dict_path_and_errors(root):
 
 
 def test_ctrl_c_interrupts_a_run():
-    # An endless loop; a timer thread raises SIGINT's flag as Ctrl-C would.
-    m = bitloom.Machine(bitloom.assemble("_start: addi r1, r1, 1\n j _start\n"))
-    timer = threading.Timer(0.3, _thread.interrupt_main)
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        m.run()
-    timer.join()
+    # An endless loop; a timer thread raises SIGINT's flag as Ctrl-C would. A Python that
+    # starts with SIGINT ignored (a background job of a shell without job control) keeps
+    # it ignored, and then interrupt_main does nothing: install the default handler. The
+    # step bound (about a minute) turns a missed interrupt into a failure, not a hang.
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        m = bitloom.Machine(bitloom.assemble("_start: addi r1, r1, 1\n j _start\n"))
+        timer = threading.Timer(0.3, _thread.interrupt_main)
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            m.run(max_steps=1 << 36)
+        timer.join()
+    finally:
+        signal.signal(signal.SIGINT, old)
     n = m.instret
     assert n > 0 and n % (1 << 20) == 0  # stopped between two slices
     assert m.regs[1] == n // 2
