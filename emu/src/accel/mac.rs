@@ -158,9 +158,9 @@ fn lin_product<O: AccOut + ?Sized>(
 }
 
 /// The whole-k product of linear weights `w` (M×K) and activations `a` (K×N) added into
-/// accumulator bytes in place: for 8- and 16-wide outputs (the small tiles of tiled
-/// loops) the `vpmaddwd` kernel on x86-64 with AVX2, else the fixed-width portable one;
-/// the register-blocked kernel otherwise.
+/// accumulator bytes in place: the `vpmaddwd` kernel for outputs a multiple of 8 wide on
+/// x86-64 with AVX2; without it, the fixed-width portable kernel for 8- and 16-wide
+/// outputs (the small tiles of tiled loops); the register-blocked kernel otherwise.
 fn accumulate_in_place(
     w: &[i16],
     w8: bool,

@@ -50,8 +50,7 @@ pub(super) fn lin_pairs<O: AccOut + ?Sized>(
     (k, n): (usize, usize),
     ks: Range<usize>,
 ) -> bool {
-    let wide = n.is_multiple_of(16) && is_x86_feature_detected!("avx512bw");
-    lin_pairs_with(w, a, out, (k, n), ks, wide)
+    lin_pairs_with(w, a, out, (k, n), ks, true)
 }
 
 /// [`lin_pairs`], with 512-bit blocks only when `wide` (and AVX-512BW present); the tests
