@@ -37,6 +37,7 @@ mod onepass;
 mod shifter;
 mod side;
 mod small;
+mod square;
 mod zeros;
 
 use lockstep::Lockstep;

@@ -69,15 +69,51 @@ enum Combine {
     Mul,
 }
 
+impl Result {
+    /// The result of a tile whose costliest pass costs `top` cycles (0: no pass).
+    pub(super) fn from_top(tile: Tile, top: u8) -> Self {
+        // An output's PE time is pass·1000 + overhead + vector scale, monotone in its
+        // pass, so the busiest PE holds the costliest pass; the one wave lasts as long as
+        // that pass.
+        let top = u64::from(top);
+        let busy = if top > 0 {
+            top * 1000 + tile.arr.ovh
+        } else {
+            0
+        };
+        Result {
+            max_pe: busy + tile.arr.vs,
+            lock_milli: busy + tile.arr.vs / tile.arr.slots.max(1) as u64,
+        }
+    }
+}
+
 /// The tile's passes (as [`super::small::narrow`] with `tile.fits(geo)`): adds passes,
-/// allocated lane cycles, lane bits and the histogram to `t`.
+/// allocated lane cycles, lane bits and the histogram to `t`. Tiles of at most 16 per
+/// side take [`super::square`]; the others the general path below.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn cost<'a>(
+    geo: Geom,
+    tile: Tile,
+    rows_op: Operand<'a>,
+    gate: bool,
+    outer_op: Operand<'a>,
+    compact: bool,
+    s: &mut Scratch,
+    t: &mut Totals,
+) -> Result {
+    super::square::cost(geo, tile, rows_op, gate, outer_op, compact, t)
+        .unwrap_or_else(|| general(geo, tile, rows_op, gate, outer_op, compact, s, t))
+}
+
+/// [`cost`] for any tile that fits (the reference for [`super::square`]).
 #[multiversion::multiversion(targets(
     "x86_64+avx512f+avx512bw+avx512vl",
     "x86_64+avx2+fma",
     "aarch64+neon"
 ))]
 #[allow(clippy::too_many_arguments)]
-pub(super) fn cost<'a>(
+pub(super) fn general<'a>(
     geo: Geom,
     tile: Tile,
     rows_op: Operand<'a>,
@@ -170,19 +206,7 @@ pub(super) fn cost<'a>(
     }
     t.passes += cnt.iter().map(|&x| u64::from(x)).sum::<u64>();
     t.alloc += sum.iter().map(|&x| u64::from(x)).sum::<u64>() * geo.g as u64;
-    let cmax = top.iter().copied().max().unwrap_or(0);
-    // An output's PE time is pass·1000 + overhead + vector scale, monotone in its pass, so
-    // the busiest PE holds the costliest pass; the one wave lasts as long as that pass.
-    let top = u64::from(cmax);
-    let busy = if top > 0 {
-        top * 1000 + tile.arr.ovh
-    } else {
-        0
-    };
-    Result {
-        max_pe: busy + tile.arr.vs,
-        lock_milli: busy + tile.arr.vs / tile.arr.slots.max(1) as u64,
-    }
+    Result::from_top(tile, top.iter().copied().max().unwrap_or(0))
 }
 
 /// One outer index's pass: `max_k combine(rows[k], fr[k])` for all 16 outputs at once.
