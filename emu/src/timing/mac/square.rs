@@ -69,41 +69,24 @@ fn codes(op: Operand<'_>, n_i: usize, k_: usize, k_adjacent: bool) -> (Sq, usize
     (b, rows, len)
 }
 
-/// Whether outer index i has a non-zero code (the eliminator leaves a lane, so a pass
-/// exists), for i < `n_i`, as 0xff / 0 per position.
-fn live(op: Operand<'_>, n_i: usize, k_: usize) -> [u8; SQ] {
-    let mut l = [0u8; SQ];
-    for (i, x) in l.iter_mut().enumerate().take(n_i) {
-        let codes = op.codes.from(i);
-        let any = (0..k_).any(|k| {
-            codes
-                .get(k * op.codes.sk)
-                .is_some_and(|&c| !op.zero[c as usize])
-        });
-        *x = 0u8.wrapping_sub(u8::from(any));
-    }
-    l
-}
-
 /// Which outputs exist and take a pass, as 0xff / 0 per (i, j) of the block: i < xn,
-/// j < yn, and (eliminator with a least pass cost) the outer index has a non-zero code.
-pub(super) fn live_outputs(
-    geo: Geom,
-    compact: bool,
-    rows_is_x: bool,
-    outer_op: Operand<'_>,
-    (xn, yn, k_): (usize, usize, usize),
-) -> Sq {
+/// j < yn, and, given `outer_nz` (the eliminator with a least pass cost), the outer index
+/// has a non-zero code. `outer_nz` is the outer operand's block of non-zero flags (0
+/// outside the operand) and whether that operand is X (outer index i) or Y (index j).
+pub(super) fn live_outputs(xn: usize, yn: usize, outer_nz: Option<(&Sq, bool)>) -> Sq {
     let mut rows_live = [0u8; SQ];
     rows_live[..xn].fill(0xff);
     let mut cols_live = [0u8; SQ];
     cols_live[..yn].fill(0xff);
-    if compact && geo.minp > 0 {
-        if rows_is_x {
-            cols_live = live(outer_op, yn, k_);
-        } else {
-            rows_live = live(outer_op, xn, k_);
+    match outer_nz {
+        Some((nz, true)) => {
+            rows_live = nz.map(|r| 0u8.wrapping_sub(u8::from(u128::from_le_bytes(r) != 0)));
         }
+        Some((nz, false)) => {
+            let any = nz.iter().fold(0u128, |a, r| a | u128::from_le_bytes(*r));
+            cols_live = any.to_le_bytes().map(|b| 0u8.wrapping_sub(u8::from(b != 0)));
+        }
+        None => {}
     }
     std::array::from_fn(|i| cols_live.map(|c| c & rows_live[i]))
 }

@@ -67,12 +67,12 @@ fn cost_avx2(
     let (v, outer, k_) = (tile.v, tile.outer, tile.k);
     let rlut = rows_op.live_factors(gate);
     let olut = outer_op.live_factors(compact);
+    let rc = codes(rows_op, v, k_, rows_is_x);
+    let oc = codes(outer_op, outer, k_, !rows_is_x);
     let (x, y, xn, yn) = if rows_is_x {
-        let x = gather(rows_op, &rlut, v, k_, true, f);
-        (x, gather(outer_op, &olut, outer, k_, false, f), v, outer)
+        (factors(&rc, &rlut, f), factors(&oc, &olut, f), v, outer)
     } else {
-        let x = gather(outer_op, &olut, outer, k_, true, f);
-        (x, gather(rows_op, &rlut, v, k_, false, f), outer, v)
+        (factors(&oc, &olut, f), factors(&rc, &rlut, f), outer, v)
     };
     let how = if at_most_one(&x) {
         Combine::XGates
@@ -83,7 +83,11 @@ fn cost_avx2(
     };
     let out = maxima(&x, &y, (xn, k_), how, f.avx512bw);
     t.lane_bits += lane_bits(&x, &y);
-    let live = live_outputs(geo, compact, rows_is_x, outer_op, (xn, yn, k_));
+    let nz = (compact && geo.minp > 0).then(|| {
+        let nonzero = outer_op.zero.map(|z| u8::from(!z));
+        factors(&oc, &nonzero, f)
+    });
+    let live = live_outputs(xn, yn, nz.as_ref().map(|b| (b, !rows_is_x)));
     let (passes, sum, top) = tally(&out, &live, geo.minp);
     if geo.hist {
         hist(&out, &live, geo.minp, t);
@@ -93,22 +97,21 @@ fn cost_avx2(
     Result::from_top(tile, top)
 }
 
-/// [`super::gather`] with the lookup in 64-byte vectors when the CPU has VBMI.
+/// `lut[c]` for the block's codes (as [`codes`] returns them: the codes, the rows and
+/// the row length in use), 0 outside them; with 64-byte lookups when the CPU has VBMI.
 #[inline]
 #[target_feature(enable = "avx2")]
-fn gather(op: Operand<'_>, lut: &[u8; 256], n_i: usize, k_: usize, adj: bool, f: Features) -> Sq {
-    let (c, rows, len) = codes(op, n_i, k_, adj);
-    let mut b = if f.vbmi {
+fn factors((c, rows, len): &(Sq, usize, usize), lut: &[u8; 256], f: Features) -> Sq {
+    if f.vbmi {
         // SAFETY: VBMI (and AVX-512BW) were detected by `cost`.
-        unsafe { lookup_vbmi(&c, lut) }
-    } else {
-        c.map(|r| r.map(|x| lut[x as usize]))
-    };
+        return unsafe { lookup_vbmi(c, lut, (*rows, *len)) };
+    }
+    let mut b = c.map(|r| r.map(|x| lut[x as usize]));
     let mut keep = [0u8; SQ];
-    keep[..len].fill(0xff);
+    keep[..*len].fill(0xff);
     let keep = v128(&keep);
     for (r, row) in b.iter_mut().enumerate() {
-        *row = if r < rows {
+        *row = if r < *rows {
             bytemuck::cast(_mm_and_si128(v128(row), keep))
         } else {
             [0; SQ]
@@ -126,7 +129,7 @@ pub(super) fn lookup(c: &Sq, lut: &[u8; 256]) -> Option<Sq> {
     }
     // SAFETY: called only when the CPU has the features it is compiled for (detected
     // above); it is otherwise ordinary safe code.
-    Some(unsafe { lookup_vbmi(c, lut) })
+    Some(unsafe { lookup_vbmi(c, lut, (SQ, SQ)) })
 }
 
 /// 64 bytes from the front of `b` as a vector.
@@ -151,21 +154,31 @@ fn v128(b: &[u8; SQ]) -> __m128i {
     bytemuck::cast(*b)
 }
 
+/// `lut[c]` for the codes in the first `rows` rows and `len` columns, 0 elsewhere. Each
+/// four rows are written as one 64-byte store, so that later vector reads of the block are
+/// forwarded from it (a read spanning two smaller stores stalls until they retire).
 #[target_feature(enable = "avx2,avx512f,avx512bw,avx512vbmi")]
-fn lookup_vbmi(c: &Sq, lut: &[u8; 256]) -> Sq {
+fn lookup_vbmi(c: &Sq, lut: &[u8; 256], (rows, len): (usize, usize)) -> Sq {
     let t: [__m512i; 4] = std::array::from_fn(|q| v512(&lut[64 * q..]));
+    let cols = ((1u32 << len) - 1) as u64;
     let mut out = [[0u8; SQ]; SQ];
-    for (o, c) in out
+    for (q, (o, c)) in out
         .as_flattened_mut()
         .chunks_exact_mut(64)
         .zip(c.as_flattened().chunks_exact(64))
+        .enumerate()
     {
+        // Row 4q + j's bits are 16j .. 16j + 16 of the mask.
+        let keep = (0..4)
+            .filter(|j| 4 * q + j < rows)
+            .fold(0u64, |m, j| m | cols << (16 * j));
         let c = v512(c);
         // Codes 0..128 from the first two table vectors, 128..256 from the others
         // (picked by the code's top bit).
         let lo = _mm512_permutex2var_epi8(t[0], c, t[1]);
         let hi = _mm512_permutex2var_epi8(t[2], c, t[3]);
         let r = _mm512_mask_blend_epi8(_mm512_movepi8_mask(c), lo, hi);
+        let r = _mm512_maskz_mov_epi8(keep, r);
         o.copy_from_slice(&bytemuck::cast::<__m512i, [u8; 64]>(r));
     }
     out
@@ -206,19 +219,19 @@ fn lane_bits(x: &Sq, y: &Sq) -> u64 {
 #[inline]
 #[target_feature(enable = "avx2")]
 fn tally(out: &Sq, live: &Sq, minp: u8) -> (u32, u32, u8) {
-    let zero = _mm256_setzero_si256();
-    let least = _mm256_set1_epi8(minp as i8);
+    // Row by row: the kernels write `out` one 16-byte row at a time.
+    let zero = _mm_setzero_si128();
+    let least = _mm_set1_epi8(minp as i8);
     let (mut passes, mut sum, mut top) = (0u32, zero, zero);
-    let rows = out.as_flattened().chunks_exact(32);
-    for (o, l) in rows.zip(live.as_flattened().chunks_exact(32)) {
-        let c = _mm256_and_si256(_mm256_max_epu8(v256(o), least), v256(l));
-        let empty = _mm256_movemask_epi8(_mm256_cmpeq_epi8(c, zero)) as u32;
-        passes += 32 - empty.count_ones();
-        sum = _mm256_add_epi64(sum, _mm256_sad_epu8(c, zero));
-        top = _mm256_max_epu8(top, c);
+    for (o, l) in out.iter().zip(live) {
+        let c = _mm_and_si128(_mm_max_epu8(v128(o), least), v128(l));
+        let empty = _mm_movemask_epi8(_mm_cmpeq_epi8(c, zero)) as u32;
+        passes += 16 - empty.count_ones();
+        sum = _mm_add_epi64(sum, _mm_sad_epu8(c, zero));
+        top = _mm_max_epu8(top, c);
     }
-    let sum: [u64; 4] = bytemuck::cast(sum);
-    let top: [u8; 32] = bytemuck::cast(top);
+    let sum: [u64; 2] = bytemuck::cast(sum);
+    let top: [u8; 16] = bytemuck::cast(top);
     let sum = sum.iter().sum::<u64>() as u32;
     (passes, sum, top.iter().copied().max().unwrap_or(0))
 }
