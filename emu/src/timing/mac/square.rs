@@ -69,11 +69,12 @@ fn codes(op: Operand<'_>, n_i: usize, k_: usize, k_adjacent: bool) -> (Sq, usize
     (b, rows, len)
 }
 
-/// Which outputs exist and take a pass, as 0xff / 0 per (i, j) of the block: i < xn,
-/// j < yn, and, given `outer_nz` (the eliminator with a least pass cost), the outer index
-/// has a non-zero code. `outer_nz` is the outer operand's block of non-zero flags (0
-/// outside the operand) and whether that operand is X (outer index i) or Y (index j).
-pub(super) fn live_outputs(xn: usize, yn: usize, outer_nz: Option<(&Sq, bool)>) -> Sq {
+/// Which outputs exist and take a pass: (i, j) with `rows[i]` and `cols[j]` both 0xff
+/// (else 0), for i < xn, j < yn, and, given `outer_nz` (the eliminator with a least pass
+/// cost), an outer index with a non-zero code. `outer_nz` is the outer operand's block of
+/// non-zero flags (0 outside the operand) and whether that operand is X (outer index i)
+/// or Y (index j).
+pub(super) fn live_outputs(xn: usize, yn: usize, outer_nz: Option<(&Sq, bool)>) -> Live {
     let mut rows_live = [0u8; SQ];
     rows_live[..xn].fill(0xff);
     let mut cols_live = [0u8; SQ];
@@ -88,14 +89,23 @@ pub(super) fn live_outputs(xn: usize, yn: usize, outer_nz: Option<(&Sq, bool)>) 
         }
         None => {}
     }
-    std::array::from_fn(|i| cols_live.map(|c| c & rows_live[i]))
+    Live {
+        rows: rows_live,
+        cols: cols_live,
+    }
+}
+
+/// The outputs that exist and take a pass (see [`live_outputs`]).
+pub(super) struct Live {
+    pub(super) rows: [u8; SQ],
+    pub(super) cols: [u8; SQ],
 }
 
 /// Adds the passes of the `live` outputs (each raised to at least `minp`) to the histogram.
-pub(super) fn hist(out: &Sq, live: &Sq, minp: u8, t: &mut Totals) {
-    for (r, l) in out.iter().zip(live) {
-        for (&x, &l) in r.iter().zip(l) {
-            let x = x.max(minp) & l;
+pub(super) fn hist(out: &Sq, live: &Live, minp: u8, t: &mut Totals) {
+    for (r, &rl) in out.iter().zip(&live.rows) {
+        for (&x, &l) in r.iter().zip(&live.cols) {
+            let x = x.max(minp) & l & rl;
             if x > 0 {
                 t.hist[(x as usize).min(PASS_HIST - 1)] += 1;
             }

@@ -17,7 +17,7 @@ use std::arch::x86_64::*;
 use super::super::onepass::{Result, Tile};
 use super::super::small::Operand;
 use super::super::{Geom, Totals};
-use super::{codes, hist, live_outputs, Combine, Sq, SQ};
+use super::{codes, hist, live_outputs, Combine, Live, Sq, SQ};
 
 /// Which of the optional instruction sets the CPU has.
 #[derive(Clone, Copy)]
@@ -218,22 +218,24 @@ fn lane_bits(x: &Sq, y: &Sq) -> u64 {
 /// output's pass raised to at least `minp`.
 #[inline]
 #[target_feature(enable = "avx2")]
-fn tally(out: &Sq, live: &Sq, minp: u8) -> (u32, u32, u8) {
+fn tally(out: &Sq, live: &Live, minp: u8) -> (u32, u32, u8) {
     // Row by row: the kernels write `out` one 16-byte row at a time.
     let zero = _mm_setzero_si128();
+    let one = _mm_set1_epi8(1);
     let least = _mm_set1_epi8(minp as i8);
-    let (mut passes, mut sum, mut top) = (0u32, zero, zero);
-    for (o, l) in out.iter().zip(live) {
-        let c = _mm_and_si128(_mm_max_epu8(v128(o), least), v128(l));
-        let empty = _mm_movemask_epi8(_mm_cmpeq_epi8(c, zero)) as u32;
-        passes += 16 - empty.count_ones();
+    let cols = v128(&live.cols);
+    let (mut passes, mut sum, mut top) = (zero, zero, zero);
+    for (o, &rl) in out.iter().zip(&live.rows) {
+        let l = _mm_and_si128(cols, _mm_set1_epi8(rl as i8));
+        let c = _mm_and_si128(_mm_max_epu8(v128(o), least), l);
+        // An output takes a pass when its cost is not 0: Σ min(c, 1).
+        passes = _mm_add_epi64(passes, _mm_sad_epu8(_mm_min_epu8(c, one), zero));
         sum = _mm_add_epi64(sum, _mm_sad_epu8(c, zero));
         top = _mm_max_epu8(top, c);
     }
-    let sum: [u64; 2] = bytemuck::cast(sum);
+    let total = |v: __m128i| bytemuck::cast::<__m128i, [u64; 2]>(v).iter().sum::<u64>() as u32;
     let top: [u8; 16] = bytemuck::cast(top);
-    let sum = sum.iter().sum::<u64>() as u32;
-    (passes, sum, top.iter().copied().max().unwrap_or(0))
+    (total(passes), total(sum), top.iter().copied().max().unwrap_or(0))
 }
 
 /// `out[i][j] = max_k comb(x[i][k], y[k][j])` for i < `xn`, k < `k` (rows from `xn` on
