@@ -571,8 +571,17 @@ pub(crate) fn mac_cost(
     ls.reset();
 
     // Non-zero counts: weights per column k, activations per row k.
-    zeros::per_column(w.w, (m_, k_), w.wzero, wzeros, wcol);
-    zeros::per_row(w.a, (k_, n_), w.azero, azeros, arow);
+    if let Some((wc, ar)) =
+        square::nonzero_counts(w.w, w.a, (m_, k_, n_), (w.wzero, w.azero))
+    {
+        wcol.clear();
+        wcol.extend(wc[..k_].iter().map(|&x| u32::from(x)));
+        arow.clear();
+        arow.extend(ar[..k_].iter().map(|&x| u32::from(x)));
+    } else {
+        zeros::per_column(w.w, (m_, k_), w.wzero, wzeros, wcol);
+        zeros::per_row(w.a, (k_, n_), w.azero, azeros, arow);
+    }
     let w_nnz: u64 = wcol.iter().map(|&x| x as u64).sum();
     let a_nnz: u64 = arow.iter().map(|&x| x as u64).sum();
     // Which operand the passes run along (below), and what that needs: the codes of A

@@ -19,7 +19,7 @@
 mod x86;
 
 use super::onepass::{Result, Tile};
-use super::small::Operand;
+use super::small::{Codes, Operand};
 use super::{Geom, Totals, PASS_HIST};
 
 /// The block side.
@@ -44,14 +44,14 @@ enum Combine {
 /// run of adjacent codes; every other entry 0. Also returns the rows and row length used.
 /// The caller checked that the wanted index is the adjacent one.
 #[inline(always)]
-fn codes(op: Operand<'_>, n_i: usize, k_: usize, k_adjacent: bool) -> (Sq, usize, usize) {
+fn codes(op: Codes<'_>, n_i: usize, k_: usize, k_adjacent: bool) -> (Sq, usize, usize) {
     let mut b = [[0u8; SQ]; SQ];
     let (rows, len, stride) = if k_adjacent {
-        (n_i, k_, op.codes.si)
+        (n_i, k_, op.si)
     } else {
-        (k_, n_i, op.codes.sk)
+        (k_, n_i, op.sk)
     };
-    let data = op.codes.data;
+    let data = op.data;
     if rows == SQ && len == SQ && stride == SQ && data.len() >= SQ * SQ {
         // A whole 16×16 tile stored densely: one copy.
         b.as_flattened_mut().copy_from_slice(&data[..SQ * SQ]);
@@ -67,6 +67,41 @@ fn codes(op: Operand<'_>, n_i: usize, k_: usize, k_adjacent: bool) -> (Sq, usize
         }
     }
     (b, rows, len)
+}
+
+/// The non-zero counts of a small instruction's operands (weights M×K per column k,
+/// activations K×N per row k; at most 16 each way), from the same block lookups, or `None`
+/// (too large, too small, or the CPU has no 64-byte table lookups: the byte compares of
+/// [`super::zeros`] are then faster; measured, the crossover is near 256 codes, between
+/// 8×8×8 and 16×16×16).
+pub(super) fn nonzero_counts(
+    w: &[u8],
+    a: &[u8],
+    (m, k, n): (usize, usize, usize),
+    (wzero, azero): (&[bool; 256], &[bool; 256]),
+) -> Option<([u16; SQ], [u16; SQ])> {
+    if m > SQ || k > SQ || n > SQ || m * k + k * n < SQ * SQ {
+        return None;
+    }
+    let wc = Codes {
+        data: w,
+        si: k,
+        sk: 1,
+    };
+    let ac = Codes {
+        data: a,
+        si: 1,
+        sk: n,
+    };
+    #[cfg(target_arch = "x86_64")]
+    {
+        x86::nonzero_counts(codes(wc, m, k, true), codes(ac, n, k, false), wzero, azero)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (wc, ac, wzero, azero);
+        None
+    }
 }
 
 /// Which outputs exist and take a pass: (i, j) with `rows[i]` and `cols[j]` both 0xff
@@ -251,6 +286,30 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// The block non-zero counts against a count by table lookups.
+        #[test]
+        fn nonzero_counts_match_lookups(
+            (m, k, n) in (1usize..=16, 8usize..=16, 1usize..=16),
+            w in proptest::collection::vec(code(), 256),
+            a in proptest::collection::vec(code(), 256),
+            wz in zeros(),
+            az in zeros(),
+        ) {
+            let (wz, az): ([bool; 256], [bool; 256]) = (arr(&wz), arr(&az));
+            let Some((wc, ar)) =
+                super::nonzero_counts(&w[..m * k], &a[..k * n], (m, k, n), (&wz, &az))
+            else {
+                // No 64-byte lookups: the byte-compare counts run instead.
+                return Ok(());
+            };
+            for kk in 0..16 {
+                let wcol = (0..m).filter(|&i| kk < k && !wz[w[i * k + kk] as usize]).count();
+                let arow = (0..n).filter(|&j| kk < k && !az[a[kk * n + j] as usize]).count();
+                prop_assert_eq!(wc[kk] as usize, wcol, "column {}", kk);
+                prop_assert_eq!(ar[kk] as usize, arow, "row {}", kk);
+            }
+        }
 
         /// The 64-byte table lookups (where the CPU has them) against the table, on every
         /// code.

@@ -67,8 +67,8 @@ fn cost_avx2(
     let (v, outer, k_) = (tile.v, tile.outer, tile.k);
     let rlut = rows_op.live_factors(gate);
     let olut = outer_op.live_factors(compact);
-    let rc = codes(rows_op, v, k_, rows_is_x);
-    let oc = codes(outer_op, outer, k_, !rows_is_x);
+    let rc = codes(rows_op.codes, v, k_, rows_is_x);
+    let oc = codes(outer_op.codes, outer, k_, !rows_is_x);
     let (x, y, xn, yn) = if rows_is_x {
         (factors(&rc, &rlut, f), factors(&oc, &olut, f), v, outer)
     } else {
@@ -95,6 +95,48 @@ fn cost_avx2(
     t.passes += u64::from(passes);
     t.alloc += u64::from(sum) * geo.g as u64;
     Result::from_top(tile, top)
+}
+
+/// [`super::nonzero_counts`] from the weights' and activations' code blocks (as
+/// [`codes`] returns them), with VBMI lookups; `None` without them.
+pub(super) fn nonzero_counts(
+    w: (Sq, usize, usize),
+    a: (Sq, usize, usize),
+    wzero: &[bool; 256],
+    azero: &[bool; 256],
+) -> Option<([u16; SQ], [u16; SQ])> {
+    if !is_x86_feature_detected!("avx512vbmi") || !is_x86_feature_detected!("avx512bw") {
+        return None;
+    }
+    let f = Features {
+        avx512bw: true,
+        vbmi: true,
+    };
+    // SAFETY: called only when the CPU has the features it is compiled for (detected
+    // above); it is otherwise ordinary safe code.
+    Some(unsafe { counts_avx2(w, a, wzero, azero, f) })
+}
+
+#[target_feature(enable = "avx2")]
+fn counts_avx2(
+    w: (Sq, usize, usize),
+    a: (Sq, usize, usize),
+    wzero: &[bool; 256],
+    azero: &[bool; 256],
+    f: Features,
+) -> ([u16; SQ], [u16; SQ]) {
+    let wnz = factors(&w, &wzero.map(|z| u8::from(!z)), f);
+    let anz = factors(&a, &azero.map(|z| u8::from(!z)), f);
+    let mut cols = _mm256_setzero_si256();
+    for r in &wnz {
+        cols = _mm256_add_epi16(cols, _mm256_cvtepu8_epi16(v128(r)));
+    }
+    let zero = _mm_setzero_si128();
+    let rows = anz.map(|r| {
+        let [lo, hi]: [u64; 2] = bytemuck::cast(_mm_sad_epu8(v128(&r), zero));
+        (lo + hi) as u16
+    });
+    (bytemuck::cast(cols), rows)
 }
 
 /// `lut[c]` for the block's codes (as [`codes`] returns them: the codes, the rows and
