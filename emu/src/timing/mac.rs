@@ -571,9 +571,7 @@ pub(crate) fn mac_cost(
     ls.reset();
 
     // Non-zero counts: weights per column k, activations per row k.
-    if let Some((wc, ar)) =
-        square::nonzero_counts(w.w, w.a, (m_, k_, n_), (w.wzero, w.azero))
-    {
+    if let Some((wc, ar)) = square::nonzero_counts(w.w, w.a, (m_, k_, n_), (w.wzero, w.azero)) {
         wcol.clear();
         wcol.extend(wc[..k_].iter().map(|&x| u32::from(x)));
         arow.clear();

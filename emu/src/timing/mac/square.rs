@@ -120,7 +120,9 @@ pub(super) fn live_outputs(xn: usize, yn: usize, outer_nz: Option<(&Sq, bool)>) 
         }
         Some((nz, false)) => {
             let any = nz.iter().fold(0u128, |a, r| a | u128::from_le_bytes(*r));
-            cols_live = any.to_le_bytes().map(|b| 0u8.wrapping_sub(u8::from(b != 0)));
+            cols_live = any
+                .to_le_bytes()
+                .map(|b| 0u8.wrapping_sub(u8::from(b != 0)));
         }
         None => {}
     }

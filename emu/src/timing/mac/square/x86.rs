@@ -65,14 +65,16 @@ fn cost_avx2(
     t: &mut Totals,
 ) -> Result {
     let (v, outer, k_) = (tile.v, tile.outer, tile.k);
-    let rlut = rows_op.live_factors(gate);
-    let olut = outer_op.live_factors(compact);
+    let rdrop = gate.then_some(rows_op.zero);
+    let odrop = compact.then_some(outer_op.zero);
     let rc = codes(rows_op.codes, v, k_, rows_is_x);
     let oc = codes(outer_op.codes, outer, k_, !rows_is_x);
     let (x, y, xn, yn) = if rows_is_x {
-        (factors(&rc, &rlut, f), factors(&oc, &olut, f), v, outer)
+        let x = factors(&rc, rows_op.factor, rdrop, f);
+        (x, factors(&oc, outer_op.factor, odrop, f), v, outer)
     } else {
-        (factors(&oc, &olut, f), factors(&rc, &rlut, f), outer, v)
+        let x = factors(&oc, outer_op.factor, odrop, f);
+        (x, factors(&rc, rows_op.factor, rdrop, f), outer, v)
     };
     let how = if at_most_one(&x) {
         Combine::XGates
@@ -83,10 +85,7 @@ fn cost_avx2(
     };
     let out = maxima(&x, &y, (xn, k_), how, f.avx512bw);
     t.lane_bits += lane_bits(&x, &y);
-    let nz = (compact && geo.minp > 0).then(|| {
-        let nonzero = outer_op.zero.map(|z| u8::from(!z));
-        factors(&oc, &nonzero, f)
-    });
+    let nz = (compact && geo.minp > 0).then(|| factors(&oc, &[1; 256], Some(outer_op.zero), f));
     let live = live_outputs(xn, yn, nz.as_ref().map(|b| (b, !rows_is_x)));
     let (passes, sum, top) = tally(&out, &live, geo.minp);
     if geo.hist {
@@ -125,8 +124,8 @@ fn counts_avx2(
     azero: &[bool; 256],
     f: Features,
 ) -> ([u16; SQ], [u16; SQ]) {
-    let wnz = factors(&w, &wzero.map(|z| u8::from(!z)), f);
-    let anz = factors(&a, &azero.map(|z| u8::from(!z)), f);
+    let wnz = factors(&w, &[1; 256], Some(wzero), f);
+    let anz = factors(&a, &[1; 256], Some(azero), f);
     let mut cols = _mm256_setzero_si256();
     for r in &wnz {
         cols = _mm256_add_epi16(cols, _mm256_cvtepu8_epi16(v128(r)));
@@ -139,15 +138,26 @@ fn counts_avx2(
     (bytemuck::cast(cols), rows)
 }
 
-/// `lut[c]` for the block's codes (as [`codes`] returns them: the codes, the rows and
-/// the row length in use), 0 outside them; with 64-byte lookups when the CPU has VBMI.
+/// `table[c]` for the block's codes (as [`codes`] returns them: the codes, the rows and
+/// the row length in use), 0 outside them and, given `drop`, for its zero codes; with
+/// 64-byte lookups when the CPU has VBMI (straight from the two tables, nothing derived
+/// from them per call).
 #[inline]
 #[target_feature(enable = "avx2")]
-fn factors((c, rows, len): &(Sq, usize, usize), lut: &[u8; 256], f: Features) -> Sq {
+fn factors(
+    (c, rows, len): &(Sq, usize, usize),
+    table: &[u8; 256],
+    drop: Option<&[bool; 256]>,
+    f: Features,
+) -> Sq {
     if f.vbmi {
         // SAFETY: VBMI (and AVX-512BW) were detected by `cost`.
-        return unsafe { lookup_vbmi(c, lut, (*rows, *len)) };
+        return unsafe { lookup_vbmi(c, table, drop, (*rows, *len)) };
     }
+    let lut: [u8; 256] = match drop {
+        Some(zero) => std::array::from_fn(|i| if zero[i] { 0 } else { table[i] }),
+        None => *table,
+    };
     let mut b = c.map(|r| r.map(|x| lut[x as usize]));
     let mut keep = [0u8; SQ];
     keep[..*len].fill(0xff);
@@ -171,7 +181,7 @@ pub(super) fn lookup(c: &Sq, lut: &[u8; 256]) -> Option<Sq> {
     }
     // SAFETY: called only when the CPU has the features it is compiled for (detected
     // above); it is otherwise ordinary safe code.
-    Some(unsafe { lookup_vbmi(c, lut, (SQ, SQ)) })
+    Some(unsafe { lookup_vbmi(c, lut, None, (SQ, SQ)) })
 }
 
 /// 64 bytes from the front of `b` as a vector.
@@ -200,8 +210,18 @@ fn v128(b: &[u8; SQ]) -> __m128i {
 /// four rows are written as one 64-byte store, so that later vector reads of the block are
 /// forwarded from it (a read spanning two smaller stores stalls until they retire).
 #[target_feature(enable = "avx2,avx512f,avx512bw,avx512vbmi")]
-fn lookup_vbmi(c: &Sq, lut: &[u8; 256], (rows, len): (usize, usize)) -> Sq {
+fn lookup_vbmi(
+    c: &Sq,
+    lut: &[u8; 256],
+    drop: Option<&[bool; 256]>,
+    (rows, len): (usize, usize),
+) -> Sq {
     let t: [__m512i; 4] = std::array::from_fn(|q| v512(&lut[64 * q..]));
+    // The zero codes' table as bytes (1 for a zero code), when they are dropped.
+    let zt: Option<[__m512i; 4]> = drop.map(|z| {
+        let z: [u8; 256] = std::array::from_fn(|i| u8::from(z[i]));
+        std::array::from_fn(|q| v512(&z[64 * q..]))
+    });
     let cols = ((1u32 << len) - 1) as u64;
     let mut out = [[0u8; SQ]; SQ];
     for (q, (o, c)) in out
@@ -219,7 +239,17 @@ fn lookup_vbmi(c: &Sq, lut: &[u8; 256], (rows, len): (usize, usize)) -> Sq {
         // (picked by the code's top bit).
         let lo = _mm512_permutex2var_epi8(t[0], c, t[1]);
         let hi = _mm512_permutex2var_epi8(t[2], c, t[3]);
-        let r = _mm512_mask_blend_epi8(_mm512_movepi8_mask(c), lo, hi);
+        let top = _mm512_movepi8_mask(c);
+        let r = _mm512_mask_blend_epi8(top, lo, hi);
+        let keep = match &zt {
+            Some(z) => {
+                let lo = _mm512_permutex2var_epi8(z[0], c, z[1]);
+                let hi = _mm512_permutex2var_epi8(z[2], c, z[3]);
+                let zero = _mm512_mask_blend_epi8(top, lo, hi);
+                keep & !_mm512_test_epi8_mask(zero, zero)
+            }
+            None => keep,
+        };
         let r = _mm512_maskz_mov_epi8(keep, r);
         o.copy_from_slice(&bytemuck::cast::<__m512i, [u8; 64]>(r));
     }
@@ -277,7 +307,11 @@ fn tally(out: &Sq, live: &Live, minp: u8) -> (u32, u32, u8) {
     }
     let total = |v: __m128i| bytemuck::cast::<__m128i, [u64; 2]>(v).iter().sum::<u64>() as u32;
     let top: [u8; 16] = bytemuck::cast(top);
-    (total(passes), total(sum), top.iter().copied().max().unwrap_or(0))
+    (
+        total(passes),
+        total(sum),
+        top.iter().copied().max().unwrap_or(0),
+    )
 }
 
 /// `out[i][j] = max_k comb(x[i][k], y[k][j])` for i < `xn`, k < `k` (rows from `xn` on
