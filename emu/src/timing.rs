@@ -183,6 +183,27 @@ pub struct Timing {
     timeline_dropped: u64,
     scratch: mac::MacScratch,
     mac_detail: bool,
+    /// [`Timing::scalar_latency`] of every class, by class index (the hardware description
+    /// is fixed for the model's life), for [`Timing::account_scalar_run`].
+    class_latency: [u64; 12],
+}
+
+/// Cycles the core spends on a scalar instruction of `class` under `hw` (no taken
+/// penalty).
+fn scalar_latency(hw: &HwConfig, class: Class) -> u64 {
+    let s = &hw.scalar;
+    (match class {
+        Class::Alu => s.alu,
+        Class::MulDiv => s.muldiv,
+        Class::Load => s.load,
+        Class::Store => s.store,
+        Class::Branch => s.branch,
+        Class::Jump => s.jump,
+        Class::Config => s.config,
+        Class::System => s.system,
+        Class::Tile => s.tile,
+        Class::Dma | Class::Mac | Class::Post => s.accel_issue,
+    }) as u64
 }
 
 fn class_index(c: Class) -> usize {
@@ -197,7 +218,9 @@ impl Timing {
 
     /// A model sharing an existing hardware description (no copy).
     pub fn shared(hw: Arc<HwConfig>) -> Timing {
+        let class_latency = Class::ALL.map(|c| scalar_latency(&hw, c));
         Timing {
+            class_latency,
             hw,
             now: 0,
             unit_free: [0; 4],
@@ -351,35 +374,23 @@ impl Timing {
     pub fn account_scalar_run(&mut self, counts: &[u64; 12], taken: &[u64; 12]) {
         debug_assert!(self.timeline.is_none());
         let penalty = self.hw.scalar.taken_penalty as u64;
-        for (i, class) in Class::ALL.into_iter().enumerate() {
-            let n = counts[i];
-            if n == 0 {
-                continue;
-            }
-            let cycles = n * self.scalar_latency(class) + taken[i] * penalty;
-            self.counters.instructions += n;
-            self.counters.class_count[i] += n;
-            self.now += cycles;
-            self.counters.unit_busy[Unit::Scalar as usize] += cycles;
-            self.counters.class_cycles[i] += cycles;
+        // Branch-free over the twelve classes (a class that did not run adds 0).
+        let cycles: [u64; 12] =
+            std::array::from_fn(|i| counts[i] * self.class_latency[i] + taken[i] * penalty);
+        let c = &mut self.counters;
+        for i in 0..12 {
+            c.class_count[i] += counts[i];
+            c.class_cycles[i] += cycles[i];
         }
+        let (n, total) = (counts.iter().sum::<u64>(), cycles.iter().sum::<u64>());
+        c.instructions += n;
+        c.unit_busy[Unit::Scalar as usize] += total;
+        self.now += total;
     }
 
     /// Cycles the core spends on a scalar instruction of `class` (no taken penalty).
     fn scalar_latency(&self, class: Class) -> u64 {
-        let s = &self.hw.scalar;
-        (match class {
-            Class::Alu => s.alu,
-            Class::MulDiv => s.muldiv,
-            Class::Load => s.load,
-            Class::Store => s.store,
-            Class::Branch => s.branch,
-            Class::Jump => s.jump,
-            Class::Config => s.config,
-            Class::System => s.system,
-            Class::Tile => s.tile,
-            Class::Dma | Class::Mac | Class::Post => s.accel_issue,
-        }) as u64
+        self.class_latency[class_index(class)]
     }
 
     fn scalar(&mut self, pc: u32, op: Opcode, class: Class, taken: bool) {

@@ -462,59 +462,62 @@ pub(crate) fn mac_cost(
         1 => Shape::A,
         _ => Shape::WA,
     };
-    // Model → (cost shape, weight side, activation side, zero eliminator?, group, overhead).
-    let (shape, wside, aside, ze, group, ovh) = match cfg.model {
+    // Model → (cost shape, weight side, activation side, zero eliminator?, group, overhead),
+    // the sides as keys of the lane-cost table cache.
+    let (shape, wkey, akey, ze, group, ovh) = match cfg.model {
         MacModel::Loom => (
             shape_of(w.serial),
-            s.sides.get(SideKey::Loom(
-                w.wfmt,
-                w.wprec,
-                w.ck,
-                cfg.zero_bit_skip,
-                booth,
-            )),
-            s.sides.get(SideKey::Loom(
-                w.afmt,
-                w.aprec,
-                w.ck,
-                cfg.zero_bit_skip,
-                booth,
-            )),
+            SideKey::Loom(w.wfmt, w.wprec, w.ck, cfg.zero_bit_skip, booth),
+            SideKey::Loom(w.afmt, w.aprec, w.ck, cfg.zero_bit_skip, booth),
             cfg.zero_elim,
             g,
             serial_ovh,
         ),
-        MacModel::BitParallel => (Shape::W, Side::uniform(1), Side::uniform(1), false, g, 0),
+        MacModel::BitParallel => {
+            let u = SideKey::Uniform(1);
+            (Shape::W, u, u, false, g, 0)
+        }
         MacModel::BitFusion => {
             let sp = 8 / w.aprec.max(2) * (8 / w.wprec.max(2));
-            let (u, gf) = (Side::uniform(1), g * sp.max(1));
+            let (u, gf) = (SideKey::Uniform(1), g * sp.max(1));
             (Shape::W, u, u, false, gf, 0)
         }
         MacModel::Stripes => (
             Shape::A,
-            Side::uniform(1),
-            Side::uniform(w.aprec),
+            SideKey::Uniform(1),
+            SideKey::Uniform(w.aprec),
             false,
             g,
             serial_ovh,
         ),
         MacModel::Pragmatic => (
             shape_of(w.serial),
-            s.sides.get(SideKey::Effectual(w.wfmt, w.wprec, booth)),
-            s.sides.get(SideKey::Effectual(w.afmt, w.aprec, booth)),
+            SideKey::Effectual(w.wfmt, w.wprec, booth),
+            SideKey::Effectual(w.afmt, w.aprec, booth),
             false,
             g,
             serial_ovh,
         ),
         MacModel::Laconic => (
             Shape::WA,
-            s.sides.get(SideKey::Effectual(w.wfmt, w.wprec, booth)),
-            s.sides.get(SideKey::Effectual(w.afmt, w.aprec, booth)),
+            SideKey::Effectual(w.wfmt, w.wprec, booth),
+            SideKey::Effectual(w.afmt, w.aprec, booth),
             false,
             g,
             serial_ovh,
         ),
     };
+    // Bit-slice mode's low and high slice sides.
+    let sl = w.slice.min(8);
+    let lo_key = SideKey::Slice(sl, w.aprec, false, cfg.zero_bit_skip, booth);
+    let hi_key = SideKey::Slice(sl, w.aprec, true, cfg.zero_bit_skip, booth);
+    if slice_mode {
+        s.sides.prepare(&[wkey, akey, lo_key, hi_key]);
+    } else {
+        s.sides.prepare(&[wkey, akey]);
+    }
+    let sides = &s.sides;
+    let (wside, aside) = (sides.find(wkey), sides.find(akey));
     let mut geo = Geom {
         g: group as usize,
         seg,
@@ -564,7 +567,7 @@ pub(crate) fn mac_cost(
         wzeros,
         azeros,
         ls,
-        sides,
+        sides: _,
         nrows,
         one,
     } = s;
@@ -699,9 +702,7 @@ pub(crate) fn mac_cost(
     if slice_mode {
         // LO slices: dense (every k), zero weights gate their lanes.
         // HO slices: the eliminator drops those equal to r; zero weights gate.
-        let sl = w.slice.min(8);
-        let lo_side = sides.get(SideKey::Slice(sl, w.aprec, false, cfg.zero_bit_skip, booth));
-        let hi_side = sides.get(SideKey::Slice(sl, w.aprec, true, cfg.zero_bit_skip, booth));
+        let (lo_side, hi_side) = (sides.find(lo_key), sides.find(hi_key));
         fill_w_rows(rows, true);
         row_sums(rows, st_a, k_, rowsum);
         geo.gates = all_gates(rows);

@@ -97,6 +97,20 @@ pub(super) enum SideKey {
     Effectual(NumFmt, u32, bool),
     /// [`Side::slice`]: slice width, precision, high half, skipping, Booth.
     Slice(u32, u32, bool, bool, bool),
+    /// [`Side::uniform`]: the cost of every code.
+    Uniform(u32),
+}
+
+impl SideKey {
+    /// The table of this key.
+    fn build(self) -> Side {
+        match self {
+            SideKey::Loom(fmt, prec, ck, skip, booth) => Side::loom(fmt, prec, ck, skip, booth),
+            SideKey::Effectual(fmt, prec, booth) => Side::effectual(fmt, prec, booth),
+            SideKey::Slice(sl, prec, hi, skip, booth) => Side::slice(sl, prec, hi, skip, booth),
+            SideKey::Uniform(cost) => Side::uniform(cost),
+        }
+    }
 }
 
 /// Memoised [`Side`] tables (a few recent keys).
@@ -110,21 +124,37 @@ pub(super) struct SideCache {
 const SIDE_ENTRIES: usize = 8;
 
 impl SideCache {
-    pub(super) fn get(&mut self, key: SideKey) -> Side {
-        if let Some((_, side)) = self.entries.iter().find(|(k, _)| *k == key) {
-            return *side;
+    /// Builds the tables of `keys` that are not cached, evicting none of `keys` (at most
+    /// [`SIDE_ENTRIES`] of them), so [`SideCache::find`] then finds each.
+    pub(super) fn prepare(&mut self, keys: &[SideKey]) {
+        debug_assert!(keys.len() <= SIDE_ENTRIES);
+        for &key in keys {
+            if self.entries.iter().any(|(k, _)| *k == key) {
+                continue;
+            }
+            let side = key.build();
+            if self.entries.len() < SIDE_ENTRIES {
+                self.entries.push((key, side));
+            } else {
+                // The next slot round robin that holds none of this instruction's keys.
+                loop {
+                    self.next = (self.next + 1) % SIDE_ENTRIES;
+                    if !keys.contains(&self.entries[self.next].0) {
+                        break;
+                    }
+                }
+                self.entries[self.next] = (key, side);
+            }
         }
-        let side = match key {
-            SideKey::Loom(fmt, prec, ck, skip, booth) => Side::loom(fmt, prec, ck, skip, booth),
-            SideKey::Effectual(fmt, prec, booth) => Side::effectual(fmt, prec, booth),
-            SideKey::Slice(sl, prec, hi, skip, booth) => Side::slice(sl, prec, hi, skip, booth),
-        };
-        if self.entries.len() < SIDE_ENTRIES {
-            self.entries.push((key, side));
-        } else {
-            self.next = (self.next + 1) % SIDE_ENTRIES;
-            self.entries[self.next] = (key, side);
+    }
+
+    /// The table of a key given to the last [`SideCache::prepare`] (by reference: a table
+    /// is 256 bytes, and copying two per instruction showed in profiles). A key that was
+    /// not prepared gets its table built here, uncached.
+    pub(super) fn find(&self, key: SideKey) -> std::borrow::Cow<'_, Side> {
+        match self.entries.iter().find(|(k, _)| *k == key) {
+            Some((_, side)) => std::borrow::Cow::Borrowed(side),
+            None => std::borrow::Cow::Owned(key.build()),
         }
-        side
     }
 }
