@@ -374,18 +374,17 @@ impl Timing {
     pub fn account_scalar_run(&mut self, counts: &[u64; 12], taken: &[u64; 12]) {
         debug_assert!(self.timeline.is_none());
         let penalty = self.hw.scalar.taken_penalty as u64;
-        // Branch-free over the twelve classes (a class that did not run adds 0).
-        let cycles: [u64; 12] =
-            std::array::from_fn(|i| counts[i] * self.class_latency[i] + taken[i] * penalty);
-        let c = &mut self.counters;
-        for i in 0..12 {
-            c.class_count[i] += counts[i];
-            c.class_cycles[i] += cycles[i];
+        for (i, &n) in counts.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            let cycles = n * self.class_latency[i] + taken[i] * penalty;
+            self.counters.instructions += n;
+            self.counters.class_count[i] += n;
+            self.now += cycles;
+            self.counters.unit_busy[Unit::Scalar as usize] += cycles;
+            self.counters.class_cycles[i] += cycles;
         }
-        let (n, total) = (counts.iter().sum::<u64>(), cycles.iter().sum::<u64>());
-        c.instructions += n;
-        c.unit_busy[Unit::Scalar as usize] += total;
-        self.now += total;
     }
 
     /// Cycles the core spends on a scalar instruction of `class` (no taken penalty).

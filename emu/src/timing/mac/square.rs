@@ -44,29 +44,64 @@ enum Combine {
 /// run of adjacent codes; every other entry 0. Also returns the rows and row length used.
 /// The caller checked that the wanted index is the adjacent one.
 #[inline(always)]
-fn codes(op: Codes<'_>, n_i: usize, k_: usize, k_adjacent: bool) -> (Sq, usize, usize) {
-    let mut b = [[0u8; SQ]; SQ];
+fn codes(op: Codes<'_>, n_i: usize, k_: usize, k_adjacent: bool) -> CodeBlock<'_> {
     let (rows, len, stride) = if k_adjacent {
         (n_i, k_, op.si)
     } else {
         (k_, n_i, op.sk)
     };
     let data = op.data;
-    if rows == SQ && len == SQ && stride == SQ && data.len() >= SQ * SQ {
-        // A whole 16×16 tile stored densely: one copy.
-        b.as_flattened_mut().copy_from_slice(&data[..SQ * SQ]);
-        return (b, rows, len);
-    }
-    for (r, dst) in b.iter_mut().enumerate().take(rows) {
-        let src = data.get(r * stride..).unwrap_or(&[]);
-        let n = len.min(src.len());
-        match n {
-            8 => dst[..8].copy_from_slice(&src[..8]),
-            SQ => dst.copy_from_slice(&src[..SQ]),
-            _ => dst[..n].copy_from_slice(&src[..n]),
+    let src = if rows == SQ && len == SQ && stride == SQ && data.len() >= SQ * SQ {
+        Src::Dense16(&data[..SQ * SQ])
+    } else if rows == 8 && len == 8 && stride == 8 && data.len() >= 64 {
+        Src::Dense8(&data[..64])
+    } else {
+        let mut b = [[0u8; SQ]; SQ];
+        for (r, dst) in b.iter_mut().enumerate().take(rows) {
+            let src = data.get(r * stride..).unwrap_or(&[]);
+            let n = len.min(src.len());
+            match n {
+                8 => dst[..8].copy_from_slice(&src[..8]),
+                SQ => dst.copy_from_slice(&src[..SQ]),
+                _ => dst[..n].copy_from_slice(&src[..n]),
+            }
+        }
+        Src::Block(b)
+    };
+    CodeBlock { src, rows, len }
+}
+
+/// An operand's codes ([`codes`]) and the rows and row length in use.
+pub(super) struct CodeBlock<'a> {
+    pub(super) src: Src<'a>,
+    pub(super) rows: usize,
+    pub(super) len: usize,
+}
+
+/// Where a [`CodeBlock`]'s codes are. A dense 16×16 or 8×8 tile is read straight from
+/// the operand (the vector code loads it whole; a copy made of smaller stores and read back
+/// in 64-byte vectors would wait for every store to retire).
+#[allow(clippy::large_enum_variant)] // on the stack for one call; boxing would allocate
+pub(super) enum Src<'a> {
+    /// 256 codes, row r at 16r.
+    Dense16(&'a [u8]),
+    /// 64 codes, row r at 8r.
+    Dense8(&'a [u8]),
+    /// Copied into place.
+    Block(Sq),
+}
+
+impl CodeBlock<'_> {
+    /// The codes in place in a 16×16 block.
+    pub(super) fn block(&self) -> Sq {
+        match &self.src {
+            Src::Dense16(d) => std::array::from_fn(|r| std::array::from_fn(|j| d[SQ * r + j])),
+            Src::Dense8(d) => std::array::from_fn(|r| {
+                std::array::from_fn(|j| if r < 8 && j < 8 { d[8 * r + j] } else { 0 })
+            }),
+            Src::Block(b) => *b,
         }
     }
-    (b, rows, len)
 }
 
 /// The non-zero counts of a small instruction's operands (weights M×K per column k,
@@ -230,9 +265,22 @@ mod tests {
         hist: bool,
     }
 
+    /// Tile shapes: any up to 16 each way, and often the dense 8×8×8 and 16×16×16 tiles
+    /// (whose codes are read in place) or sides of exactly 8 and 16.
+    fn dims() -> impl Strategy<Value = (usize, usize, usize)> {
+        let side = || prop_oneof![1usize..=16, Just(8), Just(16)];
+        prop_oneof![
+            2 => (1usize..=16, 1usize..=16, 1usize..=16),
+            1 => Just((16, 16, 16)),
+            1 => Just((8, 8, 8)),
+            1 => (side(), side(), side()),
+        ]
+    }
+
     fn case() -> impl Strategy<Value = Case> {
-        (1usize..=16, 1usize..=16, 1usize..=16, 0u8..3, 0u8..3).prop_flat_map(
-            |(m, k, n, wo, ao)| {
+        (dims(), 0u8..3, 0u8..3)
+            .prop_map(|((m, k, n), wo, ao)| (m, k, n, wo, ao))
+            .prop_flat_map(|(m, k, n, wo, ao)| {
                 (
                     proptest::collection::vec(code(), m * k),
                     proptest::collection::vec(code(), k * n),
@@ -262,8 +310,7 @@ mod tests {
                             hist,
                         },
                     )
-            },
-        )
+            })
     }
 
     fn arr<T: Copy + Default, const N: usize>(v: &[T]) -> [T; N] {
@@ -292,7 +339,7 @@ mod tests {
         /// The block non-zero counts against a count by table lookups.
         #[test]
         fn nonzero_counts_match_lookups(
-            (m, k, n) in (1usize..=16, 8usize..=16, 1usize..=16),
+            (m, k, n) in dims(),
             w in proptest::collection::vec(code(), 256),
             a in proptest::collection::vec(code(), 256),
             wz in zeros(),

@@ -17,7 +17,7 @@ use std::arch::x86_64::*;
 use super::super::onepass::{Result, Tile};
 use super::super::small::Operand;
 use super::super::{Geom, Totals};
-use super::{codes, hist, live_outputs, Combine, Live, Sq, SQ};
+use super::{codes, hist, live_outputs, CodeBlock, Combine, Live, Sq, Src, SQ};
 
 /// Which of the optional instruction sets the CPU has.
 #[derive(Clone, Copy)]
@@ -99,8 +99,8 @@ fn cost_avx2(
 /// [`super::nonzero_counts`] from the weights' and activations' code blocks (as
 /// [`codes`] returns them), with VBMI lookups; `None` without them.
 pub(super) fn nonzero_counts(
-    w: (Sq, usize, usize),
-    a: (Sq, usize, usize),
+    w: CodeBlock<'_>,
+    a: CodeBlock<'_>,
     wzero: &[bool; 256],
     azero: &[bool; 256],
 ) -> Option<([u16; SQ], [u16; SQ])> {
@@ -118,8 +118,8 @@ pub(super) fn nonzero_counts(
 
 #[target_feature(enable = "avx2")]
 fn counts_avx2(
-    w: (Sq, usize, usize),
-    a: (Sq, usize, usize),
+    w: CodeBlock<'_>,
+    a: CodeBlock<'_>,
     wzero: &[bool; 256],
     azero: &[bool; 256],
     f: Features,
@@ -138,32 +138,26 @@ fn counts_avx2(
     (bytemuck::cast(cols), rows)
 }
 
-/// `table[c]` for the block's codes (as [`codes`] returns them: the codes, the rows and
-/// the row length in use), 0 outside them and, given `drop`, for its zero codes; with
-/// 64-byte lookups when the CPU has VBMI (straight from the two tables, nothing derived
-/// from them per call).
+/// `table[c]` for the block's codes ([`codes`]), 0 outside them and, given `drop`, for
+/// its zero codes; with 64-byte lookups when the CPU has VBMI (straight from the two
+/// tables, nothing derived from them per call).
 #[inline]
 #[target_feature(enable = "avx2")]
-fn factors(
-    (c, rows, len): &(Sq, usize, usize),
-    table: &[u8; 256],
-    drop: Option<&[bool; 256]>,
-    f: Features,
-) -> Sq {
+fn factors(cb: &CodeBlock<'_>, table: &[u8; 256], drop: Option<&[bool; 256]>, f: Features) -> Sq {
     if f.vbmi {
         // SAFETY: VBMI (and AVX-512BW) were detected by `cost`.
-        return unsafe { lookup_vbmi(c, table, drop, (*rows, *len)) };
+        return unsafe { lookup_vbmi(cb, table, drop) };
     }
     let lut: [u8; 256] = match drop {
         Some(zero) => std::array::from_fn(|i| if zero[i] { 0 } else { table[i] }),
         None => *table,
     };
-    let mut b = c.map(|r| r.map(|x| lut[x as usize]));
+    let mut b = cb.block().map(|r| r.map(|x| lut[x as usize]));
     let mut keep = [0u8; SQ];
-    keep[..*len].fill(0xff);
+    keep[..cb.len].fill(0xff);
     let keep = v128(&keep);
     for (r, row) in b.iter_mut().enumerate() {
-        *row = if r < *rows {
+        *row = if r < cb.rows {
             bytemuck::cast(_mm_and_si128(v128(row), keep))
         } else {
             [0; SQ]
@@ -181,7 +175,12 @@ pub(super) fn lookup(c: &Sq, lut: &[u8; 256]) -> Option<Sq> {
     }
     // SAFETY: called only when the CPU has the features it is compiled for (detected
     // above); it is otherwise ordinary safe code.
-    Some(unsafe { lookup_vbmi(c, lut, None, (SQ, SQ)) })
+    let cb = CodeBlock {
+        src: Src::Block(*c),
+        rows: SQ,
+        len: SQ,
+    };
+    Some(unsafe { lookup_vbmi(&cb, lut, None) })
 }
 
 /// 64 bytes from the front of `b` as a vector.
@@ -210,12 +209,22 @@ fn v128(b: &[u8; SQ]) -> __m128i {
 /// four rows are written as one 64-byte store, so that later vector reads of the block are
 /// forwarded from it (a read spanning two smaller stores stalls until they retire).
 #[target_feature(enable = "avx2,avx512f,avx512bw,avx512vbmi")]
-fn lookup_vbmi(
-    c: &Sq,
-    lut: &[u8; 256],
-    drop: Option<&[bool; 256]>,
-    (rows, len): (usize, usize),
-) -> Sq {
+fn lookup_vbmi(cb: &CodeBlock<'_>, lut: &[u8; 256], drop: Option<&[bool; 256]>) -> Sq {
+    let (rows, len) = (cb.rows, cb.len);
+    let c: [__m512i; 4] = match &cb.src {
+        Src::Dense16(d) => std::array::from_fn(|q| v512(&d[64 * q..])),
+        Src::Dense8(d) => {
+            // Rows of 8 spread to rows of 16: byte i of vector q takes code
+            // 32q + 8·(i / 16) + i mod 8 (the upper half of each row is masked below).
+            let d = v512(d);
+            std::array::from_fn(|q| {
+                let idx: [u8; 64] =
+                    std::array::from_fn(|i| (32 * q + 8 * (i / 16) + i % 8) as u8 & 63);
+                _mm512_permutexvar_epi8(bytemuck::cast(idx), d)
+            })
+        }
+        Src::Block(b) => std::array::from_fn(|q| v512(b[4 * q..].as_flattened())),
+    };
     let t: [__m512i; 4] = std::array::from_fn(|q| v512(&lut[64 * q..]));
     // The zero codes' table as bytes (1 for a zero code), when they are dropped.
     let zt: Option<[__m512i; 4]> = drop.map(|z| {
@@ -224,17 +233,16 @@ fn lookup_vbmi(
     });
     let cols = ((1u32 << len) - 1) as u64;
     let mut out = [[0u8; SQ]; SQ];
-    for (q, (o, c)) in out
+    for (q, (o, &c)) in out
         .as_flattened_mut()
         .chunks_exact_mut(64)
-        .zip(c.as_flattened().chunks_exact(64))
+        .zip(&c)
         .enumerate()
     {
         // Row 4q + j's bits are 16j .. 16j + 16 of the mask.
         let keep = (0..4)
             .filter(|j| 4 * q + j < rows)
             .fold(0u64, |m, j| m | cols << (16 * j));
-        let c = v512(c);
         // Codes 0..128 from the first two table vectors, 128..256 from the others
         // (picked by the code's top bit).
         let lo = _mm512_permutex2var_epi8(t[0], c, t[1]);
