@@ -19,6 +19,10 @@ use super::super::small::Operand;
 use super::super::{Geom, Totals};
 use super::{codes, hist, live_outputs, CodeBlock, Combine, Live, Sq, Src, SQ};
 
+/// A lane-factor table of ones: looked up with a zero table to drop, it gives the
+/// non-zero flags (static, so no call builds it).
+static ONES: [u8; 256] = [1; 256];
+
 /// Which of the optional instruction sets the CPU has.
 #[derive(Clone, Copy)]
 struct Features {
@@ -85,7 +89,7 @@ fn cost_avx2(
     };
     let out = maxima(&x, &y, (xn, k_), how, f.avx512bw);
     t.lane_bits += lane_bits(&x, &y);
-    let nz = (compact && geo.minp > 0).then(|| factors(&oc, &[1; 256], Some(outer_op.zero), f));
+    let nz = (compact && geo.minp > 0).then(|| factors(&oc, &ONES, Some(outer_op.zero), f));
     let live = live_outputs(xn, yn, nz.as_ref().map(|b| (b, !rows_is_x)));
     let (passes, sum, top) = tally(&out, &live, geo.minp);
     if geo.hist {
@@ -124,8 +128,8 @@ fn counts_avx2(
     azero: &[bool; 256],
     f: Features,
 ) -> ([u16; SQ], [u16; SQ]) {
-    let wnz = factors(&w, &[1; 256], Some(wzero), f);
-    let anz = factors(&a, &[1; 256], Some(azero), f);
+    let wnz = factors(&w, &ONES, Some(wzero), f);
+    let anz = factors(&a, &ONES, Some(azero), f);
     let mut cols = _mm256_setzero_si256();
     for r in &wnz {
         cols = _mm256_add_epi16(cols, _mm256_cvtepu8_epi16(v128(r)));
