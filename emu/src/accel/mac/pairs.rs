@@ -148,24 +148,6 @@ fn xmm_bytes(b: &[u8]) -> __m128i {
     _mm_set_epi64x(half(hi), half(lo))
 }
 
-/// The values of `r` (at most 16 `i8`s) as bytes, for [`xmm_bytes`].
-#[inline(always)]
-fn i8_bytes<'b>(r: &[i8], out: &'b mut [u8; 16]) -> &'b [u8] {
-    for (d, &x) in out.iter_mut().zip(r) {
-        *d = x as u8;
-    }
-    &out[..r.len().min(16)]
-}
-
-/// The values of `r` (at most 8 `i16`s) as little-endian bytes, for [`xmm_bytes`].
-#[inline(always)]
-fn i16_bytes<'b>(r: &[i16], out: &'b mut [u8; 16]) -> &'b [u8] {
-    for (c, &x) in out.chunks_exact_mut(2).zip(r) {
-        c.copy_from_slice(&x.to_le_bytes());
-    }
-    &out[..2 * r.len().min(8)]
-}
-
 /// The block's activations interleaved in pairs: `pv[j][h]` holds `(a[k0+2j][c],
 /// a[k0+2j+1][c])` for the eight columns `c` of vector `h` (from column `c0`), the second
 /// row zero past the end when the block's k range is odd.
@@ -173,14 +155,16 @@ fn i16_bytes<'b>(r: &[i16], out: &'b mut [u8; 16]) -> &'b [u8] {
 fn fill_pairs<const H: usize>(g: &Gemm<'_>, blk: &Block, pv: &mut [[__m256i; H]]) {
     let (n, c0, ks) = (g.n, blk.c0, blk.ks.clone());
     let zero = _mm_setzero_si128();
-    let mut b = [0u8; 16];
     let pairs = pv.iter_mut().zip(ks.clone().step_by(2));
     match g.a {
         Rows::I8(a) => {
+            // The rows' bytes read in place (a copy made byte by byte and read back 8
+            // bytes at a time would wait for its stores to retire).
+            let a: &[u8] = bytemuck::cast_slice(a);
             for (p, r) in pairs {
-                let x0 = xmm_bytes(i8_bytes(&a[r * n + c0..][..8 * H], &mut b));
+                let x0 = xmm_bytes(&a[r * n + c0..][..8 * H]);
                 let x1 = if r + 1 < ks.end {
-                    xmm_bytes(i8_bytes(&a[(r + 1) * n + c0..][..8 * H], &mut b))
+                    xmm_bytes(&a[(r + 1) * n + c0..][..8 * H])
                 } else {
                     zero
                 };
@@ -195,9 +179,11 @@ fn fill_pairs<const H: usize>(g: &Gemm<'_>, blk: &Block, pv: &mut [[__m256i; H]]
             for (p, r) in pairs {
                 for (h, ph) in p.iter_mut().enumerate() {
                     let c = c0 + 8 * h;
-                    let x0 = xmm_bytes(i16_bytes(&a[r * n + c..][..8], &mut b));
+                    // (x86-64 is little-endian: the values' bytes as they lie are the
+                    // little-endian bytes the vector wants.)
+                    let x0 = xmm_bytes(bytemuck::cast_slice(&a[r * n + c..][..8]));
                     let x1 = if r + 1 < ks.end {
-                        xmm_bytes(i16_bytes(&a[(r + 1) * n + c..][..8], &mut b))
+                        xmm_bytes(bytemuck::cast_slice(&a[(r + 1) * n + c..][..8]))
                     } else {
                         zero
                     };
