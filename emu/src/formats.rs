@@ -120,6 +120,12 @@ impl ValueTable {
         self.facts.fits_i8
     }
 
+    /// Every code is valid and its value is the code read as an `i8` (signed 8-bit
+    /// integers): the codes are their own values.
+    pub fn is_identity_i8(&self) -> bool {
+        self.facts.identity_i8
+    }
+
     /// First illegal code in `codes`: (element index, code, cause).
     pub fn first_bad(&self, codes: &[u8], fmt: NumFmt) -> Option<(usize, u8, BadCode)> {
         if !matches!(fmt, NumFmt::Lut | NumFmt::Cluster) {

@@ -384,7 +384,10 @@ impl Machine {
         if let Some((e, code, why)) = at.first_bad(acodes, ta.fmt) {
             return Err(self.bad_code(ia, &ta, e, code, why));
         }
-        let avals = if at.fits_i8() {
+        let avals = if at.is_identity_i8() {
+            // Signed 8-bit codes are their values: read in place, not copied.
+            AVals::I8(bytemuck::cast_slice(acodes))
+        } else if at.fits_i8() {
             at.decode_i8(acodes, &mut b.a8);
             AVals::I8(&b.a8[..])
         } else {
