@@ -786,7 +786,13 @@ pub(crate) fn mac_cost(
             (aop, true, wop, true)
         };
         if one_pass {
-            let r = onepass::cost(geo, tile, rop, gate, oop, compact, one, &mut total);
+            let ops = onepass::Operands {
+                rows: rop,
+                gate,
+                outer: oop,
+                compact,
+            };
+            let r = onepass::cost(geo, tile, ops, one, &mut total);
             pe[0] = r.max_pe;
             if lock {
                 ls.milli += r.lock_milli;

@@ -88,22 +88,28 @@ impl Result {
     }
 }
 
+/// The two operands of a tile: the one whose lane factors form the cost rows (`gate`: its
+/// zero codes gate their lanes) and the one walked per outer index (`compact`: the
+/// eliminator drops its zero codes).
+#[derive(Clone, Copy)]
+pub(super) struct Operands<'a> {
+    pub(super) rows: Operand<'a>,
+    pub(super) gate: bool,
+    pub(super) outer: Operand<'a>,
+    pub(super) compact: bool,
+}
+
 /// The tile's passes (as [`super::small::narrow`] with `tile.fits(geo)`): adds passes,
 /// allocated lane cycles, lane bits and the histogram to `t`. Tiles of at most 16 per
 /// side take [`super::square`]; the others the general path below.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn cost<'a>(
+pub(super) fn cost(
     geo: Geom,
     tile: Tile,
-    rows_op: Operand<'a>,
-    gate: bool,
-    outer_op: Operand<'a>,
-    compact: bool,
+    ops: Operands<'_>,
     s: &mut Scratch,
     t: &mut Totals,
 ) -> Result {
-    super::square::cost(geo, tile, rows_op, gate, outer_op, compact, t)
-        .unwrap_or_else(|| general(geo, tile, rows_op, gate, outer_op, compact, s, t))
+    super::square::cost(geo, tile, ops, t).unwrap_or_else(|| general(geo, tile, ops, s, t))
 }
 
 /// [`cost`] for any tile that fits (the reference for [`super::square`]).
@@ -112,17 +118,19 @@ pub(super) fn cost<'a>(
     "x86_64+avx2+fma",
     "aarch64+neon"
 ))]
-#[allow(clippy::too_many_arguments)]
 pub(super) fn general<'a>(
     geo: Geom,
     tile: Tile,
-    rows_op: Operand<'a>,
-    gate: bool,
-    outer_op: Operand<'a>,
-    compact: bool,
+    ops: Operands<'a>,
     s: &mut Scratch,
     t: &mut Totals,
 ) -> Result {
+    let Operands {
+        rows: rows_op,
+        gate,
+        outer: outer_op,
+        compact,
+    } = ops;
     let (v, outer, k_) = (tile.v, tile.outer, tile.k);
     let gates = cost_rows(rows_op, gate, v, k_, &mut s.rows, &mut s.rowsum);
     // Least pass cost of the first v outputs (the padding stays 0).

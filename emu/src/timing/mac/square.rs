@@ -18,8 +18,8 @@
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-use super::onepass::{Result, Tile};
-use super::small::{Codes, Operand};
+use super::onepass::{Operands, Result, Tile};
+use super::small::Codes;
 use super::{Geom, Totals, PASS_HIST};
 
 /// The block side.
@@ -188,17 +188,9 @@ pub(super) fn hist(out: &Sq, live: &Live, minp: u8, t: &mut Totals) {
 /// The tile's passes as [`super::onepass::cost`], or `None` when the tile is larger than
 /// the block, its operands are not laid out as X and Y (see the module comment), or the
 /// CPU lacks AVX2 (the general path is then the faster one).
-#[allow(clippy::too_many_arguments)]
-pub(super) fn cost(
-    geo: Geom,
-    tile: Tile,
-    rows_op: Operand<'_>,
-    gate: bool,
-    outer_op: Operand<'_>,
-    compact: bool,
-    t: &mut Totals,
-) -> Option<Result> {
+pub(super) fn cost(geo: Geom, tile: Tile, ops: Operands<'_>, t: &mut Totals) -> Option<Result> {
     let (v, outer, k_) = (tile.v, tile.outer, tile.k);
+    let (rows_op, outer_op) = (ops.rows, ops.outer);
     if v > SQ || outer > SQ || k_ > SQ {
         return None;
     }
@@ -210,11 +202,11 @@ pub(super) fn cost(
     }
     #[cfg(target_arch = "x86_64")]
     {
-        x86::cost(geo, tile, rows_op, gate, outer_op, compact, rows_is_x, t)
+        x86::cost(geo, tile, ops, rows_is_x, t)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let _ = (geo, gate, compact, t);
+        let _ = (geo, t);
         None
     }
 }
@@ -228,7 +220,7 @@ mod tests {
 
     use proptest::prelude::*;
 
-    use super::super::onepass::{general, Scratch, Tile};
+    use super::super::onepass::{general, Operands, Scratch, Tile};
     use super::super::small::{Array, Codes, Operand};
     use super::super::{Geom, Totals};
 
@@ -442,13 +434,14 @@ mod tests {
             };
             prop_assume!(tile.fits(geo));
             let mut t1 = Totals::default();
-            let Some(r1) = super::cost(geo, tile, rop, c.gate, oop, c.compact, &mut t1) else {
+            let ops = Operands { rows: rop, gate: c.gate, outer: oop, compact: c.compact };
+            let Some(r1) = super::cost(geo, tile, ops, &mut t1) else {
                 // No AVX2: the block path declines and the general path runs.
                 return Ok(());
             };
             let mut t2 = Totals::default();
             let mut s = Scratch::default();
-            let r2 = general(geo, tile, rop, c.gate, oop, c.compact, &mut s, &mut t2);
+            let r2 = general(geo, tile, ops, &mut s, &mut t2);
             prop_assert_eq!(r1, r2);
             prop_assert_eq!(t1.passes, t2.passes);
             prop_assert_eq!(t1.alloc, t2.alloc);

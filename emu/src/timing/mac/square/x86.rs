@@ -14,8 +14,7 @@
 
 use std::arch::x86_64::*;
 
-use super::super::onepass::{Result, Tile};
-use super::super::small::Operand;
+use super::super::onepass::{Operands, Result, Tile};
 use super::super::{Geom, Totals};
 use super::{codes, hist, live_outputs, CodeBlock, Combine, Live, Sq, Src, SQ};
 
@@ -31,14 +30,10 @@ struct Features {
 }
 
 /// [`super::cost`] once the tile is known to fit; `None` without AVX2.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn cost(
     geo: Geom,
     tile: Tile,
-    rows_op: Operand<'_>,
-    gate: bool,
-    outer_op: Operand<'_>,
-    compact: bool,
+    ops: Operands<'_>,
     rows_is_x: bool,
     t: &mut Totals,
 ) -> Option<Result> {
@@ -52,23 +47,25 @@ pub(super) fn cost(
     };
     // SAFETY: called only when the CPU has AVX2 (detected above); it is otherwise
     // ordinary safe code.
-    Some(unsafe { cost_avx2(geo, tile, rows_op, gate, outer_op, compact, rows_is_x, f, t) })
+    Some(unsafe { cost_avx2(geo, tile, ops, rows_is_x, f, t) })
 }
 
-#[allow(clippy::too_many_arguments)]
 #[target_feature(enable = "avx2")]
 fn cost_avx2(
     geo: Geom,
     tile: Tile,
-    rows_op: Operand<'_>,
-    gate: bool,
-    outer_op: Operand<'_>,
-    compact: bool,
+    ops: Operands<'_>,
     rows_is_x: bool,
     f: Features,
     t: &mut Totals,
 ) -> Result {
     let (v, outer, k_) = (tile.v, tile.outer, tile.k);
+    let Operands {
+        rows: rows_op,
+        gate,
+        outer: outer_op,
+        compact,
+    } = ops;
     let rdrop = gate.then_some(rows_op.zero);
     let odrop = compact.then_some(outer_op.zero);
     let rc = codes(rows_op.codes, v, k_, rows_is_x);
