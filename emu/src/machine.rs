@@ -16,8 +16,10 @@
 //! **Running.** `run_fast`/`run_until` run scalar code and accelerator instructions in the
 //! fast loop (`machine/fast.rs`, `machine/accel_step.rs`: the latter through the same
 //! semantics functions as here) and hand every other instruction, and every would-be
-//! scalar trap, to the general path here, one at a time; with a timeline being recorded
-//! the general path runs everything.
+//! scalar trap, to the general path here, one at a time. The general path runs everything
+//! when a timeline is recorded on hardware where some scalar class takes zero cycles (the
+//! fast loop's one event per scalar run would then start at the wrong address), or when
+//! asked to ([`Machine::set_general_path_only`], for equivalence tests).
 //!
 //! **Determinism.** All state is in this struct; `Clone` gives an independent snapshot
 //! (pages are shared copy-on-write), and re-executing from a snapshot reproduces every
@@ -239,6 +241,8 @@ pub struct Machine {
     pub checked: bool,
     /// Exit code once `halt` has retired.
     pub exit: Option<u32>,
+    /// Run everything on the general path ([`Machine::set_general_path_only`]).
+    general_only: bool,
     hw: Arc<HwConfig>,
     /// Memoised decode tables (host speed only; not architectural state).
     pub(crate) tables: crate::formats::TableCache,
@@ -282,6 +286,7 @@ impl Machine {
             timing: None,
             checked: false,
             exit: None,
+            general_only: false,
             hw: Arc::new(hw.clone()),
             tables: Default::default(),
             bufs: Default::default(),
@@ -294,6 +299,14 @@ impl Machine {
         };
         m.redecode(text_base, text_bytes as u64);
         Ok(m)
+    }
+
+    /// Run every instruction on the general path, one at a time, instead of the fast loop
+    /// (off by default). Results, counters, cycles and timelines are the same either way;
+    /// this is for tests that hold the two paths to each other, and for telling an
+    /// emulator bug in the fast loop from one in the semantics.
+    pub fn set_general_path_only(&mut self, on: bool) {
+        self.general_only = on;
     }
 
     /// The hardware configuration the machine was built for.
@@ -629,8 +642,9 @@ impl Machine {
             return Err(self.trap_at(self.pc, TrapKind::Halted { code }));
         }
         let mut sink = Commit::default();
-        // A timeline records each scalar instruction's interval: then the general path.
-        if self.timing.as_ref().is_none_or(|t| !t.timeline_enabled()) {
+        // The fast loop accounts scalar work run by run; with a timeline, that is exact
+        // when no scalar instruction takes zero cycles (`Timing::scalar_runs_exact`).
+        if !self.general_only && self.timing.as_ref().is_none_or(|t| t.scalar_runs_exact()) {
             // Scalar runs and accelerator instructions go through the fast loop; whatever
             // it bails on runs here, one instruction at a time.
             let mut left = max_steps;

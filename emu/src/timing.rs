@@ -368,23 +368,56 @@ impl Timing {
 
     /// Account a run of scalar instructions retired back to back, none of them `halt`:
     /// `counts[c]` instructions of class `c` (`Class as usize`), `taken[c]` of which took a
-    /// branch or jump. Exactly what [`Timing::account`] does for each of them — scalar
-    /// accounting only adds to the clock and counters, with no interaction with the units
-    /// — except the timeline, so it must not be used while one is recorded.
-    pub fn account_scalar_run(&mut self, counts: &[u64; 12], taken: &[u64; 12]) {
-        debug_assert!(self.timeline.is_none());
+    /// branch or jump; `first_pc` is the address of the first. Exactly what
+    /// [`Timing::account`] does for each of them — scalar accounting only adds to the clock
+    /// and counters, with no interaction with the units — and, with a timeline, the one
+    /// scalar event their per-instruction intervals coalesce into. That needs every one of
+    /// them to take at least a cycle ([`Timing::scalar_runs_exact`]); a zero-cycle
+    /// instruction records nothing, so the event would start at a later address.
+    pub fn account_scalar_run(&mut self, counts: &[u64; 12], taken: &[u64; 12], first_pc: u32) {
         let penalty = self.hw.scalar.taken_penalty as u64;
+        let start = self.now;
+        let mut n_all = 0;
         for (i, &n) in counts.iter().enumerate() {
             if n == 0 {
                 continue;
             }
             let cycles = n * self.class_latency[i] + taken[i] * penalty;
+            n_all += n;
             self.counters.instructions += n;
             self.counters.class_count[i] += n;
             self.now += cycles;
             self.counters.unit_busy[Unit::Scalar as usize] += cycles;
             self.counters.class_cycles[i] += cycles;
         }
+        if self.timeline.is_some() {
+            debug_assert!(self.scalar_runs_exact());
+            self.record_n(
+                Unit::Scalar,
+                "scalar",
+                first_pc,
+                start,
+                self.now - start,
+                n_all,
+            );
+        }
+    }
+
+    /// Whether [`Timing::account_scalar_run`] records what per-instruction accounting would:
+    /// always without a timeline; with one, when every class the fast loop runs (ALU,
+    /// multiply/divide, loads, stores, branches, jumps) takes at least a cycle.
+    pub fn scalar_runs_exact(&self) -> bool {
+        self.timeline.is_none()
+            || [
+                Class::Alu,
+                Class::MulDiv,
+                Class::Load,
+                Class::Store,
+                Class::Branch,
+                Class::Jump,
+            ]
+            .iter()
+            .all(|&c| self.scalar_latency(c) > 0)
     }
 
     /// Cycles the core spends on a scalar instruction of `class` (no taken penalty).
@@ -590,6 +623,14 @@ impl Timing {
     }
 
     fn record(&mut self, unit: Unit, name: &'static str, pc: u32, start: u64, dur: u64) {
+        self.record_n(unit, name, pc, start, dur, 1);
+    }
+
+    /// [`Timing::record`] for the coalesced intervals of `n` back-to-back scalar
+    /// instructions, each at least a cycle long: they extend the last scalar event or start
+    /// one; when the timeline is full and they can do neither, each of them would have been
+    /// dropped (none can coalesce with an event that ended before the first began).
+    fn record_n(&mut self, unit: Unit, name: &'static str, pc: u32, start: u64, dur: u64, n: u64) {
         let Some(tl) = self.timeline.as_mut() else {
             return;
         };
@@ -607,7 +648,7 @@ impl Timing {
             }
         }
         if tl.len() >= self.timeline_limit {
-            self.timeline_dropped += 1;
+            self.timeline_dropped += n;
             return;
         }
         tl.push(TimelineEvent {

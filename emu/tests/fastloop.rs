@@ -11,9 +11,10 @@
 //! general path) so counts must be exact mid-run, not only at the end.
 //!
 //! With the timing model the same programs run the fast loop (which charges the model once
-//! per call) against stepping and against the general loop (forced by recording a
-//! timeline), on hardware with random scalar latencies: cycles, every counter and the
-//! statistics JSON must agree.
+//! per call) against stepping and against the general loop (forced with
+//! `set_general_path_only`), on hardware with random scalar latencies: cycles, every
+//! counter and the statistics JSON must agree; and with a timeline (often a small one that
+//! fills up), its events and dropped count too.
 
 mod emu_helpers;
 
@@ -211,7 +212,18 @@ fn same_timing(a: &Machine, b: &Machine) -> Result<(), TestCaseError> {
         Stats::collect(m.hw(), m.timing.as_ref(), m.instret, &m.class_counts).to_json()
     };
     prop_assert_eq!(stats(a), stats(b));
+    prop_assert_eq!(ta.timeline(), tb.timeline());
+    prop_assert_eq!(ta.timeline_dropped(), tb.timeline_dropped());
     Ok(())
+}
+
+/// A timeline limit drawn from `seed`: mostly small (the timeline fills and later events
+/// are dropped), sometimes ample.
+fn timeline_limit(seed: u64) -> usize {
+    match seed % 4 {
+        0 => 1 << 16,
+        _ => (seed >> 8) as usize % 24,
+    }
 }
 
 /// Step one instruction at a time on the general path, up to `budget`.
@@ -254,9 +266,8 @@ proptest! {
         let p = program(seed, len);
         let mut fast = timed(&p, hw_seed);
         let mut slow = fast.clone();
-        // Recording a timeline sends every instruction through the general loop.
         let mut general = fast.clone();
-        general.timing.as_mut().unwrap().enable_timeline(1 << 16);
+        general.set_general_path_only(true);
         let rf = fast.run_fast(budget);
         let rs = stepped(&mut slow, budget);
         let rg = general.run_fast(budget);
@@ -266,6 +277,27 @@ proptest! {
         same_state(&fast, &general)?;
         same_timing(&fast, &slow)?;
         same_timing(&fast, &general)?;
+    }
+
+    /// With a timeline: the fast loop's one scalar event per run (or the general path,
+    /// where a scalar class takes zero cycles) against per-instruction events, also when
+    /// the timeline fills up.
+    #[test]
+    fn timeline_fast_loop_equals_general_path(seed in any::<u64>(), hw_seed in any::<u64>(), len in 1usize..40, budget in 1u64..400, limit in any::<u64>()) {
+        let p = program(seed, len);
+        let mut fast = timed(&p, hw_seed);
+        fast.timing.as_mut().unwrap().enable_timeline(timeline_limit(limit));
+        let mut general = fast.clone();
+        general.set_general_path_only(true);
+        let mut slow = fast.clone();
+        let rf = fast.run_fast(budget);
+        let rg = general.run_fast(budget);
+        let rs = stepped(&mut slow, budget);
+        prop_assert_eq!(&rf, &rg);
+        prop_assert_eq!(&rf, &rs);
+        same_state(&fast, &general)?;
+        same_timing(&fast, &general)?;
+        same_timing(&fast, &slow)?;
     }
 
     #[test]

@@ -140,6 +140,9 @@ impl Machine {
         }
         self.retire(op.class);
         core.settled += 1;
+        // The scalar work after it starts at the next word (accelerator instructions do
+        // not branch).
+        core.span_pc = pc.wrapping_add(4);
         Ok(true)
     }
 }

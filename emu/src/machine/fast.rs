@@ -1,5 +1,6 @@
 //! The fast loop for scalar code: the path `run_fast`/`run_until` take (functional, and with
-//! the timing model while no timeline is being recorded).
+//! the timing model, also while a timeline is recorded unless a scalar class takes zero
+//! cycles there).
 //!
 //! It runs the predecoded [`FastOp`] table ([`super::blocks`]) one *straight-line run* at a
 //! time: entering a run (at the start and after every branch or jump) checks the budget
@@ -11,7 +12,9 @@
 //! counted by its handlers). Taken branches are counted so the timing model is charged for
 //! the whole call at once ([`crate::timing::Timing::account_scalar_run`]; scalar
 //! accounting only adds to the clock and counters) — or, with the timing model, up to
-//! each accelerator instruction, which is accounted after the scalar work before it.
+//! each accelerator instruction, which is accounted after the scalar work before it. A
+//! timeline gets one scalar event per such span, which is what the per-instruction
+//! intervals the general path records coalesce into.
 //!
 //! The handlers that touch only registers — ALU, multiply/divide, branches, jumps and the
 //! fused ALU + `dbnz` pairs — run in a function of their own, [`run_regs`], which makes no
@@ -81,6 +84,9 @@ pub(super) struct Core {
     pub budget: u64,
     /// Instructions of this call already in `instret` and the class counts.
     pub settled: u64,
+    /// Address of the first scalar instruction not yet settled (the start of the scalar
+    /// event a timeline records for them).
+    pub span_pc: u32,
 }
 
 /// Where the loop stopped.
@@ -167,6 +173,7 @@ impl Machine {
             branch_taken: 0,
             budget: left,
             settled: 0,
+            span_pc: self.pc,
         };
         core.regs[..32].copy_from_slice(&self.regs);
         let base = self.text_base;
@@ -309,7 +316,7 @@ impl Machine {
             let mut taken = [0u64; 12];
             taken[BRANCH] = core.branch_taken;
             taken[JUMP] = counts[JUMP];
-            t.account_scalar_run(&counts, &taken);
+            t.account_scalar_run(&counts, &taken, core.span_pc);
         }
         core.counts = [0; 12];
         core.branch_taken = 0;
