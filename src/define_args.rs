@@ -1,5 +1,6 @@
 //! `-D NAME[=VALUE]` (alias `--defsym`): the predefined-symbol option shared by
-//! `bitloom asm`, `run` and `debug`, parsed into [`bitloom_asm::Define`]s (a malformed
+//! `bitloom asm`, `run`, `debug` and `test` (`objdump` takes `--defsym` only, its `-D`
+//! being GNU's --disassemble-all), parsed into [`bitloom_asm::Define`]s (a malformed
 //! specification is a clap usage error, before any file is read).
 
 use bitloom_asm::Define;
@@ -20,6 +21,6 @@ pub struct DefineArgs {
     pub defines: Vec<Define>,
 }
 
-fn parse_define(s: &str) -> Result<Define, String> {
+pub(crate) fn parse_define(s: &str) -> Result<Define, String> {
     Define::parse(s).map_err(|e| e.to_string())
 }

@@ -50,6 +50,14 @@ pub struct ObjdumpArgs {
     /// Stop listing (-d, -D, -s) before this address.
     #[arg(long, value_name = "ADDR", value_parser = parse_address)]
     pub stop_address: Option<u64>,
+    /// Predefine the absolute symbol NAME when the input is assembly source, as `bitloom
+    /// asm -D` (long form only here: objdump's `-D` is --disassemble-all). Repeatable.
+    #[arg(
+        long = "defsym",
+        value_name = "NAME[=VALUE]",
+        value_parser = crate::define_args::parse_define
+    )]
+    pub defsym: Vec<bitloom_asm::Define>,
     /// Emit re-assemblable source instead of a listing.
     #[arg(long, conflicts_with_all = [
         "file_headers", "section_headers", "syms", "full_contents", "disassemble",
@@ -120,7 +128,7 @@ pub fn run(a: ObjdumpArgs) -> Result<u8, Fail> {
             ));
         }
     }
-    let img = crate::load_program(&a.input, &[])?;
+    let img = crate::load_program(&a.input, &a.defsym)?;
     if a.reassemble {
         output::stdout(&disasm::disassemble_to_source(&img))?;
         return Ok(0);

@@ -60,6 +60,10 @@ pub struct TestArgs {
     /// Wall-clock limit per test in seconds (default 120; an expectation's `timeout` wins).
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
+    /// Symbols every `.s` program is assembled with (a test's own `[defsym]` entry of the
+    /// same name wins).
+    #[command(flatten)]
+    pub defines: crate::define_args::DefineArgs,
 }
 
 /// Run `bitloom test`; `Err` is a usage error (exit status 2).
@@ -85,6 +89,7 @@ pub fn run(a: TestArgs) -> Result<u8, String> {
     let mut opts = SuiteOptions {
         timing: !a.no_timing,
         checked: a.checked,
+        defines: a.defines.defines.clone(),
         ..SuiteOptions::default()
     };
     if let Some(j) = a.jobs {

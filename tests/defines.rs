@@ -1,4 +1,5 @@
-//! End-to-end tests of `-D NAME[=VALUE]` / `--defsym` on `bitloom asm`, `run` and `debug`:
+//! End-to-end tests of `-D NAME[=VALUE]` / `--defsym` on `bitloom asm`, `run`, `debug`,
+//! `test` (with `[defsym]` in expectation files) and `objdump` (`--defsym` only):
 //! the two-variant kernel of docs/ASSEMBLY.md (run from the document itself), the bytes each
 //! variant packs, `.error` reached through a define, malformed `-D` specifications as usage
 //! errors, and assembler warnings on stderr of a successful build.
@@ -210,4 +211,106 @@ fn defines_select_branches_and_warnings_do_not_fail() {
         35,
         "--defsym with an expression",
     );
+}
+
+/// `bitloom test`: `-D` for the whole suite, `[defsym]` in a test's expectation file (which
+/// wins over `-D` for its own names), and a malformed `[defsym]` entry as an ERROR naming
+/// the file, line and column.
+#[test]
+fn test_runner_takes_defines_from_the_command_line_and_the_expectation_file() {
+    let dir = scratch("test_defines");
+    // Exits with N (1 when N is undefined): the exit code tells which value it was built
+    // with.
+    let prog = "_start:\n\
+                .ifndef N\n\
+                \x20       li r1, 1\n\
+                .else\n\
+                \x20       li r1, N\n\
+                .endif\n\
+                \x20       halt r1\n";
+    for name in ["pinned", "free"] {
+        std::fs::write(dir.join(format!("{name}.s")), prog).expect("write program");
+    }
+    // `pinned` is built with N = 2 * 3 and expects exit 6 whatever -D says; `free`
+    // expects whatever the command line gives.
+    std::fs::write(
+        dir.join("pinned.expect.toml"),
+        "exit = 6\n[defsym]\nN = \"2 * 3\"\n",
+    )
+    .expect("write pinned.expect.toml");
+    let run = |free_exit: i64, defs: &[&str]| {
+        std::fs::write(
+            dir.join("free.expect.toml"),
+            format!("exit = {free_exit}\n"),
+        )
+        .expect("write free.expect.toml");
+        let mut args = vec!["test", "-j", "1"];
+        args.extend_from_slice(defs);
+        args.push(p(&dir));
+        bitloom(&args)
+    };
+    let out = run(1, &[]);
+    assert_status(&out, 0, "test (no -D)");
+    assert!(
+        text(&out.stdout).contains("2 passed, 0 failed"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(9, &["-D", "N=9"]);
+    assert_status(&out, 0, "test -D N=9");
+    assert!(
+        text(&out.stdout).contains("2 passed, 0 failed"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A wrong expectation fails: the define really reaches the assembler.
+    let out = run(9, &["--defsym", "N=8"]);
+    assert_status(&out, 1, "test --defsym N=8");
+    assert!(
+        text(&out.stdout).contains("1 passed, 1 failed"),
+        "{}",
+        text(&out.stdout)
+    );
+    // An integer value, and a bad entry: ERROR at its file:line:col.
+    std::fs::write(
+        dir.join("pinned.expect.toml"),
+        "exit = 6\n[defsym]\nN = 6\n",
+    )
+    .expect("rewrite");
+    assert_status(&run(1, &[]), 0, "integer [defsym]");
+    std::fs::write(
+        dir.join("pinned.expect.toml"),
+        "exit = 6\n[defsym]\nN = \"6 +\"\n",
+    )
+    .expect("rewrite");
+    let out = run(1, &[]);
+    assert_status(&out, 1, "bad [defsym]");
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        all.contains("pinned.expect.toml:3:5") && all.contains("integer expression of literals"),
+        "{all}"
+    );
+}
+
+/// `bitloom objdump --defsym` assembles source input with the define (its `-D` stays
+/// GNU's --disassemble-all).
+#[test]
+fn objdump_assembles_source_with_defsym() {
+    let dir = scratch("objdump_defsym");
+    let src = dir.join("k.s");
+    std::fs::write(&src, "_start:\n        li r1, N\n        halt r1\n").expect("write k.s");
+    let out = bitloom(&["objdump", "-d", "--defsym", "N=0x55", p(&src)]);
+    assert_status(&out, 0, "objdump --defsym");
+    assert!(
+        text(&out.stdout).contains("addi\tr1, r0, 85"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Without it the source does not assemble, and the error says why.
+    let out = bitloom(&["objdump", "-d", p(&src)]);
+    assert_status(&out, 1, "objdump without the define");
+    assert!(text(&out.stderr).contains("N"), "{}", text(&out.stderr));
+    // -D is still --disassemble-all.
+    let out = bitloom(&["objdump", "-D", "--defsym", "N=1", p(&src)]);
+    assert_status(&out, 0, "objdump -D --defsym");
 }

@@ -111,20 +111,27 @@ fn run_inner(case: &TestCase, opts: &SuiteOptions) -> TestResult {
             }
         };
     let perf = opts.timing && (pinned || opts.hw.is_none());
-    let image =
-        match bitloom_asm::load::load_program(&case.program, &bitloom_asm::Options::default()) {
-            Ok(l) => l.image,
-            Err(bitloom_asm::load::LoadError::Asm { diagnostics, .. }) => {
-                let mut r = result(
-                    case,
-                    Status::Error,
-                    format!("{} does not assemble", case.program.display()),
-                );
-                r.details = diagnostics.render(false);
-                return r;
-            }
-            Err(e) => return result(case, Status::Error, e.to_string()),
-        };
+    // The suite's `-D` symbols, then the test's own `[defsym]` (a later one of the same
+    // name replaces an earlier one).
+    let mut defines = opts.defines.clone();
+    defines.extend(expect.iter().flat_map(|e| e.defines.iter().cloned()));
+    let asm_opts = bitloom_asm::Options {
+        defines,
+        ..bitloom_asm::Options::default()
+    };
+    let image = match bitloom_asm::load::load_program(&case.program, &asm_opts) {
+        Ok(l) => l.image,
+        Err(bitloom_asm::load::LoadError::Asm { diagnostics, .. }) => {
+            let mut r = result(
+                case,
+                Status::Error,
+                format!("{} does not assemble", case.program.display()),
+            );
+            r.details = diagnostics.render(false);
+            return r;
+        }
+        Err(e) => return result(case, Status::Error, e.to_string()),
+    };
     let mopts = MachineOptions {
         timing: opts.timing,
         checked: opts.checked || expect.as_ref().is_some_and(|e| e.checked),

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bitloom_asm::Define;
 use bitloom_emu::hw::HwConfig;
 use serde::Deserialize;
 use toml::Spanned;
@@ -79,6 +80,8 @@ struct Raw {
     checked: Option<bool>,
     max_steps: Option<Spanned<u64>>,
     timeout: Option<Spanned<Num>>,
+    #[serde(default)]
+    defsym: BTreeMap<String, Spanned<RawDefine>>,
     hw: Option<Spanned<RawHw>>,
     trap: Option<RawTrap>,
     #[serde(default)]
@@ -94,6 +97,14 @@ struct Raw {
     stats: BTreeMap<String, Spanned<RawBound>>,
     #[serde(default, rename = "assert")]
     asserts: Vec<RawAssert>,
+}
+
+/// A `[defsym]` value: an integer, or a string holding an expression of literals.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawDefine {
+    Int(i64),
+    Expr(String),
 }
 
 #[derive(Deserialize)]
@@ -381,6 +392,8 @@ pub struct Expect {
     pub max_steps: Option<u64>,
     /// Wall-clock limit of this test.
     pub timeout: Option<Duration>,
+    /// Symbols the program is assembled with (`[defsym]`, as `-D NAME=VALUE`), by name.
+    pub defines: Vec<Define>,
     /// Hardware the test needs.
     pub hw: Option<PinnedHw>,
     /// Expected trap.
@@ -484,6 +497,7 @@ impl Expect {
             checked: raw.checked.unwrap_or(false),
             max_steps: None,
             timeout: None,
+            defines: Vec::new(),
             hw: None,
             trap: None,
             regs: Vec::new(),
@@ -523,6 +537,15 @@ impl Expect {
                 return Err(file.err(&t.span(), "timeout must be a positive number of seconds"));
             }
             out.timeout = Some(Duration::from_secs_f64(v));
+        }
+        for (name, v) in raw.defsym {
+            let span = v.span();
+            let d = match v.into_inner() {
+                RawDefine::Int(value) => Define::parse(&name).map(|d| Define { value, ..d }),
+                RawDefine::Expr(e) => Define::parse(&format!("{name}={e}")),
+            };
+            out.defines
+                .push(d.map_err(|e| file.err(&span, format!("[defsym] {name}: {e}")))?);
         }
         if let Some(h) = raw.hw {
             let span = h.span();
@@ -820,6 +843,9 @@ exit = 3
 needs = ["timing"]
 max_steps = 1000
 timeout = 2.5
+[defsym]
+N = -3
+W = "1 << 4"
 [regs]
 r5 = -1
 sp = 0x100
@@ -845,6 +871,12 @@ expr = "mem.a[1] * 2 < cycles"
         .unwrap();
         assert_eq!(e.exit, Some(3));
         assert!(e.needs_timing);
+        let defs: Vec<(&str, i64)> = e
+            .defines
+            .iter()
+            .map(|d| (d.name.as_str(), d.value))
+            .collect();
+        assert_eq!(defs, [("N", -3), ("W", 16)]);
         assert_eq!(e.regs[0].1, 5);
         assert_eq!(e.regs[0].2, u32::MAX);
         assert_eq!(e.regs[1].1, 2);

@@ -101,6 +101,9 @@ pub struct SuiteOptions {
     pub timeout: Duration,
     /// Worker threads.
     pub jobs: usize,
+    /// `-D NAME[=VALUE]`: symbols every program is assembled with (a test's own
+    /// `[defsym]` entry of the same name wins).
+    pub defines: Vec<bitloom_asm::Define>,
 }
 
 /// Default step budget per test.
@@ -117,6 +120,7 @@ impl Default for SuiteOptions {
             max_steps: DEFAULT_MAX_STEPS,
             timeout: DEFAULT_TIMEOUT,
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            defines: Vec::new(),
         }
     }
 }
