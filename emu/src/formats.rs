@@ -144,7 +144,7 @@ impl ValueTable {
     pub fn decode(&self, codes: &[u8], out: &mut Vec<i16>) {
         out.clear();
         if self.facts.identity_i8 {
-            widen_i8(codes, out);
+            out.extend(codes.iter().map(|&c| c as i8 as i16));
         } else {
             out.extend(codes.iter().map(|&c| self.val[c as usize]));
         }
@@ -159,14 +159,6 @@ impl ValueTable {
             out.extend(codes.iter().map(|&c| self.val[c as usize] as i8));
         }
     }
-}
-
-/// Append signed 8-bit codes as `i16` values: a sign extension the compiler vectorises,
-/// compiled for the wider vector units too and picked at run time (the generic x86-64
-/// build would widen 8 bytes at a time).
-#[multiversion::multiversion(targets("x86_64+avx512f+avx512bw+avx512vl", "x86_64+avx2"))]
-fn widen_i8(codes: &[u8], out: &mut Vec<i16>) {
-    out.extend(codes.iter().map(|&c| c as i8 as i16));
 }
 
 /// Shift-and-add recipe of every log weight code.
