@@ -622,14 +622,18 @@ impl Timing {
         self.issue(pc, op, class, Unit::Mac, deps, cost.cycles, extra);
     }
 
+    #[inline]
     fn record(&mut self, unit: Unit, name: &'static str, pc: u32, start: u64, dur: u64) {
-        self.record_n(unit, name, pc, start, dur, 1);
+        if self.timeline.is_some() {
+            self.record_n(unit, name, pc, start, dur, 1);
+        }
     }
 
     /// [`Timing::record`] for the coalesced intervals of `n` back-to-back scalar
     /// instructions, each at least a cycle long: they extend the last scalar event or start
     /// one; when the timeline is full and they can do neither, each of them would have been
     /// dropped (none can coalesce with an event that ended before the first began).
+    #[inline(never)]
     fn record_n(&mut self, unit: Unit, name: &'static str, pc: u32, start: u64, dur: u64, n: u64) {
         let Some(tl) = self.timeline.as_mut() else {
             return;

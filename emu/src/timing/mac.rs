@@ -780,18 +780,24 @@ pub(crate) fn mac_cost(
         };
         // Orientation A: rows of weight factors (gated when compacting), columns walked.
         // B: rows of activation factors (zero activations gate), weight rows walked.
-        let (rop, gate, oop, compact) = if orient_a {
-            (wop, ze, aop, ze)
+        // (Built whole in each arm: assembled from a tuple, its 16-byte fields were read
+        // back before the 8-byte stores that wrote them had retired.)
+        let ops = if orient_a {
+            onepass::Operands {
+                rows: wop,
+                gate: ze,
+                outer: aop,
+                compact: ze,
+            }
         } else {
-            (aop, true, wop, true)
+            onepass::Operands {
+                rows: aop,
+                gate: true,
+                outer: wop,
+                compact: true,
+            }
         };
         if one_pass {
-            let ops = onepass::Operands {
-                rows: rop,
-                gate,
-                outer: oop,
-                compact,
-            };
             let r = onepass::cost(geo, tile, ops, one, &mut total);
             pe[0] = r.max_pe;
             if lock {
@@ -801,9 +807,7 @@ pub(crate) fn mac_cost(
             let tr = lock.then_some(&mut *ls);
             let (nr, rs, t) = (nrows, rowsum, &mut total);
             let (v, outer, arr) = (tile.v, tile.outer, tile.arr);
-            small::narrow(
-                geo, v, outer, k_, rop, gate, oop, compact, arr, nr, rs, pe, t, tr,
-            );
+            small::narrow(geo, v, outer, k_, ops, arr, nr, rs, pe, t, tr);
         }
         cost.done = if ze || !orient_a { effectual } else { macs };
         cost.skip_zero_value = macs - cost.done;

@@ -284,10 +284,7 @@ pub(super) fn narrow(
     v: usize,
     outer: usize,
     k_: usize,
-    rows_op: Operand<'_>,
-    gate: bool,
-    outer_op: Operand<'_>,
-    compact: bool,
+    ops: super::onepass::Operands<'_>,
     arr: Array,
     rows: &mut Vec<[u8; NARROW]>,
     rowsum: &mut Vec<u32>,
@@ -295,6 +292,12 @@ pub(super) fn narrow(
     t: &mut Totals,
     mut ls: Option<&mut Lockstep>,
 ) {
+    let super::onepass::Operands {
+        rows: rows_op,
+        gate,
+        outer: outer_op,
+        compact,
+    } = ops;
     let v = v.min(NARROW);
     let mut geo = geo;
     geo.gates = cost_rows(rows_op, gate, v, k_, rows, rowsum);
