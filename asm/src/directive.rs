@@ -18,7 +18,12 @@ pub(crate) enum Block {
     Endr,
     /// `.irp`
     Irp,
+    /// `.irpc`
+    Irpc,
 }
+
+/// The block keywords that `.endr` closes.
+pub(crate) const REPEATS: &[Block] = &[Block::Rept, Block::Irp, Block::Irpc];
 
 /// A conditional-assembly keyword: handled by the line driver, also in skipped regions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,7 +86,7 @@ pub(crate) enum Kind {
     Incbin,
     /// `.npy "file", PREC[, ROWS, COLS[, RUNBITS]]`.
     Npy,
-    /// `.macro`/`.endm`/`.rept`/`.irp`/`.endr`.
+    /// `.macro`/`.endm`/`.rept`/`.irp`/`.irpc`/`.endr`.
     Block(Block),
     /// `.if`/`.ifdef`/`.ifndef`/`.elseif`/`.else`/`.endif`.
     Cond(Cond),
@@ -144,6 +149,7 @@ pub(crate) const DIRECTIVES: &[Directive] = &[
     d(".rept", Kind::Block(Block::Rept)),
     d(".endr", Kind::Block(Block::Endr)),
     d(".irp", Kind::Block(Block::Irp)),
+    d(".irpc", Kind::Block(Block::Irpc)),
     d(".if", Kind::Cond(Cond::If)),
     d(".ifdef", Kind::Cond(Cond::Ifdef)),
     d(".ifndef", Kind::Cond(Cond::Ifndef)),

@@ -1,6 +1,6 @@
 //! bitloom-asm: the assembler for the Loom accelerator ISA.
 //!
-//! GNU-as flavoured syntax (labels, expressions, `.equ`, macros, `.rept`/`.irp`, includes,
+//! GNU-as flavoured syntax (labels, expressions, `.equ`, macros, `.rept`/`.irp`/`.irpc`, includes,
 //! conditional assembly with `.if`/`.ifdef` and symbols predefined through
 //! [`Options::defines`], data directives including the accelerator's
 //! `.tile`/`.rle`/`.lut`/`.scales`), two passes, and rustc-grade diagnostics. The result is a [`bitloom_isa::image::Image`]. The language is

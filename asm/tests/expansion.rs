@@ -1,8 +1,8 @@
 //! Macro expansion as the memory-saving paths handle it: invocations with the same
 //! arguments (which share one expansion buffer), `.equ` forward references used through
-//! macros, data emitted in pass 1, `.rept` inside reused expansions, and the limits. Each
-//! program is checked against the same program expanded by hand, or against bytes and
-//! messages written out here.
+//! macros, data emitted in pass 1, `.rept` inside reused expansions, and the limits (also
+//! for `.irpc`, against the equivalent `.irp`). Each program is checked against the same
+//! program expanded by hand, or against bytes and messages written out here.
 
 use bitloom_asm::{assemble_str, Options};
 use bitloom_isa::image::Image;
@@ -231,4 +231,61 @@ _start: nop
         .message
         .contains("branch target out of range for `beq`"));
     assert_eq!(d.location(&d.list[0]).1, 5);
+}
+
+/// `.irpc` counts against `max_lines` and `max_expansion_bytes` exactly like the `.irp`
+/// that lists the same characters: the least limits that assemble are the same, and are
+/// the counts worked out here by hand.
+#[test]
+fn irpc_counts_against_the_limits_like_irp() {
+    let irpc = "_start: .irpc n, 0123456789\n addi r1, r1, \\n\n.endr\n halt r0\n";
+    let irp = "_start: .irp n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9\n addi r1, r1, \\n\n.endr\n halt r0\n";
+    assert_eq!(
+        section(&image(irpc), ".text"),
+        section(&image(irp), ".text")
+    );
+    // The least limit (from 1 to 1 << 20) with which `src` assembles.
+    let least = |src: &str, opts: &dyn Fn(u64) -> Options| {
+        let (mut lo, mut hi) = (1u64, 1u64 << 20);
+        assert!(assemble_str("l.s", src, &opts(hi)).is_ok());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if assemble_str("l.s", src, &opts(mid)).is_ok() {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        lo
+    };
+    let lines = |n| Options {
+        max_lines: n,
+        ..Options::default()
+    };
+    let bytes = |n| Options {
+        max_expansion_bytes: n,
+        ..Options::default()
+    };
+    // Statements: the directive's line, one per iteration, each iteration's body line, `halt`.
+    assert_eq!(least(irpc, &lines), 1 + 10 + 10 + 1);
+    assert_eq!(least(irp, &lines), 1 + 10 + 10 + 1);
+    // Bytes: per iteration the substituted body " addi r1, r1, N\n" (16) plus the overhead.
+    let per = 16 + bitloom_asm::EXPANSION_OVERHEAD;
+    assert_eq!(least(irpc, &bytes), 10 * per);
+    assert_eq!(least(irp, &bytes), 10 * per);
+    let d = assemble_str("l.s", irpc, &bytes(10 * per - 1)).unwrap_err();
+    assert_eq!(d.error_count(), 1);
+    assert!(
+        d.render(false).contains("this `.irpc` exceeds it"),
+        "{}",
+        d.render(false)
+    );
+    assert_eq!(d.location(&d.list[0]).1, 1);
+    // An empty body repeated without end stops at the limit, at the inner `.irpc`.
+    let opts = lines(10_000);
+    let src = ".rept 100000\n.irpc c, 0123456789\n.endr\n.endr\n_start: halt r0\n";
+    let d = assemble_str("l.s", src, &opts).unwrap_err();
+    assert_eq!(d.error_count(), 1);
+    assert!(d.list[0].message.contains("more than 10000 statements"));
+    assert_eq!(d.location(&d.list[0]).1, 2, "at the inner `.irpc`");
 }

@@ -211,7 +211,10 @@ const SOUP: &[&str] = &[
     ".macro",
     ".endm",
     ".rept",
+    ".irp",
+    ".irpc",
     ".endr",
+    "\"",
     ".include",
     ".bogus",
     "m",
@@ -257,7 +260,10 @@ fn deep_and_recursive_inputs_are_bounded() {
         ..Options::default()
     };
     let nested = ".rept 1\n".repeat(20_000) + &".endr\n".repeat(20_000);
-    for src in [deep, unary, chain, rec, rept, equ, nested] {
+    // Two iterations per level: 2^64 runs of the level past the nesting limit, were the
+    // limits not to stop it.
+    let nested_irpc = ".irpc c, 01\n".repeat(20_000) + &".endr\n".repeat(20_000);
+    for src in [deep, unary, chain, rec, rept, equ, nested, nested_irpc] {
         let r = assemble_str("deep.s", &src, &opts);
         let d = r.expect_err("each of these is rejected");
         assert!(d.error_count() > 0);

@@ -1,7 +1,7 @@
 //! Conditional assembly: `.if`/`.ifdef`/`.ifndef`/`.elseif`/`.else`/`.endif`. The line
 //! driver keeps one stack of open conditionals per run of lines (a file, a macro body, a
-//! `.rept`/`.irp` iteration) and hands every conditional keyword here, also in skipped
-//! regions, where nothing else is parsed but nesting is still tracked.
+//! `.rept`/`.irp`/`.irpc` iteration) and hands every conditional keyword here, also in
+//! skipped regions, where nothing else is parsed but nesting is still tracked.
 
 use crate::ast::{Arg, Expr};
 use crate::diag::Diagnostic;
@@ -38,8 +38,8 @@ pub(super) fn active(conds: &[CondFrame]) -> bool {
     conds.last().is_none_or(|c| c.state == State::Active)
 }
 
-const SAME_RUN: &str =
-    "a conditional must end in the same file, macro body or `.rept`/`.irp` body that opens it";
+const SAME_RUN: &str = "a conditional must end in the same file, macro body or \
+                        `.rept`/`.irp`/`.irpc` body that opens it";
 
 impl<'o> Asm<'o> {
     /// Handle conditional keyword `c` (at `kw`) on line `li` of `src`.

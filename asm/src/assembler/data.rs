@@ -226,7 +226,7 @@ impl<'o> Asm<'o> {
                     ),
                 );
                 let d = if p.name == name {
-                    // The same line again: a `.rept`/`.irp` body or a macro.
+                    // The same line again: a `.rept`/`.irp`/`.irpc` body or a macro.
                     d.label(format!("its last byte holds {used} of data, and the next repetition starts at the next byte"))
                 } else {
                     d.label(format!("its last byte holds {used} of data")).with(

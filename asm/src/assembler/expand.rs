@@ -1,5 +1,7 @@
 //! Expansion: macro definitions and invocations (with parameter substitution), `.rept`
-//! blocks and `.include` files. Each runs its lines through the line driver again.
+//! blocks, `.irp`/`.irpc` blocks (one shared implementation, parameterised by how the
+//! values are split) and `.include` files. Each runs its lines through the line driver
+//! again.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +12,37 @@ use crate::lexer::{self, RawTok, RawToken};
 use crate::source::{Origin, Segment, Span};
 
 use super::{plural, stmt_span, Asm, Expansion, Macro, MAX_NEST, MAX_REPT};
+
+/// How `.irp` and `.irpc` split the values after their parameter name. Either way, a
+/// directive with nothing after the name (or after its comma) runs the body once with the
+/// parameter empty, as GNU `as` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Split {
+    /// `.irp`: the text between commas outside parentheses, as written.
+    Commas,
+    /// `.irpc`: each character of the text, as GNU `as` does: blanks are skipped and a `"`
+    /// opens or closes a quoted part in which blanks are characters too; the quotes
+    /// themselves are never values (so `""` is no values at all: no iterations).
+    Chars,
+}
+
+impl Split {
+    /// The directive that splits this way.
+    fn directive(self) -> &'static str {
+        match self {
+            Split::Commas => ".irp",
+            Split::Chars => ".irpc",
+        }
+    }
+
+    /// Example values for help messages.
+    fn example(self) -> &'static str {
+        match self {
+            Split::Commas => "value1, value2",
+            Split::Chars => "0123",
+        }
+    }
+}
 
 impl<'o> Asm<'o> {
     pub(super) fn macro_key(&self, n: &str) -> Option<Box<str>> {
@@ -284,7 +317,7 @@ impl<'o> Asm<'o> {
     }
 
     pub(super) fn rept(&mut self, src: u32, li: u32, to: u32, kw: Span, exp: u32) -> u32 {
-        let Some(end) = self.find_end(src, li, to, &[Block::Rept, Block::Irp], Block::Endr) else {
+        let Some(end) = self.find_end(src, li, to, directive::REPEATS, Block::Endr) else {
             let d = Diagnostic::error(kw, "unterminated `.rept`")
                 .label("this `.rept` has no matching `.endr`")
                 .help("add `.endr` after the repeated lines");
@@ -359,12 +392,22 @@ impl<'o> Asm<'o> {
         end + 1
     }
 
-    /// `.irp SYM, V1, V2, ...` … `.endr`: the body once per value, with `\SYM` replaced by
-    /// the value's text (GNU semantics; no values: once, with `\SYM` empty).
-    pub(super) fn irp(&mut self, src: u32, li: u32, to: u32, kw: Span, exp: u32) -> u32 {
-        let Some(end) = self.find_end(src, li, to, &[Block::Rept, Block::Irp], Block::Endr) else {
-            let d = Diagnostic::error(kw, "unterminated `.irp`")
-                .label("this `.irp` has no matching `.endr`")
+    /// `.irp SYM, V1, V2, ...` or `.irpc SYM, CHARS` … `.endr` (which one: `split`): the
+    /// body once per value, with `\SYM` replaced by the value's text (GNU semantics; see
+    /// [`Split`] for the values and when there are none).
+    pub(super) fn irp(
+        &mut self,
+        src: u32,
+        li: u32,
+        to: u32,
+        kw: Span,
+        exp: u32,
+        split: Split,
+    ) -> u32 {
+        let dir = split.directive();
+        let Some(end) = self.find_end(src, li, to, directive::REPEATS, Block::Endr) else {
+            let d = Diagnostic::error(kw, format!("unterminated `{dir}`"))
+                .label(format!("this `{dir}` has no matching `.endr`"))
                 .help("add `.endr` after the repeated lines");
             self.error(d, exp);
             return to;
@@ -378,63 +421,44 @@ impl<'o> Asm<'o> {
         let Some(sym) = rest.first().filter(|t| t.kind == Some(RawTok::Ident)) else {
             let d = Diagnostic::error(
                 rest.first().map(|t| t.span(src)).unwrap_or(kw),
-                "expected a parameter name after `.irp`",
+                format!("expected a parameter name after `{dir}`"),
             )
             .label("parameter name missing")
-            .help("write `.irp NAME, value1, value2` and use `\\NAME` in the body");
+            .help(format!(
+                "write `{dir} NAME, {}` and use `\\NAME` in the body",
+                split.example()
+            ));
             self.error(d, exp);
             return end + 1;
         };
         let sym_name: Box<str> = self.tok_text(src, sym).into();
-        // Values: the text between commas (at parenthesis depth 0), as written.
-        let mut values: Vec<String> = Vec::new();
-        let mut vals = &rest[1..];
-        if vals.first().and_then(|t| t.kind) == Some(RawTok::Comma) {
-            vals = &vals[1..];
-            let text = self.sm.sources[src as usize].text.clone();
-            let mut depth = 0i32;
-            let mut first: Option<&RawToken> = None;
-            let mut last: Option<&RawToken> = None;
-            for t in vals.iter().chain(std::iter::once(&RawToken {
-                kind: Some(RawTok::Comma),
-                start: u32::MAX,
-                end: u32::MAX,
-            })) {
-                match t.kind {
-                    Some(RawTok::LParen) => depth += 1,
-                    Some(RawTok::RParen) => depth -= 1,
-                    Some(RawTok::Comma) if depth <= 0 => {
-                        let v = match (first, last) {
-                            (Some(a), Some(b)) => text
-                                .get(a.start as usize..b.end as usize)
-                                .unwrap_or("")
-                                .to_string(),
-                            _ => String::new(),
-                        };
-                        values.push(v);
-                        first = None;
-                        last = None;
-                        continue;
+        let vals = &rest[1..];
+        let values = match vals.first() {
+            None => vec![String::new()],
+            Some(t) if t.kind == Some(RawTok::Comma) => {
+                match self.irp_values(src, &vals[1..], split) {
+                    Ok(v) => v,
+                    Err(d) => {
+                        self.error(d, exp);
+                        return end + 1;
                     }
-                    _ => {}
                 }
-                first = first.or(Some(t));
-                last = Some(t);
             }
-        } else if let Some(t) = vals.first() {
-            let d = Diagnostic::error(t.span(src), "expected `,` after the `.irp` parameter name")
+            Some(t) => {
+                let d = Diagnostic::error(
+                    t.span(src),
+                    format!("expected `,` after the `{dir}` parameter name"),
+                )
                 .label("expected `,`")
-                .help("write `.irp NAME, value1, value2`");
-            self.error(d, exp);
-            return end + 1;
-        }
-        if values.is_empty() {
-            values.push(String::new());
-        }
+                .help(format!("write `{dir} NAME, {}`", split.example()));
+                self.error(d, exp);
+                return end + 1;
+            }
+        };
         if self.rept_depth >= MAX_NEST {
             let d = Diagnostic::error(
                 kw,
-                format!("`.irp` nested more than {MAX_NEST} levels deep"),
+                format!("`{dir}` nested more than {MAX_NEST} levels deep"),
             )
             .label("too deep");
             self.error(d, exp);
@@ -450,6 +474,7 @@ impl<'o> Asm<'o> {
             .unwrap_or("")
             .to_string();
         let params = [(sym_name, None)];
+        let what = format!("this `{dir}`");
         self.rept_depth += 1;
         self.repeating.push(src);
         for v in values {
@@ -461,15 +486,10 @@ impl<'o> Asm<'o> {
                 continue;
             }
             let (out, segments) = substitute(&body_text, start, &params, &[v], None);
-            if !self.charge_bytes(
-                out.len() as u64 + crate::EXPANSION_OVERHEAD,
-                kw,
-                "this `.irp`",
-                exp,
-            ) {
+            if !self.charge_bytes(out.len() as u64 + crate::EXPANSION_OVERHEAD, kw, &what, exp) {
                 break;
             }
-            let name = format!("<irp {}>", params[0].0);
+            let name = format!("<{} {}>", &dir[1..], params[0].0);
             let nsrc = self.add_source(
                 name,
                 out.into(),
@@ -486,6 +506,69 @@ impl<'o> Asm<'o> {
         self.repeating.pop();
         self.rept_depth -= 1;
         end + 1
+    }
+
+    /// The values of a `.irp`/`.irpc` from the tokens after the comma that follows its
+    /// parameter name (see [`Split`]).
+    fn irp_values(
+        &self,
+        src: u32,
+        vals: &[RawToken],
+        split: Split,
+    ) -> Result<Vec<String>, Diagnostic> {
+        let text = self.code_text(src);
+        let slice = |a: &RawToken, b: &RawToken| {
+            text.get(a.start as usize..b.end as usize)
+                .unwrap_or("")
+                .to_string()
+        };
+        let (Some(first), Some(last)) = (vals.first(), vals.last()) else {
+            // Nothing after the comma: once, with the parameter empty.
+            return Ok(vec![String::new()]);
+        };
+        match split {
+            Split::Commas => {
+                // The text between commas (at parenthesis depth 0), as written.
+                let mut values = Vec::new();
+                let mut depth = 0i32;
+                let mut run: Option<(&RawToken, &RawToken)> = None;
+                for t in vals {
+                    match t.kind {
+                        Some(RawTok::LParen) => depth += 1,
+                        Some(RawTok::RParen) => depth -= 1,
+                        Some(RawTok::Comma) if depth <= 0 => {
+                            values.push(run.map_or(String::new(), |(a, b)| slice(a, b)));
+                            run = None;
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    run = Some((run.map_or(t, |r| r.0), t));
+                }
+                values.push(run.map_or(String::new(), |(a, b)| slice(a, b)));
+                Ok(values)
+            }
+            Split::Chars => {
+                if let Some(t) = vals.iter().find(|t| t.kind == Some(RawTok::UntermStr)) {
+                    return Err(
+                        Diagnostic::error(t.span(src), "unterminated string literal")
+                            .label("string starts here and runs to the end of the line")
+                            .help("add the closing `\"`"),
+                    );
+                }
+                // Every character but the quotes; blanks only inside quotes.
+                let mut quoted = false;
+                let mut values = Vec::new();
+                for c in slice(first, last).chars() {
+                    if c == '"' {
+                        quoted = !quoted;
+                    } else if quoted || !c.is_whitespace() {
+                        values.push(c.to_string());
+                    }
+                }
+                Ok(values)
+            }
+        }
     }
 
     /// Define the labels written before a block keyword (`name:` and `1:` tokens).
@@ -676,7 +759,7 @@ fn memo_key(def: u32, start: u32, out: &str, segments: &[Segment]) -> u64 {
     h.finish()
 }
 
-/// Substitute macro (or `.irp`) parameters in `body` (which starts at byte `base` of its
+/// Substitute macro (or `.irp`/`.irpc`) parameters in `body` (which starts at byte `base` of its
 /// buffer); `\@` becomes `counter` when there is one (macros), else stays. Returns the text
 /// and its substitutions (see [`Segment`]).
 fn substitute(

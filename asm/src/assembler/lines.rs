@@ -1,6 +1,7 @@
 //! The line driver of pass 1: source buffers and their lines, the loop that feeds every line
-//! (of a file, an include, a macro body or a `.rept` body) to the statement handlers, the
-//! scan for block keywords (`.macro`/`.endm`/`.rept`/`.endr`) and line-table locations.
+//! (of a file, an include, a macro body or a `.rept`/`.irp`/`.irpc` body) to the statement
+//! handlers, the scan for block keywords (`.macro`/`.endm`/`.rept`/`.irp`/`.irpc`/`.endr`)
+//! and line-table locations.
 
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -11,6 +12,7 @@ use crate::lexer::{self, LineToks, RawTok, RawToken};
 use crate::source::{Origin, Source, Span};
 
 use super::cond::{self, CondFrame};
+use super::expand::Split;
 use super::{Asm, Row, NONE};
 
 impl<'o> Asm<'o> {
@@ -143,8 +145,8 @@ impl<'o> Asm<'o> {
         self.run(src, 0, n, NONE);
     }
 
-    /// Run lines `from..to` of buffer `src`: one file, include, macro body or `.rept`/`.irp`
-    /// iteration. Conditionals opened here must close here.
+    /// Run lines `from..to` of buffer `src`: one file, include, macro body or
+    /// `.rept`/`.irp`/`.irpc` iteration. Conditionals opened here must close here.
     pub(super) fn run(&mut self, src: u32, from: u32, to: u32, exp: u32) {
         let mut conds: Vec<CondFrame> = Vec::new();
         let mut i = from;
@@ -185,12 +187,13 @@ impl<'o> Asm<'o> {
                     match b {
                         Block::Macro => i = self.define_macro(src, li, to, sp, exp),
                         Block::Rept => i = self.rept(src, li, to, sp, exp),
-                        Block::Irp => i = self.irp(src, li, to, sp, exp),
+                        Block::Irp => i = self.irp(src, li, to, sp, exp, Split::Commas),
+                        Block::Irpc => i = self.irp(src, li, to, sp, exp, Split::Chars),
                         Block::Endm | Block::Endr => {
                             let (w, o) = if matches!(b, Block::Endm) {
                                 ("`.endm`", "`.macro`")
                             } else {
-                                ("`.endr`", "`.rept` or `.irp`")
+                                ("`.endr`", "`.rept`, `.irp` or `.irpc`")
                             };
                             let d = Diagnostic::error(sp, format!("{w} without a matching {o}"))
                                 .label("nothing to close here");
@@ -263,7 +266,7 @@ impl<'o> Asm<'o> {
 
     /// Whether the line being run in buffer `src` will not be run again, so its parse
     /// need not be cached: a macro expansion's own text (made for one invocation) unless
-    /// a `.rept`/`.irp` is repeating lines of it or a later invocation reused it; a file's lines outside any macro or
+    /// a `.rept`/`.irp`/`.irpc` is repeating lines of it or a later invocation reused it; a file's lines outside any macro or
     /// `.rept` (a file can be included again, a macro body without parameters runs from
     /// its definition). A wrong guess costs only a second parse.
     pub(super) fn single_use(&self, src: u32) -> bool {
@@ -358,8 +361,8 @@ impl<'o> Asm<'o> {
             .unwrap_or("")
     }
 
-    /// Is this line a block keyword (`.macro`, `.endm`, `.rept`, `.irp`, `.endr`), after
-    /// any labels?
+    /// Is this line a block keyword (`.macro`, `.endm`, `.rept`, `.irp`, `.irpc`, `.endr`),
+    /// after any labels?
     fn block_kw(&self, src: u32, li: u32) -> Option<(Block, Span)> {
         match self.keyword_of(src, &self.line_tokens(src, li))? {
             (Kind::Block(b), sp) => Some((b, sp)),

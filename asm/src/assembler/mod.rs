@@ -322,7 +322,7 @@ pub(crate) struct Asm<'o> {
     line_rows: Vec<LineRow>,
     cur_line: (u32, u32),
     rept_depth: usize,
-    /// Buffers whose lines an open `.rept`/`.irp` runs again (innermost last).
+    /// Buffers whose lines an open `.rept`/`.irp`/`.irpc` runs again (innermost last).
     repeating: Vec<u32>,
     /// Macro expansion buffers by a hash of their text and substitutions, for reuse by an
     /// invocation that would make the same one.
