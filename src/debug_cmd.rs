@@ -55,6 +55,7 @@ pub fn debug(
     .map_err(|e| format!("error: {}: {e}", a.input.display()))?;
     let dbg = Debugger::new(m, &a.input.display().to_string());
     let mut s = Session::new(dbg, &a.input);
+    s.set_loader(loader(&a));
     let batch = a.batch
         || (!a.scripts.is_empty() || !a.commands.is_empty())
             && !std::io::IsTerminal::is_terminal(&std::io::stdin());
@@ -85,4 +86,22 @@ pub fn debug(
     };
     bitloom_debugger::repl::interactive(&mut s, hist.as_deref())?;
     Ok(0)
+}
+
+/// The program as `run`/`start`/`restart` reload it: the hardware description and the
+/// program (assembled with the same defines, or the ELF) read from disk again, with the
+/// same timing and checked options, as gdb re-reads an executable that changed. An error
+/// is what `bitloom debug` would print for it at start-up.
+fn loader(a: &DebugArgs) -> bitloom_debugger::commands::Loader {
+    let (input, hw) = (a.input.clone(), a.hw.clone());
+    let defines = a.defines.defines.clone();
+    let opts = MachineOptions {
+        timing: !a.no_timing,
+        checked: a.checked,
+    };
+    Box::new(move || {
+        let hw = crate::load_hw(hw.as_deref()).map_err(|f| f.0)?;
+        let image = crate::load_program(&input, &defines).map_err(|f| f.0)?;
+        new_machine(&hw, &image, &opts).map_err(|e| format!("error: {}: {e}", input.display()))
+    })
 }

@@ -4,7 +4,7 @@
 //! `tests/golden/dap/tiled_bug.json` (`BLESS=1` rewrites it, and the excerpt of it shown
 //! in docs/DEBUGGING.md); key facts are also asserted directly, against values the REPL's
 //! golden transcript shows. Other tests: malformed and out-of-order requests, a trapping
-//! program, the TCP listener.
+//! program, the TCP listener, `restart` reloading a program edited on disk.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -129,6 +129,20 @@ impl Client {
                 assert_eq!(m["command"], command);
                 return m;
             }
+        }
+    }
+
+    /// Send a request and read up to its response; the response and the events before it.
+    fn request_events(&mut self, command: &str, args: Value) -> (Value, Vec<Value>) {
+        let seq = self.send(command, args);
+        let mut events = Vec::new();
+        loop {
+            let m = self.recv();
+            if m["type"] == "response" && m["request_seq"] == seq {
+                assert_eq!(m["command"], command);
+                return (m, events);
+            }
+            events.push(m);
         }
     }
 
@@ -813,4 +827,264 @@ fn data_breakpoints_on_memory_and_registers() {
     assert_eq!(b["breakpoints"][0]["verified"], false);
     c.ok("disconnect", Value::Null);
     assert!(c.finish().success());
+}
+
+/// A program for the restart tests: `_start` adds to `BASE` (a launch define) and exits
+/// with the sum; the lines differ between versions.
+const RELOAD_V1: &str = "        .text
+        .global _start
+_start:
+        li      r5, BASE
+        addi    r5, r5, 1
+        addi    r5, r5, 1
+done:
+        addi    r5, r5, 1
+        halt    r5
+        .rodata
+val:    .word   5
+";
+
+/// Version 2: line 5 is a comment now (its breakpoint moves to 6), the code ends at line 8
+/// (a breakpoint on 9 has no code any more), `done` moved, `val` is gone, and the exit
+/// code is BASE + 7.
+const RELOAD_V2: &str = "        .text
+        .global _start
+_start:
+        li      r5, BASE
+        ; the first increment was here
+        addi    r5, r5, 7
+done:
+        halt    r5
+";
+
+/// A temporary directory with `prog.s` written from `text`; (directory, canonical path).
+fn reload_program(tag: &str, text: &str) -> (PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("bitloom-dap-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let prog = dir.join("prog.s");
+    std::fs::write(&prog, text).unwrap();
+    let prog = prog.canonicalize().unwrap().display().to_string();
+    (dir, prog)
+}
+
+fn launch_reload(c: &mut Client, prog: &str, stop_on_entry: bool) {
+    c.ok("initialize", json!({"adapterID": "bitloom"}));
+    c.ok(
+        "launch",
+        json!({"program": prog, "stopOnEntry": stop_on_entry, "args": ["-D", "BASE=10"]}),
+    );
+    c.event("output");
+    c.event("initialized");
+}
+
+/// The `breakpoint` events among `events`, by breakpoint id.
+fn changed_breakpoints(events: &[Value]) -> Vec<Value> {
+    events
+        .iter()
+        .filter(|e| e["event"] == "breakpoint")
+        .map(|e| {
+            assert_eq!(e["body"]["reason"], "changed", "{e}");
+            e["body"]["breakpoint"].clone()
+        })
+        .collect()
+}
+
+#[test]
+fn restart_reloads_the_program_edited_on_disk() {
+    let (dir, prog) = reload_program("reload", RELOAD_V1);
+    let mut c = Client::spawn();
+    launch_reload(&mut c, &prog, false);
+    let b = c.ok(
+        "setBreakpoints",
+        json!({"source": {"path": prog}, "breakpoints": [{"line": 5}, {"line": 9}]}),
+    );
+    let (b5, b9) = (&b["breakpoints"][0], &b["breakpoints"][1]);
+    assert_eq!(
+        (b5["verified"].clone(), b5["line"].clone()),
+        (json!(true), json!(5))
+    );
+    assert_eq!(
+        (b9["verified"].clone(), b9["line"].clone()),
+        (json!(true), json!(9))
+    );
+    let (id5, id9) = (b5["id"].clone(), b9["id"].clone());
+    // A breakpoint from the debug console, on a label: it follows the label.
+    let r = c.ok(
+        "evaluate",
+        json!({"expression": "break done", "context": "repl"}),
+    );
+    assert!(r["result"].as_str().unwrap().contains("line 8"), "{r}");
+    // A data breakpoint on a symbol (read, so it does not stop this program).
+    let d = c.ok(
+        "setDataBreakpoints",
+        json!({"breakpoints": [{"dataId": "val", "accessType": "read"}]}),
+    );
+    let idv = d["breakpoints"][0]["id"].clone();
+    c.ok("configurationDone", Value::Null);
+    let stop = c.event("stopped");
+    assert_eq!(stop["hitBreakpointIds"], json!([id5]));
+
+    // The file changes under the debugger; `restart` picks it up.
+    std::fs::write(&prog, RELOAD_V2).unwrap();
+    let (r, events) = c.request_events("restart", Value::Null);
+    assert_eq!(r["success"], true, "{r}");
+    let out = events
+        .iter()
+        .find(|e| e["event"] == "output")
+        .expect("a note on the reload");
+    let text = out["body"]["output"].as_str().unwrap();
+    assert!(text.contains("changed on disk: reloaded it"), "{text}");
+    assert!(
+        text.contains("Breakpoint 3 (done) is now at") && text.contains("line 8."),
+        "{text}"
+    );
+    let changed = changed_breakpoints(&events);
+    assert_eq!(changed.len(), 3, "{changed:?}");
+    // Line 5 is a comment now: the breakpoint moves to line 6.
+    assert_eq!(changed[0]["id"], id5);
+    assert_eq!(changed[0]["verified"], true);
+    assert_eq!(changed[0]["line"], 6);
+    assert_eq!(changed[0]["message"], "line 5 has no code: moved to line 6");
+    // Line 9 has no code any more.
+    assert_eq!(changed[1]["id"], id9);
+    assert_eq!(changed[1]["verified"], false);
+    assert_eq!(changed[1]["line"], 9);
+    assert!(changed[1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("No code at or after line 9"));
+    // `val` is gone: the data breakpoint is disabled.
+    assert_eq!(changed[2]["id"], idv);
+    assert_eq!(changed[2]["verified"], false);
+    assert!(changed[2]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Cannot watch `val`"));
+    // The new program runs: stops at line 6, then at `done` (line 8), exits with 10 + 7
+    // (the launch's define still applies).
+    let stop = c.event("stopped");
+    assert_eq!(stop["hitBreakpointIds"], json!([id5]));
+    let st = c.ok("stackTrace", json!({"threadId": 1}));
+    assert_eq!(st["stackFrames"][0]["line"], 6);
+    c.ok("continue", Value::Null);
+    assert_eq!(c.event("stopped")["reason"], "breakpoint");
+    let st = c.ok("stackTrace", json!({"threadId": 1}));
+    assert_eq!(st["stackFrames"][0]["line"], 8);
+    let l = c.ok(
+        "evaluate",
+        json!({"expression": "list 8,8", "context": "repl"}),
+    );
+    assert_eq!(
+        l["result"], "8\t        halt    r5",
+        "the console shows the new source"
+    );
+    c.ok("continue", Value::Null);
+    assert_eq!(c.event("exited")["exitCode"], 17);
+    c.event("terminated");
+
+    // Back to version 1: the breakpoint on line 9 is verified again, under its number.
+    std::fs::write(&prog, RELOAD_V1).unwrap();
+    let (r, events) = c.request_events("restart", Value::Null);
+    assert_eq!(r["success"], true, "{r}");
+    let changed = changed_breakpoints(&events);
+    assert_eq!(changed.len(), 2, "{changed:?}");
+    assert_eq!(
+        (changed[0]["id"].clone(), changed[0]["line"].clone()),
+        (id5, json!(5))
+    );
+    assert!(changed[0].get("message").is_none());
+    assert_eq!(changed[1]["id"], id9);
+    assert_eq!(changed[1]["verified"], true);
+    assert_eq!(changed[1]["line"], 9);
+    assert_eq!(c.event("stopped")["reason"], "breakpoint");
+    c.ok(
+        "setBreakpoints",
+        json!({"source": {"path": prog}, "breakpoints": []}),
+    );
+    c.ok(
+        "evaluate",
+        json!({"expression": "delete", "context": "repl"}),
+    );
+    c.ok("continue", Value::Null);
+    assert_eq!(c.event("exited")["exitCode"], 13);
+    c.event("terminated");
+
+    // Unchanged on disk: a plain restart, no notes or events.
+    let (r, events) = c.request_events("restart", Value::Null);
+    assert_eq!(r["success"], true, "{r}");
+    assert!(events.is_empty(), "{events:?}");
+    assert_eq!(c.event("exited")["exitCode"], 13);
+    c.event("terminated");
+    c.ok("disconnect", Value::Null);
+    assert!(c.finish().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_restart_that_cannot_reload_fails_and_keeps_the_old_program() {
+    let (dir, prog) = reload_program("reload-broken", RELOAD_V1);
+    let mut c = Client::spawn();
+    launch_reload(&mut c, &prog, true);
+    c.ok(
+        "setBreakpoints",
+        json!({"source": {"path": prog}, "breakpoints": [{"line": 6}]}),
+    );
+    c.ok("configurationDone", Value::Null);
+    assert_eq!(c.event("stopped")["reason"], "entry");
+    c.ok("next", Value::Null);
+    c.event("stopped");
+
+    // An assembly error on line 5: an error response with the diagnostic, also on stderr.
+    std::fs::write(
+        &prog,
+        RELOAD_V1.replace(
+            "addi    r5, r5, 1\n        addi",
+            "frob    r5\n        addi",
+        ),
+    )
+    .unwrap();
+    let (r, events) = c.request_events("restart", Value::Null);
+    assert_eq!(r["success"], false, "{r}");
+    let msg = r["message"].as_str().unwrap();
+    assert!(msg.starts_with("Restart failed"), "{msg}");
+    assert!(
+        msg.contains("unknown instruction `frob`") && msg.contains("prog.s:5:9"),
+        "{msg}"
+    );
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["body"]["category"], "stderr");
+    assert!(events[0]["body"]["output"].as_str().unwrap().contains(msg));
+    // Nothing changed: still at line 5 of the old program, which runs on to its end.
+    let st = c.ok("stackTrace", json!({"threadId": 1}));
+    assert_eq!(st["stackFrames"][0]["line"], 5);
+    c.ok("continue", Value::Null);
+    assert_eq!(c.event("stopped")["reason"], "breakpoint");
+    c.ok("continue", Value::Null);
+    assert_eq!(c.event("exited")["exitCode"], 13);
+    c.event("terminated");
+
+    // The file gone: the same.
+    std::fs::remove_file(&prog).unwrap();
+    let (r, events) = c.request_events("restart", Value::Null);
+    assert_eq!(r["success"], false, "{r}");
+    let msg = r["message"].as_str().unwrap();
+    assert!(
+        msg.contains("Restart failed") && msg.contains("prog.s: "),
+        "{msg}"
+    );
+    assert_eq!(events[0]["body"]["category"], "stderr");
+    // Fixed: the restart works again (and stops at the entry, as launched).
+    std::fs::write(&prog, RELOAD_V2).unwrap();
+    c.ok("restart", Value::Null);
+    assert_eq!(c.event("stopped")["reason"], "entry");
+    c.ok(
+        "setBreakpoints",
+        json!({"source": {"path": prog}, "breakpoints": []}),
+    );
+    c.ok("continue", Value::Null);
+    assert_eq!(c.event("exited")["exitCode"], 17);
+    c.event("terminated");
+    c.ok("disconnect", Value::Null);
+    assert!(c.finish().success());
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -153,3 +153,88 @@ fn batch_script_matches_the_walkthrough_transcript() {
         .collect();
     assert_eq!(String::from_utf8_lossy(&out.stdout), want);
 }
+
+/// `run` re-reads a program edited on disk, as gdb re-reads a changed executable: the new
+/// code runs (with the same `-D` defines), and a file that no longer assembles is refused
+/// with its diagnostics while the program loaded before stays, state and all (commands
+/// through a pipe).
+#[test]
+fn run_reloads_the_program_edited_on_disk() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+
+    let dir = std::env::temp_dir().join(format!("bitloom-debug-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let src = dir.join("r.s");
+    let write = |exit: &str| {
+        std::fs::write(
+            &src,
+            format!("_start:\n        li r1, {exit} + BASE\n        halt r1\n"),
+        )
+        .expect("write r.s")
+    };
+    write("3");
+    let mut child = Command::new(BIN)
+        .args(["debug", "-D", "BASE=10", "--history-file", "-"])
+        .arg(&src)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start bitloom debug");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let (tx, rx) = mpsc::channel::<String>();
+    let out = BufReader::new(child.stdout.take().expect("stdout"));
+    std::thread::spawn(move || {
+        for line in out.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let mut send_until = |cmd: &str, want: &str| {
+        writeln!(stdin, "{cmd}").expect("send a command");
+        loop {
+            match rx.recv_timeout(Duration::from_secs(30)) {
+                Ok(line) => {
+                    let done = line.contains(want);
+                    seen.push(line);
+                    if done {
+                        return;
+                    }
+                }
+                Err(_) => panic!(
+                    "no `{want}` after `{cmd}`; output so far:\n{}",
+                    seen.join("\n")
+                ),
+            }
+        }
+    };
+    send_until("run", "exited with code 13");
+    write("7");
+    send_until("run", "exited with code 17");
+    write("zz");
+    send_until("run", "could not be loaded again");
+    // Nothing changed: the old program's final state is still there; with the file fixed,
+    // `run` loads it again.
+    send_until("print $r1", "= 17");
+    write("9");
+    send_until("run", "exited with code 19");
+    writeln!(stdin, "quit").expect("quit");
+    drop(stdin);
+    let status = child.wait().expect("bitloom debug exits");
+    let text = seen.join("\n");
+    assert!(status.success(), "{text}");
+    assert!(
+        text.contains("r.s has changed on disk; reloaded it."),
+        "{text}"
+    );
+    assert!(
+        text.contains("r.s:2:16") && text.contains("unknown symbol `zz`"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -6,12 +6,15 @@
 //! The command table ([`COMMANDS`]) gives each command its name, abbreviations and help;
 //! a unique prefix of a name also selects it, as in gdb. Run-control commands live in
 //! `commands/run.rs`, data commands (print, x, set, display, watch, dump) in
-//! `commands/data.rs`, source and symbol commands in `commands/source.rs`.
+//! `commands/data.rs`, source and symbol commands in `commands/source.rs`, and starting
+//! over on the program as it is on disk now (`run` after an edit) in `commands/reload.rs`.
 
 mod data;
+mod reload;
 mod run;
 mod source;
 
+pub use reload::{Loader, Reloaded};
 pub use source::INFO_SUBCOMMANDS;
 
 use std::collections::HashMap;
@@ -62,7 +65,7 @@ pub static COMMANDS: &[Command] = &[
         |s, a| s.cmd_watch(a, crate::engine::WatchKind::Read)),
     cmd!("awatch", [], "awatch TARGET", "Stop when TARGET is read or written.",
         |s, a| s.cmd_watch(a, crate::engine::WatchKind::Access)),
-    cmd!("run", ["r"], "run", "Start the program from reset and run to a breakpoint, watchpoint, halt or trap.",
+    cmd!("run", ["r"], "run", "Start the program from reset (read from disk again if it changed) and run to a breakpoint, watchpoint, halt or trap.",
         |s, a| s.cmd_run(a, true)),
     cmd!("start", [], "start", "Reset to the entry point and stop there.", |s, a| s.cmd_run(a, false)),
     cmd!("restart", [], "restart", "Same as `start`.", |s, a| s.cmd_run(a, false)),
@@ -258,6 +261,8 @@ pub struct Session {
     base_dir: PathBuf,
     source_depth: u32,
     timeline_on: bool,
+    /// Rebuilds the program from disk (see [`Session::reload`]).
+    loader: Option<Loader>,
 }
 
 impl Session {
@@ -288,6 +293,7 @@ impl Session {
                 .unwrap_or_default(),
             source_depth: 0,
             timeline_on: false,
+            loader: None,
         }
     }
 

@@ -156,6 +156,13 @@ pub struct Debugger {
     pub program: String,
 }
 
+/// Set up a machine for debugging: `info mac` shows each MAC's passes by cost.
+fn prepare(m: &mut Machine) {
+    if let Some(t) = m.timing.as_mut() {
+        t.set_mac_detail(true);
+    }
+}
+
 /// What a call/return is, by the calling convention (`jal ra` / `jalr ra` calls;
 /// `jalr zero, 0(ra)` returns).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -283,10 +290,7 @@ fn reads(m: &Machine, t: &Target) -> bool {
 impl Debugger {
     /// A debugger for a machine just built (reset, program loaded).
     pub fn new(mut m: Machine, program: &str) -> Debugger {
-        // `info mac` shows each MAC's passes by cost.
-        if let Some(t) = m.timing.as_mut() {
-            t.set_mac_detail(true);
-        }
+        prepare(&mut m);
         Debugger {
             hist: History::new(&m),
             initial: m.clone(),
@@ -318,10 +322,26 @@ impl Debugger {
         }
     }
 
+    /// Load another program: `m` (a machine just built for it, reset) becomes the state
+    /// `restart` returns to, and the run starts over from it. Breakpoints and watchpoints
+    /// stay as they are; re-resolving their locations against the new image is the
+    /// caller's business (`Session::reload`).
+    pub fn replace_program(&mut self, mut m: Machine) {
+        prepare(&mut m);
+        self.initial = m;
+        self.restart();
+    }
+
     fn take_id(&mut self) -> u32 {
         let id = self.next_id;
         self.next_id += 1;
         id
+    }
+
+    /// A breakpoint number for later use with [`Debugger::insert_breakpoint`] (a front end
+    /// numbers a breakpoint that has no address yet).
+    pub fn reserve_id(&mut self) -> u32 {
+        self.take_id()
     }
 
     /// Add a breakpoint.
@@ -333,6 +353,21 @@ impl Debugger {
         temp: bool,
     ) -> u32 {
         let id = self.take_id();
+        self.insert_breakpoint(id, pc, spec, cond, temp);
+        id
+    }
+
+    /// Add a breakpoint under a number from [`Debugger::reserve_id`] (replacing a
+    /// breakpoint of that number).
+    pub fn insert_breakpoint(
+        &mut self,
+        id: u32,
+        pc: u32,
+        spec: &str,
+        cond: Option<(String, Expr)>,
+        temp: bool,
+    ) {
+        self.bps.retain(|b| b.id != id);
         self.bps.push(Breakpoint {
             id,
             pc,
@@ -343,7 +378,7 @@ impl Debugger {
             hits: 0,
             ignore: 0,
         });
-        id
+        self.bps.sort_by_key(|b| b.id);
     }
 
     /// Add a watchpoint.

@@ -84,8 +84,8 @@ impl Session {
         if !a.trim().is_empty() {
             return Err("`run` takes no arguments (the program and config are fixed when the debugger starts)".into());
         }
-        self.dbg.restart();
-        let mut s = String::from(if go {
+        let mut s = self.reload_for_run()?;
+        s.push_str(if go {
             "Starting program from reset.\n"
         } else {
             "Reset to the entry point.\n"

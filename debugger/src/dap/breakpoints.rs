@@ -3,6 +3,11 @@
 //! with code, reported back as the actual line); conditions are expressions of the
 //! debugger's language, checked when set; a hit condition `N` (or `>= N`) stops from the
 //! N-th hit on. Data breakpoints watch a register, a CSR, a tile, or memory.
+//!
+//! Every source breakpoint has a number, verified or not, and is kept as the editor set
+//! it (file, line, conditions): when `restart` reloads a changed program, each is resolved
+//! again from its line and a `breakpoint` event (`changed`) reports the ones whose line,
+//! address or verification changed. Instruction breakpoints keep their addresses.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,12 +16,37 @@ use serde_json::{json, Value};
 
 use super::protocol::{
     self, Breakpoint, DataBreakpointInfoArgs, SetBreakpointsArgs, SetDataBreakpointsArgs,
-    SetInstructionBreakpointsArgs, Source,
+    SetInstructionBreakpointsArgs, Source, SourceBreakpoint,
 };
 use super::{Adapter, Reply};
 use crate::commands::Session;
 use crate::engine::{Target, WatchKind};
 use crate::expr;
+
+/// The editor's breakpoints in one source file, as it sent them.
+pub(super) struct SourceFile {
+    /// The file, as the editor named it.
+    source: Source,
+    /// Its breakpoints, in the editor's order.
+    bps: Vec<SourceBp>,
+}
+
+impl SourceFile {
+    /// The numbers of its breakpoints.
+    pub(super) fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.bps.iter().map(|b| b.id)
+    }
+}
+
+/// One source breakpoint.
+struct SourceBp {
+    /// Its number (an engine breakpoint's when verified).
+    id: u32,
+    /// As the editor set it (the line asked for, not the line it moved to).
+    req: SourceBreakpoint,
+    /// As last reported to the editor.
+    shown: Breakpoint,
+}
 
 /// Parse a hit condition into the number of hits to ignore.
 fn hit_ignore(h: &str) -> Result<u64, String> {
@@ -85,9 +115,11 @@ impl<W: Write> Adapter<W> {
         }
     }
 
-    /// Add an engine breakpoint at `pc` with the editor's condition and hit condition.
+    /// Add an engine breakpoint at `pc` with the editor's condition and hit condition,
+    /// numbered `id` (else a new number).
     fn add_engine(
         &mut self,
+        id: Option<u32>,
         pc: u32,
         spec: &str,
         cond: Option<&str>,
@@ -102,7 +134,8 @@ impl<W: Write> Adapter<W> {
             Some(h) => hit_ignore(h)?,
             None => 0,
         };
-        let id = s.dbg.add_breakpoint(pc, spec, cond, false);
+        let id = id.unwrap_or_else(|| s.dbg.reserve_id());
+        s.dbg.insert_breakpoint(id, pc, spec, cond, false);
         if let Some(b) = s.dbg.bps.iter_mut().find(|b| b.id == id) {
             b.ignore = ignore;
         }
@@ -120,60 +153,96 @@ impl<W: Write> Adapter<W> {
             .clone()
             .or(sa.source.name.clone())
             .ok_or("setBreakpoints: the source has neither a path nor a name")?;
-        let old = self.src_bps.remove(&key).unwrap_or_default();
-        self.remove_engine(&old);
-        let file = table_file(self.session(), &sa.source);
-        let mut ids = Vec::new();
-        let mut out = Vec::new();
-        for b in &sa.breakpoints {
-            let Some(f) = &file else {
-                out.push(Breakpoint {
-                    verified: false,
-                    message: Some("no code of the program comes from this file".into()),
-                    source: Some(sa.source.clone()),
-                    line: Some(b.line),
-                    ..Breakpoint::default()
-                });
-                continue;
-            };
-            let r = self
-                .session()
-                .line_code(Some(f), b.line)
-                .and_then(|(pc, line)| {
-                    let spec = format!("{f}:{line}");
-                    let id = self.add_engine(
-                        pc,
-                        &spec,
-                        b.condition.as_deref(),
-                        b.hit_condition.as_deref(),
-                    )?;
-                    Ok((id, pc, line))
-                });
-            out.push(match r {
-                Ok((id, pc, line)) => {
-                    ids.push(id);
-                    let src = source_of(self.session(), f);
-                    Breakpoint {
-                        id: Some(id),
-                        verified: true,
-                        message: (line != b.line)
-                            .then(|| format!("line {} has no code: moved to line {line}", b.line)),
-                        source: Some(src),
-                        line: Some(line),
-                        instruction_reference: Some(protocol::address(pc)),
-                    }
-                }
-                Err(e) => Breakpoint {
-                    verified: false,
-                    message: Some(e),
-                    source: Some(sa.source.clone()),
-                    line: Some(b.line),
-                    ..Breakpoint::default()
-                },
-            });
+        if let Some(old) = self.src_bps.remove(&key) {
+            let ids: Vec<u32> = old.ids().collect();
+            self.remove_engine(&ids);
         }
-        self.src_bps.insert(key, ids);
-        Reply::body(json!({"breakpoints": out}))
+        let file = table_file(self.session(), &sa.source);
+        let mut bps = Vec::new();
+        for req in sa.breakpoints {
+            let id = self.session().dbg.reserve_id();
+            let shown = self.resolve_source_bp(id, file.as_deref(), &sa.source, &req);
+            bps.push(SourceBp { id, req, shown });
+        }
+        let out: Vec<&Breakpoint> = bps.iter().map(|b| &b.shown).collect();
+        let body = json!({ "breakpoints": out });
+        self.src_bps.insert(
+            key,
+            SourceFile {
+                source: sa.source,
+                bps,
+            },
+        );
+        Reply::body(body)
+    }
+
+    /// Resolve a source breakpoint numbered `id` against the loaded program (`file`: the
+    /// line table's name of its file): the engine breakpoint when its line, or a later
+    /// one, has code; how to show it.
+    fn resolve_source_bp(
+        &mut self,
+        id: u32,
+        file: Option<&str>,
+        src: &Source,
+        b: &SourceBreakpoint,
+    ) -> Breakpoint {
+        self.remove_engine(&[id]);
+        let unverified = |message: String| Breakpoint {
+            id: Some(id),
+            verified: false,
+            message: Some(message),
+            source: Some(src.clone()),
+            line: Some(b.line),
+            ..Breakpoint::default()
+        };
+        let Some(f) = file else {
+            return unverified("no code of the program comes from this file".into());
+        };
+        let r = self
+            .session()
+            .line_code(Some(f), b.line)
+            .and_then(|(pc, line)| {
+                self.add_engine(
+                    Some(id),
+                    pc,
+                    &format!("{f}:{line}"),
+                    b.condition.as_deref(),
+                    b.hit_condition.as_deref(),
+                )?;
+                Ok((pc, line))
+            });
+        match r {
+            Ok((pc, line)) => Breakpoint {
+                id: Some(id),
+                verified: true,
+                message: (line != b.line)
+                    .then(|| format!("line {} has no code: moved to line {line}", b.line)),
+                source: Some(source_of(self.session(), f)),
+                line: Some(line),
+                instruction_reference: Some(protocol::address(pc)),
+            },
+            Err(e) => unverified(e),
+        }
+    }
+
+    /// After a restart loaded a changed program: every source breakpoint resolved again
+    /// from the line the editor set it on; those now shown differently (line, address,
+    /// verified), for `breakpoint` events.
+    pub(super) fn reresolve_source_breakpoints(&mut self) -> Vec<Breakpoint> {
+        let mut files = std::mem::take(&mut self.src_bps);
+        let mut changed = Vec::new();
+        for f in files.values_mut() {
+            let file = table_file(self.session(), &f.source);
+            for b in &mut f.bps {
+                let shown = self.resolve_source_bp(b.id, file.as_deref(), &f.source, &b.req);
+                if shown != b.shown {
+                    changed.push(shown.clone());
+                    b.shown = shown;
+                }
+            }
+        }
+        self.src_bps = files;
+        changed
     }
 
     pub(super) fn set_instruction_breakpoints(&mut self, a: &Value) -> Result<Reply, String> {
@@ -189,6 +258,7 @@ impl<W: Write> Adapter<W> {
                     return Err(format!("0x{pc:x} is not 4-aligned"));
                 }
                 let id = self.add_engine(
+                    None,
                     pc,
                     &format!("*0x{pc:x}"),
                     b.condition.as_deref(),

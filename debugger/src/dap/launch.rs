@@ -1,6 +1,9 @@
 //! The session's lifecycle: `initialize` (capabilities), `launch` (load the program and
 //! build the engine, exactly as `bitloom debug` does), `configurationDone` (start: stop
-//! at the entry or run), `restart` (from reset, breakpoints kept), `terminate` and
+//! at the entry or run), `restart` (load the program again from disk — re-assemble the
+//! `.s` or re-read the ELF, and the hardware description, with the launch's arguments —
+//! then start from reset with the breakpoints re-resolved; a program that no longer loads
+//! is an error response and the session stays on the old one), `terminate` and
 //! `disconnect`.
 
 use std::io::Write;
@@ -8,9 +11,9 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::protocol::{self, Capabilities, LaunchArgs};
+use super::protocol::{self, Breakpoint, Capabilities, LaunchArgs};
 use super::{Adapter, Reply, RunKind};
-use crate::commands::Session;
+use crate::commands::{Loader, Session};
 use crate::engine::Debugger;
 use bitloom_emu::session::{new_machine, MachineOptions};
 
@@ -52,34 +55,13 @@ impl<W: Write> Adapter<W> {
         if let Some(d) = la.cwd.as_deref().filter(|d| !d.is_empty()) {
             std::env::set_current_dir(d).map_err(|e| format!("cwd `{d}`: {e}"))?;
         }
-        let hw = match &la.hw {
-            Some(p) => bitloom_emu::hw::HwConfig::load(p).map_err(|e| e.to_string())?,
-            None => bitloom_emu::hw::HwConfig::default(),
-        };
-        let path = Path::new(&la.program);
-        let opts = bitloom_asm::Options {
-            defines,
-            ..Default::default()
-        };
-        let image = match bitloom_asm::load::load_program(path, &opts) {
-            Ok(l) => l.image,
-            Err(bitloom_asm::load::LoadError::Asm { diagnostics, .. }) => {
-                return Err(diagnostics.render(false))
-            }
-            Err(e) => return Err(e.to_string()),
-        };
-        let m = new_machine(
-            &hw,
-            &image,
-            &MachineOptions {
-                timing: !la.no_timing,
-                checked: false,
-            },
-        )
-        .map_err(|e| format!("{}: {e}", la.program))?;
+        let mut load = loader(&la, defines);
+        let m = load()?;
         let mut dbg = Debugger::new(m, &la.program);
         dbg.interrupt = self.interrupt.clone();
-        self.sess = Some(Session::new(dbg, path));
+        let mut s = Session::new(dbg, Path::new(&la.program));
+        s.set_loader(load);
+        self.sess = Some(s);
         self.stop_on_entry = la.stop_on_entry;
         self.no_debug = la.no_debug;
         Reply::body(Value::Null)
@@ -101,9 +83,51 @@ impl<W: Write> Adapter<W> {
         if !self.configured {
             return Err("`restart` before `configurationDone`".into());
         }
+        // The editor's breakpoints are re-resolved here, the debug console's by the session.
+        let keep: Vec<u32> = self
+            .src_bps
+            .values()
+            .flat_map(|f| f.ids())
+            .chain(self.instr_bps.iter().copied())
+            .collect();
+        let program = self.session().dbg.program.clone();
+        let r = match self.session().reload(&keep) {
+            Ok(r) => r,
+            Err(e) => {
+                let msg = format!(
+                    "Restart failed: {program} could not be loaded again, so the session stays on the program loaded before.\n{}",
+                    e.trim_end()
+                );
+                self.output("stderr", &format!("{msg}\n"))
+                    .map_err(|e| e.to_string())?;
+                return Err(msg);
+            }
+        };
+        if r.changed {
+            let mut text = format!("{program} changed on disk: reloaded it.\n");
+            for n in &r.notes {
+                text.push_str(n);
+                text.push('\n');
+            }
+            self.output("console", &text).map_err(|e| e.to_string())?;
+            let mut changed = self.reresolve_source_breakpoints();
+            for (id, e) in r.lost_watches {
+                if self.data_bps.contains(&id) {
+                    changed.push(Breakpoint {
+                        id: Some(id),
+                        verified: false,
+                        message: Some(e),
+                        ..Breakpoint::default()
+                    });
+                }
+            }
+            for b in changed {
+                self.send_event("breakpoint", json!({"reason": "changed", "breakpoint": b}))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
         let ignores: Vec<(u32, u64)> = self.hit_ignore.iter().map(|(k, v)| (*k, *v)).collect();
         let s = self.session();
-        s.dbg.restart();
         for (id, n) in ignores {
             if let Some(b) = s.dbg.bps.iter_mut().find(|b| b.id == id) {
                 b.ignore = n;
@@ -133,6 +157,41 @@ impl<W: Write> Adapter<W> {
         // there is nothing to do.
         Reply::body(json!(null))
     }
+}
+
+/// The launch's program as a [`Loader`]: the hardware description read and the program
+/// assembled (or the ELF read) from disk on every call, with the launch's defines and
+/// timing option. Paths are relative to the launch's `cwd` (already the working directory).
+fn loader(la: &LaunchArgs, defines: Vec<bitloom_asm::Define>) -> Loader {
+    let program = la.program.clone();
+    let hw = la.hw.clone();
+    let timing = !la.no_timing;
+    Box::new(move || {
+        let hw = match &hw {
+            Some(p) => bitloom_emu::hw::HwConfig::load(p).map_err(|e| e.to_string())?,
+            None => bitloom_emu::hw::HwConfig::default(),
+        };
+        let opts = bitloom_asm::Options {
+            defines: defines.clone(),
+            ..Default::default()
+        };
+        let image = match bitloom_asm::load::load_program(Path::new(&program), &opts) {
+            Ok(l) => l.image,
+            Err(bitloom_asm::load::LoadError::Asm { diagnostics, .. }) => {
+                return Err(diagnostics.render(false))
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        new_machine(
+            &hw,
+            &image,
+            &MachineOptions {
+                timing,
+                checked: false,
+            },
+        )
+        .map_err(|e| format!("{program}: {e}"))
+    })
 }
 
 /// The launch request's `args` as assembler defines, spelled as on the command line:

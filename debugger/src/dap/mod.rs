@@ -152,7 +152,7 @@ struct Adapter<W: Write> {
     initialized: bool,
     /// The session, after `launch`.
     sess: Option<Session>,
-    /// The launch arguments (for `restart`).
+    /// The launch arguments (for `restart`; the session's loader has the rest).
     stop_on_entry: bool,
     no_debug: bool,
     /// `configurationDone` was answered.
@@ -161,8 +161,8 @@ struct Adapter<W: Write> {
     terminated: bool,
     /// Leave the loop.
     done: bool,
-    /// Engine breakpoint numbers per source path (as the client sent it).
-    src_bps: BTreeMap<String, Vec<u32>>,
+    /// The editor's source breakpoints per source path (as the client sent it).
+    src_bps: BTreeMap<String, breakpoints::SourceFile>,
     /// Engine numbers of instruction breakpoints.
     instr_bps: Vec<u32>,
     /// Engine numbers of data breakpoints (watchpoints).

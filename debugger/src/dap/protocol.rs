@@ -76,7 +76,7 @@ pub struct LaunchArgs {
 }
 
 /// A source file.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Source {
     /// Short name.
@@ -88,7 +88,7 @@ pub struct Source {
 }
 
 /// One breakpoint of `setBreakpoints`.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceBreakpoint {
     /// Line (1-based).
@@ -137,8 +137,9 @@ pub struct SetInstructionBreakpointsArgs {
     pub breakpoints: Vec<InstructionBreakpoint>,
 }
 
-/// A breakpoint as reported back.
-#[derive(Debug, Default, Serialize)]
+/// A breakpoint as reported back (in responses, and in `breakpoint` events when a restart
+/// re-resolved it differently).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Breakpoint {
     /// Engine number.
