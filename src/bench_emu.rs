@@ -7,8 +7,10 @@
 //!   for the host's SIMD level at run time (what `target-cpu=native` gives);
 //! * the same GEMM as 16³ and 8³ tiles (`tzero`; per K step `ld.raw`, `ld.raw`, `bsmac`;
 //!   `st.raw`), as the time per MAC relative to the single `bsmac`;
-//! * a tight scalar loop (`xor`, `add`, `addi`, `dbnz`), in ns per iteration (wasmi's time
-//!   for the same loop comes from `scripts/wasmi-loop/`, kept out of CI);
+//! * a tight scalar loop (`xor`, `add`, `addi`, `dbnz`), in ns per iteration: functional,
+//!   with the timing model, and with the timing model recording a timeline (as `bitloom run
+//!   --timeline`); wasmi's time for the same loop comes from `scripts/wasmi-loop/`, kept out
+//!   of CI;
 //! * the cost of a machine snapshot.
 //!
 //! Every program's result is checked against the native loop, so equal work is compared.
@@ -31,9 +33,22 @@ use bitloom_programs::{
 
 /// Run `img` to `halt 0`; the machine afterwards and the wall time.
 fn run(img: &Image, hw: &HwConfig, timing: bool) -> Result<(Machine, Duration), String> {
+    run_with(img, hw, timing, false)
+}
+
+/// [`run`], optionally recording a timeline (as `bitloom run --timeline`; needs `timing`).
+fn run_with(
+    img: &Image,
+    hw: &HwConfig,
+    timing: bool,
+    timeline: bool,
+) -> Result<(Machine, Duration), String> {
     let mut m = Machine::new(hw, img).map_err(|e| e.to_string())?;
     if timing {
         m.enable_timing();
+    }
+    if let (true, Some(t)) = (timeline, m.timing.as_mut()) {
+        t.enable_timeline(bitloom_emu::run::TIMELINE_LIMIT);
     }
     let t = Instant::now();
     let r = m.run_fast(u64::MAX).map_err(|e| e.to_string())?;
@@ -223,22 +238,25 @@ pub fn bench_emu(size: u32, scalar_iters: u32) -> Result<String, String> {
 
     // Scalar loop.
     let img = scalar_loop_image(scalar_iters);
-    let (mut f, mut t) = (Vec::new(), Vec::new());
+    let (mut f, mut t, mut tl) = (Vec::new(), Vec::new(), Vec::new());
     let mut instret = 0;
     for _ in 0..3 {
         let (m, d) = run(&img, &hw, false)?;
         instret = m.instret;
         f.push(d);
         t.push(run(&img, &hw, true)?.1);
+        tl.push(run_with(&img, &hw, true, true)?.1);
     }
-    let (f, t) = (median(f), median(t));
+    let (f, t, tl) = (median(f), median(t), median(tl));
     let per = |d: Duration| d.as_secs_f64() * 1e9 / scalar_iters as f64;
     out.push_str(&format!(
-        "scalar loop (xor, add, addi, dbnz) x {scalar_iters}: functional {:.2} ns/iteration ({:.0} M instr/s), timing model {:.2} ns/iteration ({:.2}x)\n  (yardstick: wasmi on the same loop, `scripts/wasmi-loop/run.sh`, optional)\n",
+        "scalar loop (xor, add, addi, dbnz) x {scalar_iters}: functional {:.2} ns/iteration ({:.0} M instr/s), timing model {:.2} ns/iteration ({:.2}x), with a timeline {:.2} ns/iteration ({:.2}x)\n  (yardstick: wasmi on the same loop, `scripts/wasmi-loop/run.sh`, optional)\n",
         per(f),
         instret as f64 / f.as_secs_f64() / 1e6,
         per(t),
-        t.as_secs_f64() / f.as_secs_f64()
+        t.as_secs_f64() / f.as_secs_f64(),
+        per(tl),
+        tl.as_secs_f64() / f.as_secs_f64()
     ));
     out.push_str(&snapshot_cost(&single, &hw)?);
     Ok(out)
