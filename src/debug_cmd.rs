@@ -63,8 +63,8 @@ pub fn debug(
         crate::output::emit(&s.banner())?;
     }
     for f in &a.scripts {
-        let text =
-            std::fs::read_to_string(f).map_err(|e| format!("error: {}: {e}", f.display()))?;
+        let text = bitloom_debugger::commands::read_script(f)
+            .map_err(|e| format!("error: {}: {e}", f.display()))?;
         crate::output::emit(&s.run_script(&text))?;
         if s.quit {
             return Ok(0);

@@ -238,3 +238,43 @@ fn run_reloads_the_program_edited_on_disk() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A command script that never ends (`/dev/zero`) is refused at its size cap, both as
+/// `-x FILE` and as the `source` command, instead of being read without end.
+#[cfg(unix)]
+#[test]
+fn endless_command_scripts_are_refused() {
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .current_dir(root())
+            .output()
+            .expect("run bitloom debug");
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let ex = [
+        "debug",
+        "--batch",
+        "--ex",
+        "source /dev/zero",
+        "programs/examples/gemm_check.s",
+    ];
+    let text = run(&ex);
+    assert!(text.contains("/dev/zero: larger than 16 MiB"), "{text}");
+    let x = [
+        "debug",
+        "--batch",
+        "-x",
+        "/dev/zero",
+        "programs/examples/gemm_check.s",
+    ];
+    let text = run(&x);
+    assert!(
+        text.contains("error: /dev/zero: larger than 16 MiB"),
+        "{text}"
+    );
+}

@@ -123,3 +123,40 @@ fn filter_and_broken_expectation() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no/such/dir: no such file or folder"));
 }
+
+/// Oversized inputs behind a test are errors, not reads without end: an expectation file
+/// and a `.npy` expectation larger than their caps (sparse files: refused from their size,
+/// before reading), and a `.npy` that is a directory.
+#[test]
+fn oversized_expectation_inputs_are_errors() {
+    let dir = scratch("oversized");
+    let prog = "_start: halt zero\n";
+    for name in ["big_toml", "big_npy", "dir_npy"] {
+        std::fs::write(dir.join(format!("{name}.s")), prog).unwrap();
+    }
+    let sparse = |path: &Path, len: u64| {
+        std::fs::File::create(path).unwrap().set_len(len).unwrap();
+    };
+    sparse(&dir.join("big_toml.expect.toml"), (64 << 20) + 1);
+    sparse(&dir.join("huge.npy"), (1 << 30) + 1);
+    std::fs::create_dir_all(dir.join("a_dir.npy")).unwrap();
+    std::fs::write(
+        dir.join("big_npy.expect.toml"),
+        "[[mem]]\naddr = 0x1000\nnpy = \"huge.npy\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("dir_npy.expect.toml"),
+        "[[mem]]\naddr = 0x1000\nnpy = \"a_dir.npy\"\n",
+    )
+    .unwrap();
+    let out = bitloom(&["test", "-j", "1", dir.to_str().unwrap()]);
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("0 passed, 3 failed"), "{all}");
+    assert!(all.contains("larger than 64 MiB"), "{all}");
+    assert!(all.contains("larger than 1024 MiB"), "{all}");
+    assert!(all.contains("is a directory"), "{all}");
+    assert!(!all.contains("panicked"), "{all}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

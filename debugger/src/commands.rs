@@ -408,7 +408,7 @@ impl Session {
         if self.source_depth >= 16 {
             return Err("source: nested too deeply (16 levels)".into());
         }
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+        let text = read_script(std::path::Path::new(path)).map_err(|e| format!("{path}: {e}"))?;
         self.source_depth += 1;
         let saved = self.last_cmd.take();
         let out = self.run_script(&text);
@@ -481,4 +481,19 @@ pub fn split_word(s: &str) -> (&str, &str) {
         Some(i) => (&s[..i], s[i..].trim()),
         None => (s, ""),
     }
+}
+
+/// Largest command script read (`source FILE`, `bitloom debug -x FILE`): a bigger one, or a
+/// device such as `/dev/zero`, is an error instead of a read without end.
+pub const MAX_SCRIPT_BYTES: u64 = 16 << 20;
+
+/// The text of a command script, at most [`MAX_SCRIPT_BYTES`] of UTF-8.
+pub fn read_script(path: &std::path::Path) -> Result<String, String> {
+    let bytes = bitloom_isa::srcfile::read_capped(path, MAX_SCRIPT_BYTES).map_err(|e| match e {
+        bitloom_isa::srcfile::ReadError::TooLarge(_) => {
+            format!("larger than {} MiB", MAX_SCRIPT_BYTES >> 20)
+        }
+        e => e.to_string(),
+    })?;
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
 }

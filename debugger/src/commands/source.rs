@@ -69,7 +69,7 @@ impl Session {
         if !self.sources.contains_key(file) {
             let text = self
                 .source_path(file)
-                .and_then(|p| std::fs::read_to_string(p).ok());
+                .and_then(|p| bitloom_isa::srcfile::read_source(&p).ok());
             self.sources.insert(
                 file.to_string(),
                 text.map(|t| t.lines().map(str::to_string).collect()),

@@ -89,7 +89,7 @@ fn run_inner(case: &TestCase, opts: &SuiteOptions) -> TestResult {
         None => None,
     };
     let needs_timing = expect.as_ref().is_some_and(|e| e.needs_timing)
-        || std::fs::read(&case.program)
+        || bitloom_isa::srcfile::read_capped(&case.program, bitloom_asm::MAX_SOURCE_BYTES)
             .ok()
             .is_some_and(|b| source_needs_timing(&String::from_utf8_lossy(&b)));
     if needs_timing && !opts.timing {

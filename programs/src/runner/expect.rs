@@ -412,6 +412,21 @@ pub struct Expect {
     pub asserts: Vec<Assert>,
 }
 
+/// Largest expectation file read (a bigger one, or a device such as `/dev/zero` behind
+/// the name, is an error, not a read without end).
+pub const MAX_EXPECT_BYTES: u64 = 64 << 20;
+
+/// The text of an expectation file, at most [`MAX_EXPECT_BYTES`] of UTF-8.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    let bytes = bitloom_isa::srcfile::read_capped(path, MAX_EXPECT_BYTES).map_err(|e| match e {
+        bitloom_isa::srcfile::ReadError::TooLarge(_) => {
+            format!("larger than {} MiB", MAX_EXPECT_BYTES >> 20)
+        }
+        e => e.to_string(),
+    })?;
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+}
+
 fn to_u32(v: i64) -> Option<u32> {
     if (i32::MIN as i64..=u32::MAX as i64).contains(&v) {
         Some(v as u32)
@@ -473,7 +488,7 @@ pub const TRAP_KINDS: &[&str] = &[
 impl Expect {
     /// Read and validate `path`. Relative paths inside (`npy`, `hw`) are relative to it.
     pub fn load(path: &Path) -> Result<Expect, ExpectError> {
-        let text = std::fs::read_to_string(path)
+        let text = read_text(path)
             .map_err(|e| ExpectError(format!("{}: cannot read: {e}", path.display())))?;
         Expect::parse(path, &text)
     }

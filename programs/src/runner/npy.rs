@@ -18,9 +18,19 @@ pub struct NpyArray {
     pub integer: bool,
 }
 
+/// Largest `.npy` expectation file read (as `bitloom quant`'s inputs).
+pub const MAX_NPY_BYTES: u64 = 1 << 30;
+
 /// Read `path`. Errors are one line naming the file.
 pub fn read(path: &Path) -> Result<NpyArray, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = bitloom_isa::srcfile::read_capped(path, MAX_NPY_BYTES).map_err(|e| match e {
+        bitloom_isa::srcfile::ReadError::TooLarge(_) => format!(
+            "{}: larger than {} MiB (the most an expectation reads)",
+            path.display(),
+            MAX_NPY_BYTES >> 20
+        ),
+        e => format!("{}: {e}", path.display()),
+    })?;
     parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 

@@ -81,7 +81,7 @@ pub fn apply(updates: &[Update]) -> (Vec<String>, Vec<String>) {
         }
     }
     for (file, ups) in by_file {
-        let text = match std::fs::read_to_string(&file) {
+        let text = match super::expect::read_text(&file) {
             Ok(t) => t,
             Err(e) => {
                 errors.push(format!("{}: {e}", file.display()));
