@@ -304,6 +304,11 @@ impl Machine {
     /// ones counted in `core` — untaken branches in `counts[BRANCH]`, every class counted
     /// there but ALU, which is what remains.
     pub(super) fn settle(&mut self, core: &mut Core, upto: u64) {
+        if upto == core.settled {
+            // Nothing ran since the last settle (back-to-back accelerator instructions, as
+            // in tile loops): no counts to add.
+            return;
+        }
         let mut counts = core.counts;
         counts[BRANCH] += core.branch_taken;
         let scalar = upto - core.settled;
