@@ -489,11 +489,5 @@ pub const MAX_SCRIPT_BYTES: u64 = 16 << 20;
 
 /// The text of a command script, at most [`MAX_SCRIPT_BYTES`] of UTF-8.
 pub fn read_script(path: &std::path::Path) -> Result<String, String> {
-    let bytes = bitloom_isa::srcfile::read_capped(path, MAX_SCRIPT_BYTES).map_err(|e| match e {
-        bitloom_isa::srcfile::ReadError::TooLarge(_) => {
-            format!("larger than {} MiB", MAX_SCRIPT_BYTES >> 20)
-        }
-        e => e.to_string(),
-    })?;
-    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+    bitloom_isa::srcfile::read_text_capped(path, MAX_SCRIPT_BYTES)
 }

@@ -83,6 +83,17 @@ pub enum ReadError {
     Directory,
 }
 
+/// [`read_capped`] for a text input (an expectation file, a command script): its UTF-8
+/// text, or why not as a phrase to follow the file name (`larger than 16 MiB`, `not UTF-8
+/// text`, the I/O error).
+pub fn read_text_capped(path: &Path, max: u64) -> Result<String, String> {
+    let bytes = read_capped(path, max).map_err(|e| match e {
+        ReadError::TooLarge(_) => format!("larger than {} MiB", max >> 20),
+        e => e.to_string(),
+    })?;
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+}
+
 /// Read a whole input file, but never more than `max` bytes: a larger regular file is
 /// refused before reading, and a device or pipe (`/dev/zero`) is read only up to the cap.
 pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
@@ -218,6 +229,30 @@ mod tests {
         std::fs::write(&ok, "abc").unwrap();
         assert_eq!(read_capped(&ok, 3).unwrap(), b"abc");
         assert!(matches!(read_capped(&ok, 2), Err(ReadError::TooLarge(2))));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn read_text_capped_says_why_in_a_phrase() {
+        let dir = std::env::temp_dir().join(format!("bitloom-text-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ok = dir.join("ok.toml");
+        std::fs::write(&ok, "a = 1\n").unwrap();
+        assert_eq!(read_text_capped(&ok, 1 << 20).unwrap(), "a = 1\n");
+        let bin = dir.join("bin.toml");
+        std::fs::write(&bin, [0xff, 0xfe]).unwrap();
+        assert_eq!(
+            read_text_capped(&bin, 1 << 20).unwrap_err(),
+            "not UTF-8 text"
+        );
+        assert_eq!(
+            read_text_capped(Path::new("/dev/zero"), 2 << 20).unwrap_err(),
+            "larger than 2 MiB"
+        );
+        assert_eq!(
+            read_text_capped(&dir, 1 << 20).unwrap_err(),
+            "is a directory"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -418,13 +418,7 @@ pub const MAX_EXPECT_BYTES: u64 = 64 << 20;
 
 /// The text of an expectation file, at most [`MAX_EXPECT_BYTES`] of UTF-8.
 pub fn read_text(path: &Path) -> Result<String, String> {
-    let bytes = bitloom_isa::srcfile::read_capped(path, MAX_EXPECT_BYTES).map_err(|e| match e {
-        bitloom_isa::srcfile::ReadError::TooLarge(_) => {
-            format!("larger than {} MiB", MAX_EXPECT_BYTES >> 20)
-        }
-        e => e.to_string(),
-    })?;
-    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+    bitloom_isa::srcfile::read_text_capped(path, MAX_EXPECT_BYTES)
 }
 
 fn to_u32(v: i64) -> Option<u32> {
