@@ -16,6 +16,8 @@ pub(crate) struct AccelBufs {
     pub raw: Vec<u8>,
     /// Decoded weight values.
     pub wvals: Vec<i16>,
+    /// Decoded weight values as `i8`, when they all fit (the quad kernel's operand).
+    pub w8: Vec<i8>,
     /// Decoded activation values, when they all fit in `i8`.
     pub a8: Vec<i8>,
     /// Decoded activation values otherwise.

@@ -17,6 +17,8 @@ use super::*;
 mod gemm;
 #[cfg(target_arch = "x86_64")]
 mod pairs;
+#[cfg(target_arch = "x86_64")]
+mod quads;
 
 use gemm::{gemm_lin, gemm_log, lin_fixed, AccOut};
 use std::ops::Range;
@@ -77,6 +79,8 @@ struct Plan<'a> {
     n: usize,
     wcodes: &'a [u8],
     weights: Weights<'a>,
+    /// The linear weights as `i8` values, when they all fit (for the quad kernel).
+    wq: Option<&'a [i8]>,
     avals: AVals<'a>,
     sliced: Option<Sliced>,
 }
@@ -87,12 +91,13 @@ impl Plan<'_> {
         let (m, kk, n) = (self.m, self.k, self.n);
         if let Some(sl) = &self.sliced {
             // Σ w·LO, straight into the accumulators.
-            lin_product(&sl.wl, &AVals::I8(&sl.lo), out, (m, kk, n), k0..k1);
+            lin_product(&sl.wl, None, &AVals::I8(&sl.lo), out, (m, kk, n), k0..k1);
             // Σ_{HO≠r} w·(HO - r): only non-skipped slices contribute.
             let mut ho_acc = vec![0i32; m * n];
             match &sl.ho {
                 HoSlices::Dense(d) => {
-                    lin_product(&sl.wl, &AVals::I16(d), &mut ho_acc[..], (m, kk, n), k0..k1)
+                    let d = &AVals::I16(d);
+                    lin_product(&sl.wl, None, d, &mut ho_acc[..], (m, kk, n), k0..k1)
                 }
                 HoSlices::Sparse { idx, ho } => {
                     for mi in 0..m {
@@ -128,7 +133,7 @@ impl Plan<'_> {
             return;
         }
         match &self.weights {
-            Weights::Lin(w) => lin_product(w, &self.avals, out, (m, kk, n), k0..k1),
+            Weights::Lin(w) => lin_product(w, self.wq, &self.avals, out, (m, kk, n), k0..k1),
             Weights::Log(t) => match &self.avals {
                 AVals::I8(a) => gemm_log(self.wcodes, t, a, out, m, kk, n, k0, k1),
                 AVals::I16(a) => gemm_log(self.wcodes, t, a, out, m, kk, n, k0, k1),
@@ -139,16 +144,17 @@ impl Plan<'_> {
 
 /// `out += w · a` over the reduction indices `ks` for linear weights `w` (M×K) and
 /// activations `a` (K×N): the `vpmaddwd` kernel where it applies, the portable
-/// register-blocked one otherwise.
+/// register-blocked one otherwise. `wq`: the weights as `i8` values, when they all fit.
 fn lin_product<O: AccOut + ?Sized>(
     w: &[i16],
+    wq: Option<&[i8]>,
     a: &AVals<'_>,
     out: &mut O,
     (m, k, n): (usize, usize, usize),
     ks: Range<usize>,
 ) {
     #[cfg(target_arch = "x86_64")]
-    if pairs::lin_pairs(w, a.rows(), out, (k, n), ks.clone()) {
+    if pairs::lin_pairs(w, wq, a.rows(), out, (k, n), ks.clone()) {
         return;
     }
     match a {
@@ -163,14 +169,14 @@ fn lin_product<O: AccOut + ?Sized>(
 /// outputs (the small tiles of tiled loops); the register-blocked kernel otherwise.
 fn accumulate_in_place(
     w: &[i16],
-    w8: bool,
+    (w8, wq): (bool, Option<&[i8]>),
     a: &AVals<'_>,
     out: &mut [u8],
     (m, k, n): (usize, usize, usize),
 ) {
     #[cfg(target_arch = "x86_64")]
     {
-        if pairs::lin_pairs(w, a.rows(), out, (k, n), 0..k) {
+        if pairs::lin_pairs(w, wq, a.rows(), out, (k, n), 0..k) {
             return;
         }
     }
@@ -369,11 +375,13 @@ impl Machine {
         let at = tables.value_at(ai);
         // Every weight value within i8 (with i8 activations, products fit 16 bits).
         let mut w8 = false;
+        let mut wvt = None;
         let weights = match wi {
             Err(li) => Weights::Log(tables.log_at(li)),
             Ok(vi) => {
                 let vt = tables.value_at(vi);
                 w8 = vt.fits_i8();
+                wvt = Some(vt);
                 if let Some((e, code, why)) = vt.first_bad(wcodes, tw.fmt) {
                     return Err(self.bad_code(iw, &tw, e, code, why));
                 }
@@ -394,6 +402,20 @@ impl Machine {
             at.decode(acodes, &mut b.a16);
             AVals::I16(&b.a16[..])
         };
+        // The weights as `i8` values too, for the quad kernel (8-bit weights and
+        // activations, outputs a multiple of 16 wide): in place when the codes are their
+        // values.
+        let wq: Option<&[i8]> = match (wvt, &avals) {
+            (Some(vt), AVals::I8(_)) if w8 && n.is_multiple_of(16) => {
+                Some(if vt.is_identity_i8() {
+                    bytemuck::cast_slice(wcodes)
+                } else {
+                    vt.decode_i8(wcodes, &mut b.w8);
+                    &b.w8[..]
+                })
+            }
+            _ => None,
+        };
 
         // The plain case adds straight into the accumulator tile's scratchpad bytes when
         // they lie in one written page and nothing needs the old values (no checked-mode
@@ -402,7 +424,7 @@ impl Machine {
             (slice, &scales, self.checked, c.recording, &weights)
         {
             if let Some(out) = self.acc.slice_mut(tc.base, tc.bytes()) {
-                accumulate_in_place(w, w8, &avals, out, (m, k, n));
+                accumulate_in_place(w, (w8, wq), &avals, out, (m, k, n));
                 account!(self.csrs[csr::SFREQ as usize]);
                 self.set_tile_state(ic, tc.storage, None, c);
                 return Ok(());
@@ -465,6 +487,7 @@ impl Machine {
             n,
             wcodes,
             weights,
+            wq,
             avals,
             sliced,
         };

@@ -8,7 +8,10 @@
 //! a sign extension per 16 values, kept on the stack), and the
 //! weight pair `(w[i][2j], w[i][2j+1])`, adjacent in the weight row, is broadcast as one
 //! 32-bit value. One `vpmaddwd` and one add then do 16 (or 32) MACs, with no widening
-//! shuffles; the portable kernels (`gemm`) spend most of their time on those.
+//! shuffles; the portable kernels (`gemm`) spend most of their time on those. With AVX-512
+//! VNNI, `vpdpwssd` does the multiply-add and the add in one instruction (LLVM splits it
+//! back where the accumulator's latency would bound the loop). 8-bit weights and
+//! activations go to the quad kernel (`quads.rs`) instead where it applies.
 //!
 //! Exact for every 16-bit weight and activation: each product fits 32 bits, and the one
 //! case where a pair's sum does not (both pairs −32768·−32768) wraps to the same value the
@@ -38,30 +41,54 @@ pub(super) enum Rows<'a> {
 /// `out += w · a` over the reduction indices `ks` through `vpmaddwd`, for outputs a
 /// multiple of 8 wide. `out` is the M×N accumulators (a vector, or an accumulator tile's
 /// bytes), `w` is M×K, `a` is K×N. Returns false (nothing done) without AVX2 or when the
-/// shapes do not fit.
+/// shapes do not fit. Given the weights as `i8` values (`wq`, when they all fit) and `i8`
+/// activations, the quad kernel (`quads.rs`, AVX-512 VNNI) runs instead where it applies.
 ///
 /// The work goes in blocks: up to `2·MAX_PAIRS` reduction indices by 8 or 16 columns (16
 /// with AVX-512BW). A block's activations are interleaved once, then every row's
 /// accumulators for those columns stay in registers over the block's k range.
+#[inline(always)]
 pub(super) fn lin_pairs<O: AccOut + ?Sized>(
     w: &[i16],
+    wq: Option<&[i8]>,
     a: Rows<'_>,
     out: &mut O,
     (k, n): (usize, usize),
     ks: Range<usize>,
 ) -> bool {
-    lin_pairs_with(w, a, out, (k, n), ks, true)
+    if let (Some(wq), Rows::I8(a8)) = (wq, a) {
+        if super::quads::lin_quads(wq, a8, out, (k, n), ks.clone()) {
+            return true;
+        }
+    }
+    lin_pairs_with(w, a, out, (k, n), ks, Width::Vnni)
 }
 
-/// [`lin_pairs`], with 512-bit blocks only when `wide` (and AVX-512BW present); the tests
-/// reach the 16-column AVX2 blocks this way on an AVX-512 machine.
+/// The widest blocks [`lin_pairs_with`] may use (the CPU's features permitting); the tests
+/// reach the narrower kernels this way on a machine that has the wider ones.
+#[derive(Clone, Copy, PartialEq, PartialOrd)]
+enum Width {
+    /// 256-bit blocks (AVX2).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Avx2,
+    /// 512-bit blocks with `vpmaddwd` and an add (AVX-512BW).
+    Avx512,
+    /// 512-bit blocks with `vpdpwssd` (AVX-512 VNNI).
+    Vnni,
+}
+
+/// [`lin_pairs`], with blocks at most `width` wide. Inlined: its operands
+/// passed in memory (the activation rows are three words) were read back with one wide
+/// load before the caller's narrow stores retired, a store-forwarding stall that showed
+/// in 8³-tile profiles.
+#[inline(always)]
 fn lin_pairs_with<O: AccOut + ?Sized>(
     w: &[i16],
     a: Rows<'_>,
     out: &mut O,
     (k, n): (usize, usize),
     ks: Range<usize>,
-    wide: bool,
+    width: Width,
 ) -> bool {
     let alen = match a {
         Rows::I8(a) => a.len(),
@@ -76,7 +103,9 @@ fn lin_pairs_with<O: AccOut + ?Sized>(
     if !is_x86_feature_detected!("avx2") {
         return false;
     }
-    let wide = wide && n.is_multiple_of(16) && is_x86_feature_detected!("avx512bw");
+    let wide =
+        width >= Width::Avx512 && n.is_multiple_of(16) && is_x86_feature_detected!("avx512bw");
+    let vnni = wide && width >= Width::Vnni && is_x86_feature_detected!("avx512vnni");
     let bw = if n.is_multiple_of(16) { 16 } else { 8 };
     let g = Gemm { w, a, k, n };
     for k0 in ks.clone().step_by(2 * MAX_PAIRS) {
@@ -92,6 +121,8 @@ fn lin_pairs_with<O: AccOut + ?Sized>(
                 match (bw, small) {
                     (8, true) => block_avx2::<O, 1, 8>(&g, &blk, out),
                     (8, false) => block_avx2::<O, 1, MAX_PAIRS>(&g, &blk, out),
+                    (_, true) if vnni => block_vnni::<O, 8>(&g, &blk, out),
+                    (_, false) if vnni => block_vnni::<O, MAX_PAIRS>(&g, &blk, out),
                     (_, true) if wide => block_avx512::<O, 8>(&g, &blk, out),
                     (_, false) if wide => block_avx512::<O, MAX_PAIRS>(&g, &blk, out),
                     (_, true) => block_avx2::<O, 2, 8>(&g, &blk, out),
@@ -137,7 +168,7 @@ fn pair(lo: i16, hi: i16) -> i32 {
 /// Up to 16 bytes from the front of `b` as a vector (zero beyond `b`'s end).
 #[inline]
 #[target_feature(enable = "avx2")]
-fn xmm_bytes(b: &[u8]) -> __m128i {
+pub(super) fn xmm_bytes(b: &[u8]) -> __m128i {
     let half = |h: &[u8]| {
         let mut x = [0u8; 8];
         let l = h.len().min(8);
@@ -198,7 +229,7 @@ fn fill_pairs<const H: usize>(g: &Gemm<'_>, blk: &Block, pv: &mut [[__m256i; H]]
 /// Eight accumulators `at ..` as a vector.
 #[inline]
 #[target_feature(enable = "avx2")]
-fn load_acc8<O: AccOut + ?Sized>(out: &O, at: usize) -> __m256i {
+pub(super) fn load_acc8<O: AccOut + ?Sized>(out: &O, at: usize) -> __m256i {
     let x = out.load::<8>(at);
     _mm256_setr_epi32(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7])
 }
@@ -206,7 +237,7 @@ fn load_acc8<O: AccOut + ?Sized>(out: &O, at: usize) -> __m256i {
 /// A vector back into the eight accumulators `at ..`.
 #[inline]
 #[target_feature(enable = "avx2")]
-fn store_acc8<O: AccOut + ?Sized>(out: &mut O, at: usize, v: __m256i) {
+pub(super) fn store_acc8<O: AccOut + ?Sized>(out: &mut O, at: usize, v: __m256i) {
     let lanes = [
         _mm256_extract_epi32::<0>(v),
         _mm256_extract_epi32::<1>(v),
@@ -272,6 +303,24 @@ fn block_avx512<O: AccOut + ?Sized, const P: usize>(g: &Gemm<'_>, blk: &Block, o
         let mut acc = join(load_acc8(out, at), load_acc8(out, at + 8));
         each_pair(wr, &pv, |wp, p| {
             acc = _mm512_add_epi32(acc, _mm512_madd_epi16(p, _mm512_set1_epi32(wp)));
+        });
+        store_acc8(out, at, _mm512_castsi512_si256(acc));
+        store_acc8(out, at + 8, _mm512_extracti64x4_epi64::<1>(acc));
+    }
+}
+
+/// [`block_avx512`] with AVX-512 VNNI: `vpdpwssd` multiplies the pairs and adds them into
+/// the accumulators in one instruction (the same wrapping 32-bit sum).
+#[target_feature(enable = "avx2,avx512f,avx512bw,avx512vnni")]
+fn block_vnni<O: AccOut + ?Sized, const P: usize>(g: &Gemm<'_>, blk: &Block, out: &mut O) {
+    let join = |lo: __m256i, hi: __m256i| _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi);
+    let mut halves = [[_mm256_setzero_si256(); 2]; P];
+    fill_pairs::<2>(g, blk, &mut halves);
+    let pv = halves.map(|[lo, hi]| join(lo, hi));
+    for (wr, at) in g.rows(blk) {
+        let mut acc = join(load_acc8(out, at), load_acc8(out, at + 8));
+        each_pair(wr, &pv, |wp, p| {
+            acc = _mm512_dpwssd_epi32(acc, p, _mm512_set1_epi32(wp));
         });
         store_acc8(out, at, _mm512_castsi512_si256(acc));
         store_acc8(out, at + 8, _mm512_extracti64x4_epi64::<1>(acc));
@@ -358,23 +407,23 @@ mod tests {
             let a8: Vec<i8> = a.iter().map(|&x| x as i8).collect();
             let rows = if i8_act { Rows::I8(&a8) } else { Rows::I16(&a16) };
 
-            // The vpmaddwd kernel where the CPU has AVX2: with 512-bit blocks where it
-            // has AVX-512BW, and with 256-bit blocks only; into accumulator bytes (in
-            // place) and into a vector, over all of k and over a sub-range (vector-scale
-            // segments).
+            // The vpmaddwd kernel where the CPU has AVX2: with vpdpwssd where it has
+            // AVX-512 VNNI, with 512-bit blocks where it has AVX-512BW, and with 256-bit
+            // blocks only; into accumulator bytes (in place) and into a vector, over all
+            // of k and over a sub-range (vector-scale segments).
             let avx2 = is_x86_feature_detected!("avx2");
             let (k0, k1) = ((seed >> 32) as usize % k, (seed >> 40) as usize % k);
             let ks = k0.min(k1)..k0.max(k1) + 1;
             let want_ks = reference(&w, &a, &acc, (m, k, n), ks.clone());
-            for wide in [true, false] {
+            for width in [Width::Vnni, Width::Avx512, Width::Avx2] {
                 let mut out = bytes(&acc);
-                let done = lin_pairs_with(&w, rows, &mut out[..], (k, n), 0..k, wide);
+                let done = lin_pairs_with(&w, rows, &mut out[..], (k, n), 0..k, width);
                 prop_assert_eq!(done, avx2);
                 if done {
                     prop_assert_eq!(ints(&out), want.clone());
                 }
                 let mut out = acc.clone();
-                let done = lin_pairs_with(&w, rows, &mut out[..], (k, n), ks.clone(), wide);
+                let done = lin_pairs_with(&w, rows, &mut out[..], (k, n), ks.clone(), width);
                 prop_assert_eq!(done, avx2);
                 if done {
                     prop_assert_eq!(&out, &want_ks);
