@@ -23,10 +23,27 @@ pub struct TestCase {
 /// Suffix of expectation files.
 pub const EXPECT_SUFFIX: &str = ".expect.toml";
 
-fn expect_of(program: &Path) -> Option<PathBuf> {
-    let stem = program.file_stem()?.to_string_lossy().into_owned();
-    let p = program.with_file_name(format!("{stem}{EXPECT_SUFFIX}"));
-    p.is_file().then_some(p)
+/// The expectation file of `program`, if there is one, and a problem when its name is
+/// taken by something that is not a regular file (a folder, a device, a pipe, a broken
+/// symlink): reported as an error rather than ignored, so the checks it was meant to hold
+/// are not silently dropped.
+fn expect_of(program: &Path) -> (Option<PathBuf>, Option<String>) {
+    let Some(stem) = program.file_stem() else {
+        return (None, None);
+    };
+    let p = program.with_file_name(format!("{}{EXPECT_SUFFIX}", stem.to_string_lossy()));
+    match (std::fs::metadata(&p), std::fs::symlink_metadata(&p)) {
+        (Ok(m), _) if m.is_file() => (Some(p), None),
+        (Ok(_), _) => {
+            let why = format!("{}: not a regular file", p.display());
+            (Some(p), Some(why))
+        }
+        (Err(e), Ok(_)) => {
+            let why = format!("{}: {e}", p.display());
+            (Some(p), Some(why))
+        }
+        (Err(_), Err(_)) => (None, None),
+    }
 }
 
 fn skip_dir(name: &str) -> bool {
@@ -49,7 +66,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, orphans: &mut Vec<PathBuf>) -> Resul
         } else if p.extension().is_some_and(|e| e == "s") {
             out.push(p);
         } else if let Some(stem) = name.strip_suffix(EXPECT_SUFFIX) {
-            if !p.with_file_name(format!("{stem}.s")).is_file() {
+            if !p.with_file_name(format!("{stem}.s")).exists() {
                 orphans.push(p);
             }
         }
@@ -81,11 +98,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<TestCase>, String> {
             let mut orphans = Vec::new();
             walk(root, &mut progs, &mut orphans)?;
             for p in progs {
+                let (expect, problem) = expect_of(&p);
                 tests.push(TestCase {
                     name: rel_name(root, &p),
-                    expect: expect_of(&p),
+                    expect,
                     program: p,
-                    problem: None,
+                    problem,
                 });
             }
             for o in orphans {
@@ -105,11 +123,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<TestCase>, String> {
         } else if root.is_file() {
             let s = root.to_string_lossy();
             let name = s.strip_suffix(".s").unwrap_or(&s).replace('\\', "/");
+            let (expect, problem) = expect_of(root);
             tests.push(TestCase {
                 name,
-                expect: expect_of(root),
+                expect,
                 program: root.clone(),
-                problem: None,
+                problem,
             });
         } else {
             return Err(format!("{}: no such file or folder", root.display()));
@@ -180,6 +199,36 @@ mod tests {
         assert_eq!(filter(t.clone(), &["x".into()], false).len(), 1);
         assert_eq!(filter(t.clone(), &["a".into()], true).len(), 0);
         assert!(discover(&[d.join("nope")]).is_err());
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    /// An expectation name taken by a folder or a dangling symlink is an error on that
+    /// test, not a test without expectations.
+    #[cfg(unix)]
+    #[test]
+    fn expectation_that_is_not_a_file_is_a_problem() {
+        let d = std::env::temp_dir().join(format!("bitloom-disc-nf-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("dir.expect.toml")).unwrap();
+        for f in ["dir.s", "dev.s", "dangling.s", "fine.s"] {
+            std::fs::write(d.join(f), "").unwrap();
+        }
+        std::os::unix::fs::symlink("/dev/null", d.join("dev.expect.toml")).unwrap();
+        std::os::unix::fs::symlink(d.join("gone"), d.join("dangling.expect.toml")).unwrap();
+        let t = discover(std::slice::from_ref(&d)).unwrap();
+        let got: Vec<(&str, Option<&str>)> = t
+            .iter()
+            .map(|t| (t.name.as_str(), t.problem.as_deref()))
+            .collect();
+        assert_eq!(got.len(), 4, "{got:?}");
+        for (name, problem) in &got {
+            match *name {
+                "fine" => assert_eq!(*problem, None),
+                "dir" | "dev" => assert!(problem.unwrap().ends_with("not a regular file")),
+                "dangling" => assert!(problem.unwrap().contains("No such file")),
+                _ => panic!("unexpected test {name}"),
+            }
+        }
         std::fs::remove_dir_all(&d).ok();
     }
 
