@@ -1088,3 +1088,57 @@ fn a_restart_that_cannot_reload_fails_and_keeps_the_old_program() {
     assert!(c.finish().success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `restart` with `arguments` (the launch configuration as the user edited it): the new
+/// defines and stop-on-entry take effect; a configuration that does not load is an error
+/// response and the session keeps the old configuration, which the next plain `restart`
+/// uses.
+#[test]
+fn restart_with_a_new_launch_configuration() {
+    let (dir, prog) = reload_program("reload-config", RELOAD_V1);
+    let mut c = Client::spawn();
+    launch_reload(&mut c, &prog, true);
+    c.ok("configurationDone", Value::Null);
+    assert_eq!(c.event("stopped")["reason"], "entry");
+
+    // BASE=20, run to the end: exit code 20 + 3.
+    let cfg = json!({"program": prog, "stopOnEntry": false, "args": ["-D", "BASE=20"]});
+    let (r, events) = c.request_events("restart", json!({ "arguments": cfg }));
+    assert_eq!(r["success"], true, "{r}");
+    let text: String = events
+        .iter()
+        .filter(|e| e["event"] == "output")
+        .map(|e| e["body"]["output"].as_str().unwrap().to_string())
+        .collect();
+    assert!(text.contains("with the new launch configuration"), "{text}");
+    assert_eq!(c.event("exited")["exitCode"], 23);
+    c.event("terminated");
+
+    // A define that does not parse, then a program that does not exist: errors, and the
+    // configuration stays BASE=20 without a stop at the entry.
+    let bad = json!({"program": prog, "args": ["-D", "1X=3"]});
+    let r = c.request("restart", json!({ "arguments": bad }));
+    assert_eq!(r["success"], false, "{r}");
+    assert!(r["message"].as_str().unwrap().contains("bad define"), "{r}");
+    let gone = json!({"program": format!("{prog}.missing"), "args": ["-D", "BASE=1"]});
+    let (r, _) = c.request_events("restart", json!({ "arguments": gone }));
+    assert_eq!(r["success"], false, "{r}");
+    assert!(
+        r["message"].as_str().unwrap().contains("Restart failed"),
+        "{r}"
+    );
+    c.ok("restart", Value::Null);
+    assert_eq!(c.event("exited")["exitCode"], 23);
+    c.event("terminated");
+
+    // Back to BASE=10 with a stop at the entry.
+    let cfg = json!({"program": prog, "stopOnEntry": true, "args": ["-D", "BASE=10"]});
+    c.ok("restart", json!({ "arguments": cfg }));
+    assert_eq!(c.event("stopped")["reason"], "entry");
+    c.ok("continue", Value::Null);
+    assert_eq!(c.event("exited")["exitCode"], 13);
+    c.event("terminated");
+    c.ok("disconnect", Value::Null);
+    assert!(c.finish().success());
+    std::fs::remove_dir_all(&dir).ok();
+}

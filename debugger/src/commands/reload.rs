@@ -36,6 +36,33 @@ impl Session {
         self.loader = Some(loader);
     }
 
+    /// [`Session::reload`] with a new loader and program path (a front end's new launch
+    /// configuration: other defines, hardware or program). Both are kept only when the new
+    /// loader's load succeeds; on an error the session keeps its loader, its program and
+    /// the machine's state.
+    pub fn reload_with(
+        &mut self,
+        keep: &[u32],
+        loader: Loader,
+        program: &std::path::Path,
+    ) -> Result<Reloaded, String> {
+        let old = self.loader.replace(loader);
+        match self.reload(keep) {
+            Ok(r) => {
+                self.dbg.program = program.display().to_string();
+                self.base_dir = program
+                    .parent()
+                    .map(|p| p.to_path_buf())
+                    .unwrap_or_default();
+                Ok(r)
+            }
+            Err(e) => {
+                self.loader = old;
+                Err(e)
+            }
+        }
+    }
+
     /// Start over from reset on the same program; breakpoints and watchpoints stay.
     pub fn restart(&mut self) {
         self.dbg.restart();

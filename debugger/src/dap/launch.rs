@@ -1,10 +1,11 @@
 //! The session's lifecycle: `initialize` (capabilities), `launch` (load the program and
 //! build the engine, exactly as `bitloom debug` does), `configurationDone` (start: stop
 //! at the entry or run), `restart` (load the program again from disk — re-assemble the
-//! `.s` or re-read the ELF, and the hardware description, with the launch's arguments —
-//! then start from reset with the breakpoints re-resolved; a program that no longer loads
-//! is an error response and the session stays on the old one), `terminate` and
-//! `disconnect`.
+//! `.s` or re-read the ELF, and the hardware description, with the launch's arguments, or
+//! with the new launch configuration the client sends in `arguments` as editors do after
+//! the user edits it — then start from reset with the breakpoints re-resolved; a program
+//! that no longer loads, or a configuration that does not parse, is an error response and
+//! the session stays on the old program and configuration), `terminate` and `disconnect`.
 
 use std::io::Write;
 use std::path::Path;
@@ -79,10 +80,19 @@ impl<W: Write> Adapter<W> {
         }
     }
 
-    pub(super) fn restart(&mut self) -> Result<Reply, String> {
+    pub(super) fn restart(&mut self, a: &Value) -> Result<Reply, String> {
         if !self.configured {
             return Err("`restart` before `configurationDone`".into());
         }
+        // A new launch configuration, when the client sends one (`RestartArguments`).
+        let new = match a.get("arguments").filter(|v| !v.is_null()) {
+            Some(v) => {
+                let la: LaunchArgs = protocol::args("restart", v)?;
+                let defines = launch_defines(&la.args)?;
+                Some((la, defines))
+            }
+            None => None,
+        };
         // The editor's breakpoints are re-resolved here, the debug console's by the session.
         let keep: Vec<u32> = self
             .src_bps
@@ -90,8 +100,32 @@ impl<W: Write> Adapter<W> {
             .flat_map(|f| f.ids())
             .chain(self.instr_bps.iter().copied())
             .collect();
-        let program = self.session().dbg.program.clone();
-        let r = match self.session().reload(&keep) {
+        let reconfigured = new.is_some();
+        let (program, r) = match new {
+            Some((la, defines)) => {
+                let cwd = la.cwd.as_deref().filter(|d| !d.is_empty());
+                let before = std::env::current_dir().ok();
+                if let Some(d) = cwd {
+                    std::env::set_current_dir(d).map_err(|e| format!("cwd `{d}`: {e}"))?;
+                }
+                let r =
+                    self.session()
+                        .reload_with(&keep, loader(&la, defines), Path::new(&la.program));
+                if r.is_ok() {
+                    self.stop_on_entry = la.stop_on_entry;
+                    self.no_debug = la.no_debug;
+                } else if let (Some(_), Some(b)) = (cwd, before) {
+                    // The old configuration's relative paths stay valid.
+                    let _ = std::env::set_current_dir(b);
+                }
+                (la.program, r)
+            }
+            None => {
+                let program = self.session().dbg.program.clone();
+                (program, self.session().reload(&keep))
+            }
+        };
+        let r = match r {
             Ok(r) => r,
             Err(e) => {
                 let msg = format!(
@@ -104,7 +138,11 @@ impl<W: Write> Adapter<W> {
             }
         };
         if r.changed {
-            let mut text = format!("{program} changed on disk: reloaded it.\n");
+            let mut text = if reconfigured {
+                format!("{program} loaded again with the new launch configuration.\n")
+            } else {
+                format!("{program} changed on disk: reloaded it.\n")
+            };
             for n in &r.notes {
                 text.push_str(n);
                 text.push('\n');

@@ -297,7 +297,7 @@ impl<W: Write> Adapter<W> {
         }
         match c {
             "configurationDone" => self.configuration_done(),
-            "restart" => self.restart(),
+            "restart" => self.restart(a),
             "terminate" => self.terminate(),
             "setBreakpoints" => self.set_breakpoints(a),
             "setInstructionBreakpoints" => self.set_instruction_breakpoints(a),
