@@ -314,3 +314,71 @@ fn objdump_assembles_source_with_defsym() {
     let out = bitloom(&["objdump", "-D", "--defsym", "N=1", p(&src)]);
     assert_status(&out, 0, "objdump -D --defsym");
 }
+
+/// `[[variant]]`s: one program run once per variant as `NAME[VARIANT]`, each with its own
+/// symbols on top of the file's `[defsym]` and its own exit code; a wrong one fails under
+/// its own name; `-f` selects by variant; `--update` leaves the shared file alone; JUnit
+/// lists every variant.
+#[test]
+fn test_runner_runs_each_variant() {
+    let dir = scratch("test_variants");
+    // Exits with N + M.
+    std::fs::write(
+        dir.join("sum.s"),
+        "_start:\n        li r1, N + M\n        halt r1\n",
+    )
+    .expect("write program");
+    let expect = "exit = 11\n[defsym]\nN = 10\nM = 1\n\
+                  [[variant]]\nname = \"base\"\n\
+                  [[variant]]\nname = \"n20\"\ndefsym = { N = 20 }\nexit = 21\n\
+                  [[variant]]\nname = \"m5\"\ndefsym = { M = \"2 + 3\" }\nexit = 15\n";
+    std::fs::write(dir.join("sum.expect.toml"), expect).expect("write expectations");
+    let junit = dir.join("j.xml");
+    let out = bitloom(&["test", "-j", "2", "--junit", p(&junit), p(&dir)]);
+    assert_status(&out, 0, "three variants");
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("3 passed, 0 failed"), "{stdout}");
+    for v in ["sum[base]", "sum[n20]", "sum[m5]"] {
+        assert!(stdout.contains(v), "{v}: {stdout}");
+    }
+    let xml = std::fs::read_to_string(&junit).expect("junit");
+    assert_eq!(xml.matches("<testcase").count(), 3, "{xml}");
+
+    // One variant's expectation wrong: it alone fails, and --update does not touch the
+    // file every variant shares.
+    let wrong = expect.replace("exit = 15", "exit = 16");
+    std::fs::write(dir.join("sum.expect.toml"), &wrong).expect("rewrite");
+    let out = bitloom(&["test", "-j", "1", "--update", p(&dir)]);
+    assert_status(&out, 1, "a wrong variant");
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("2 passed, 1 failed"), "{stdout}");
+    assert!(stdout.contains("FAIL    sum[m5]"), "{stdout}");
+    assert!(stdout.contains("does not rewrite a variant"), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("sum.expect.toml")).unwrap(),
+        wrong
+    );
+    // Selecting one variant by name.
+    let out = bitloom(&["test", "-f", "sum[n20]", p(&dir)]);
+    assert_status(&out, 0, "-f sum[n20]");
+    assert!(
+        text(&out.stdout).contains("1 passed, 0 failed"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // A bad variant table: one ERROR at its place, not a silent single run.
+    std::fs::write(
+        dir.join("sum.expect.toml"),
+        "exit = 11\n[defsym]\nN = 10\nM = 1\n[[variant]]\nname = \"a\"\n[[variant]]\nname = \"a\"\n",
+    )
+    .expect("rewrite");
+    let out = bitloom(&["test", p(&dir)]);
+    assert_status(&out, 1, "duplicate variant");
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("ERROR   sum "), "{stdout}");
+    assert!(
+        stdout.contains("sum.expect.toml:8:8: a second variant named `a`"),
+        "{stdout}"
+    );
+}

@@ -18,6 +18,8 @@ pub struct TestCase {
     pub expect: Option<PathBuf>,
     /// Set when discovery found something wrong (e.g. an orphan expectation file).
     pub problem: Option<String>,
+    /// The `[[variant]]` of the expectation file this test runs (`NAME[VARIANT]`).
+    pub variant: Option<String>,
 }
 
 /// Suffix of expectation files.
@@ -104,6 +106,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<TestCase>, String> {
                     expect,
                     program: p,
                     problem,
+                    variant: None,
                 });
             }
             for o in orphans {
@@ -118,6 +121,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<TestCase>, String> {
                     name,
                     program: o.clone(),
                     expect: Some(o),
+                    variant: None,
                 });
             }
         } else if root.is_file() {
@@ -129,6 +133,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<TestCase>, String> {
                 expect,
                 program: root.clone(),
                 problem,
+                variant: None,
             });
         } else {
             return Err(format!("{}: no such file or folder", root.display()));
@@ -136,7 +141,27 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<TestCase>, String> {
     }
     tests.sort_by(|a, b| a.name.cmp(&b.name).then(a.program.cmp(&b.program)));
     tests.dedup_by(|a, b| a.program == b.program);
-    Ok(tests)
+    Ok(tests.into_iter().flat_map(expand_variants).collect())
+}
+
+/// A test whose expectation file has `[[variant]]`s, as one test per variant
+/// (`NAME[VARIANT]`, in file order); any other test as it is.
+fn expand_variants(t: TestCase) -> Vec<TestCase> {
+    let names = match (&t.expect, &t.problem) {
+        (Some(e), None) => super::variant::names(e),
+        _ => Vec::new(),
+    };
+    if names.is_empty() {
+        return vec![t];
+    }
+    names
+        .into_iter()
+        .map(|v| TestCase {
+            name: format!("{}[{v}]", t.name),
+            variant: Some(v),
+            ..t.clone()
+        })
+        .collect()
 }
 
 /// Keep the tests whose name contains any of `filters` (all tests if there are none);

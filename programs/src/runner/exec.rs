@@ -81,13 +81,36 @@ fn run_inner(case: &TestCase, opts: &SuiteOptions) -> TestResult {
     if let Some(p) = &case.problem {
         return result(case, Status::Error, p.clone());
     }
-    let expect = match &case.expect {
+    let mut expect = match &case.expect {
         Some(p) => match Expect::load(p) {
             Ok(e) => Some(e),
             Err(e) => return result(case, Status::Error, e.0),
         },
         None => None,
     };
+    // A variant: its symbols after the file's, its exit code instead of the file's.
+    let mut variant_defines = Vec::new();
+    match (expect.as_mut(), &case.variant) {
+        (Some(e), Some(v)) => match e.variants.iter().position(|x| x.name == *v) {
+            Some(i) => {
+                let var = e.variants.swap_remove(i);
+                variant_defines = var.defines;
+                e.exit = var.exit.or(e.exit);
+            }
+            None => {
+                let why = format!("{}: no variant `{v}` any more", e.file.path.display());
+                return result(case, Status::Error, why);
+            }
+        },
+        (Some(e), None) if !e.variants.is_empty() => {
+            let why = format!(
+                "{}: has [[variant]]s now; run the suite again to run each",
+                e.file.path.display()
+            );
+            return result(case, Status::Error, why);
+        }
+        _ => {}
+    }
     let needs_timing = expect.as_ref().is_some_and(|e| e.needs_timing)
         || bitloom_isa::srcfile::read_capped(&case.program, bitloom_asm::MAX_SOURCE_BYTES)
             .ok()
@@ -115,6 +138,7 @@ fn run_inner(case: &TestCase, opts: &SuiteOptions) -> TestResult {
     // name replaces an earlier one).
     let mut defines = opts.defines.clone();
     defines.extend(expect.iter().flat_map(|e| e.defines.iter().cloned()));
+    defines.extend(variant_defines);
     let asm_opts = bitloom_asm::Options {
         defines,
         ..bitloom_asm::Options::default()
@@ -347,6 +371,15 @@ fn run_inner(case: &TestCase, opts: &SuiteOptions) -> TestResult {
     r.details = d;
     r.updatable = fails.iter().all(|f| f.update.is_some());
     r.updates = fails.into_iter().filter_map(|f| f.update).collect();
+    if case.variant.is_some() && !r.updates.is_empty() {
+        // The file's expectations are shared by its variants: one variant's values are
+        // not written over them.
+        r.updates.clear();
+        r.updatable = false;
+        r.details
+            .push_str("  (--update does not rewrite a variant's run into the expectations every variant shares)
+");
+    }
     r
 }
 

@@ -17,6 +17,7 @@ use toml::Spanned;
 
 use super::expr::Expr;
 use super::npy;
+use super::variant::{self, RawVariant, Variant};
 
 /// Byte range in an expectation file.
 pub type Span = Range<usize>;
@@ -97,12 +98,14 @@ struct Raw {
     stats: BTreeMap<String, Spanned<RawBound>>,
     #[serde(default, rename = "assert")]
     asserts: Vec<RawAssert>,
+    #[serde(default)]
+    variant: Vec<Spanned<RawVariant>>,
 }
 
 /// A `[defsym]` value: an integer, or a string holding an expression of literals.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum RawDefine {
+pub(super) enum RawDefine {
     Int(i64),
     Expr(String),
 }
@@ -410,6 +413,8 @@ pub struct Expect {
     pub stats: Vec<(String, Bound)>,
     /// Relations.
     pub asserts: Vec<Assert>,
+    /// `[[variant]]`s: the program runs once per variant (none: once).
+    pub variants: Vec<Variant>,
 }
 
 /// Largest expectation file read (a bigger one, or a device such as `/dev/zero` behind
@@ -515,6 +520,7 @@ impl Expect {
             cycles: None,
             stats: Vec::new(),
             asserts: Vec::new(),
+            variants: Vec::new(),
         };
         if let Some(e) = raw.exit {
             let v = *e.get_ref();
@@ -547,15 +553,7 @@ impl Expect {
             }
             out.timeout = Some(Duration::from_secs_f64(v));
         }
-        for (name, v) in raw.defsym {
-            let span = v.span();
-            let d = match v.into_inner() {
-                RawDefine::Int(value) => Define::parse(&name).map(|d| Define { value, ..d }),
-                RawDefine::Expr(e) => Define::parse(&format!("{name}={e}")),
-            };
-            out.defines
-                .push(d.map_err(|e| file.err(&span, format!("[defsym] {name}: {e}")))?);
-        }
+        out.defines = defsym_table(&file, raw.defsym, "[defsym]")?;
         if let Some(h) = raw.hw {
             let span = h.span();
             out.hw = Some(match h.into_inner() {
@@ -622,6 +620,7 @@ impl Expect {
                 line: t.line,
             });
         }
+        out.variants = variant::validate(&file, raw.variant, out.trap.is_some())?;
         for (name, v) in raw.regs {
             let r = bitloom_isa::operand::parse_gpr(&name).ok_or_else(|| {
                 file.err(
@@ -686,6 +685,25 @@ impl Expect {
         }
         Ok(out)
     }
+}
+
+/// A table of symbols (`[defsym]`, a variant's `defsym`) as assembler defines; `what`
+/// names it in messages.
+pub(super) fn defsym_table(
+    file: &SrcFile,
+    table: BTreeMap<String, Spanned<RawDefine>>,
+    what: &str,
+) -> Result<Vec<Define>, ExpectError> {
+    let mut out = Vec::new();
+    for (name, v) in table {
+        let span = v.span();
+        let d = match v.into_inner() {
+            RawDefine::Int(value) => Define::parse(&name).map(|d| Define { value, ..d }),
+            RawDefine::Expr(e) => Define::parse(&format!("{name}={e}")),
+        };
+        out.push(d.map_err(|e| file.err(&span, format!("{what} {name}: {e}")))?);
+    }
+    Ok(out)
 }
 
 fn bound(file: &SrcFile, b: Spanned<RawBound>) -> Result<Bound, ExpectError> {

@@ -21,6 +21,7 @@ pub mod npy;
 pub mod partition;
 pub mod report;
 pub mod update;
+pub mod variant;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
