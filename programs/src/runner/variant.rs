@@ -5,7 +5,7 @@
 //! may give its own `exit` code.
 //!
 //! Discovery expands a program into its variants ([`names`], a light read of the file that
-//! only looks for the names); the full validation ([`validate`]) runs with the rest of the
+//! only looks for the names); the full validation (`validate`) runs with the rest of the
 //! file in [`super::expect::Expect::parse`], so a bad variant table is an ERROR at
 //! `file:line:col` like any other bad entry.
 
@@ -157,7 +157,8 @@ N = 16
 "#,
         )
         .unwrap();
-        let got: Vec<(&str, Vec<(&str, i64)>, Option<u32>)> = e
+        type Row<'a> = (&'a str, Vec<(&'a str, i64)>, Option<u32>);
+        let got: Vec<Row> = e
             .variants
             .iter()
             .map(|v| {

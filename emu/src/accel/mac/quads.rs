@@ -262,7 +262,7 @@ mod tests {
         let mut out = vec![0i32; 8 * 8];
         assert!(!lin_quads(&w, &a, &mut out[..], (4, 8), 0..4));
         let (w, a) = (vec![1i8; 2 * 4], vec![1i8; 4 * 16]);
-        let mut out = vec![0i32; 2 * 16];
+        let mut out = [0i32; 2 * 16];
         assert!(!lin_quads(&w, &a, &mut out[..], (4, 16), 0..5));
         assert!(!lin_quads(&w[..7], &a, &mut out[..], (4, 16), 0..4));
         assert!(out.iter().all(|&x| x == 0));
