@@ -292,40 +292,45 @@ fn block_avx2<O: AccOut + ?Sized, const H: usize, const P: usize>(
     }
 }
 
-/// A block 16 columns wide: each row's accumulators in one 512-bit register.
-#[target_feature(enable = "avx2,avx512f,avx512bw")]
-fn block_avx512<O: AccOut + ?Sized, const P: usize>(g: &Gemm<'_>, blk: &Block, out: &mut O) {
-    let join = |lo: __m256i, hi: __m256i| _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi);
-    let mut halves = [[_mm256_setzero_si256(); 2]; P];
-    fill_pairs::<2>(g, blk, &mut halves);
-    let pv = halves.map(|[lo, hi]| join(lo, hi));
-    for (wr, at) in g.rows(blk) {
-        let mut acc = join(load_acc8(out, at), load_acc8(out, at + 8));
-        each_pair(wr, &pv, |wp, p| {
-            acc = _mm512_add_epi32(acc, _mm512_madd_epi16(p, _mm512_set1_epi32(wp)));
-        });
-        store_acc8(out, at, _mm512_castsi512_si256(acc));
-        store_acc8(out, at + 8, _mm512_extracti64x4_epi64::<1>(acc));
-    }
+/// Define a kernel for blocks 16 columns wide: each row's accumulators in one 512-bit
+/// register. The two kernels differ only in their target features and in the step that
+/// multiplies a pair register by a broadcast weight pair and adds into the accumulators,
+/// given as a closure `|acc, pairs, weights| -> acc`.
+macro_rules! block_512 {
+    ($(#[$doc:meta])* $name:ident, $features:literal, $step:expr) => {
+        $(#[$doc])*
+        #[target_feature(enable = $features)]
+        fn $name<O: AccOut + ?Sized, const P: usize>(g: &Gemm<'_>, blk: &Block, out: &mut O) {
+            let join =
+                |lo: __m256i, hi: __m256i| _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi);
+            let step = $step;
+            let mut halves = [[_mm256_setzero_si256(); 2]; P];
+            fill_pairs::<2>(g, blk, &mut halves);
+            let pv = halves.map(|[lo, hi]| join(lo, hi));
+            for (wr, at) in g.rows(blk) {
+                let mut acc = join(load_acc8(out, at), load_acc8(out, at + 8));
+                each_pair(wr, &pv, |wp, p| acc = step(acc, p, _mm512_set1_epi32(wp)));
+                store_acc8(out, at, _mm512_castsi512_si256(acc));
+                store_acc8(out, at + 8, _mm512_extracti64x4_epi64::<1>(acc));
+            }
+        }
+    };
 }
 
-/// [`block_avx512`] with AVX-512 VNNI: `vpdpwssd` multiplies the pairs and adds them into
-/// the accumulators in one instruction (the same wrapping 32-bit sum).
-#[target_feature(enable = "avx2,avx512f,avx512bw,avx512vnni")]
-fn block_vnni<O: AccOut + ?Sized, const P: usize>(g: &Gemm<'_>, blk: &Block, out: &mut O) {
-    let join = |lo: __m256i, hi: __m256i| _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi);
-    let mut halves = [[_mm256_setzero_si256(); 2]; P];
-    fill_pairs::<2>(g, blk, &mut halves);
-    let pv = halves.map(|[lo, hi]| join(lo, hi));
-    for (wr, at) in g.rows(blk) {
-        let mut acc = join(load_acc8(out, at), load_acc8(out, at + 8));
-        each_pair(wr, &pv, |wp, p| {
-            acc = _mm512_dpwssd_epi32(acc, p, _mm512_set1_epi32(wp));
-        });
-        store_acc8(out, at, _mm512_castsi512_si256(acc));
-        store_acc8(out, at + 8, _mm512_extracti64x4_epi64::<1>(acc));
-    }
-}
+block_512!(
+    /// AVX-512BW: `vpmaddwd` into a product register, then an add.
+    block_avx512,
+    "avx2,avx512f,avx512bw",
+    |acc, p, w| _mm512_add_epi32(acc, _mm512_madd_epi16(p, w))
+);
+
+block_512!(
+    /// AVX-512 VNNI: `vpdpwssd` multiplies the pairs and adds them into the accumulators
+    /// in one instruction (the same wrapping 32-bit sum).
+    block_vnni,
+    "avx2,avx512f,avx512bw,avx512vnni",
+    |acc, p, w| _mm512_dpwssd_epi32(acc, p, w)
+);
 
 #[cfg(test)]
 mod tests {
