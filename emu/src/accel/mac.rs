@@ -373,22 +373,17 @@ impl Machine {
         }
         let tables = &self.tables;
         let at = tables.value_at(ai);
+        // The weights' value table (`None` for log weights), checked before the
+        // activations (the order the traps are reported in).
+        let wtable = wi
+            .map(|vi| tables.value_at(vi))
+            .map_err(|li| tables.log_at(li));
+        let wvt = wtable.ok();
+        if let Some((e, code, why)) = wvt.and_then(|vt| vt.first_bad(wcodes, tw.fmt)) {
+            return Err(self.bad_code(iw, &tw, e, code, why));
+        }
         // Every weight value within i8 (with i8 activations, products fit 16 bits).
-        let mut w8 = false;
-        let mut wvt = None;
-        let weights = match wi {
-            Err(li) => Weights::Log(tables.log_at(li)),
-            Ok(vi) => {
-                let vt = tables.value_at(vi);
-                w8 = vt.fits_i8();
-                wvt = Some(vt);
-                if let Some((e, code, why)) = vt.first_bad(wcodes, tw.fmt) {
-                    return Err(self.bad_code(iw, &tw, e, code, why));
-                }
-                vt.decode(wcodes, &mut b.wvals);
-                Weights::Lin(&b.wvals[..])
-            }
-        };
+        let w8 = wvt.is_some_and(|vt| vt.fits_i8());
         if let Some((e, code, why)) = at.first_bad(acodes, ta.fmt) {
             return Err(self.bad_code(ia, &ta, e, code, why));
         }
@@ -416,13 +411,29 @@ impl Machine {
             }
             _ => None,
         };
-
         // The plain case adds straight into the accumulator tile's scratchpad bytes when
         // they lie in one written page and nothing needs the old values (no checked-mode
         // comparison, no change record); otherwise values are copied in and out.
-        if let (0, None, false, false, Weights::Lin(w)) =
-            (slice, &scales, self.checked, c.recording, &weights)
-        {
+        let in_place = slice == 0 && !vector && !self.checked && !c.recording && wvt.is_some();
+        #[cfg(target_arch = "x86_64")]
+        if let (true, Some(wq), AVals::I8(a8)) = (in_place, wq, &avals) {
+            // The quad kernel needs no 16-bit weights: tried before they are decoded.
+            if let Some(out) = self.acc.slice_mut(tc.base, tc.bytes()) {
+                if quads::lin_quads(wq, a8, out, (k, n), 0..k) {
+                    account!(self.csrs[csr::SFREQ as usize]);
+                    self.set_tile_state(ic, tc.storage, None, c);
+                    return Ok(());
+                }
+            }
+        }
+        let weights = match wtable {
+            Ok(vt) => {
+                vt.decode(wcodes, &mut b.wvals);
+                Weights::Lin(&b.wvals[..])
+            }
+            Err(lt) => Weights::Log(lt),
+        };
+        if let (true, Weights::Lin(w)) = (in_place, &weights) {
             if let Some(out) = self.acc.slice_mut(tc.base, tc.bytes()) {
                 accumulate_in_place(w, (w8, wq), &avals, out, (m, k, n));
                 account!(self.csrs[csr::SFREQ as usize]);
