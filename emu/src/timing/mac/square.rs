@@ -42,9 +42,17 @@ enum Combine {
 /// One operand's codes as a block: code (i, k) for i < `n_i`, k < `k_`, stored at
 /// `[i][k]` when `k_adjacent` (X) and at `[k][i]` otherwise (Y), so each stored row is a
 /// run of adjacent codes; every other entry 0. Also returns the rows and row length used.
-/// The caller checked that the wanted index is the adjacent one.
+/// The caller checked that the wanted index is the adjacent one. `buf` holds the copy when
+/// the codes cannot be read in place (so the block returned stays a few words: moving a
+/// 16×16 copy around costs more than the lookups that read it).
 #[inline(always)]
-fn codes(op: Codes<'_>, n_i: usize, k_: usize, k_adjacent: bool) -> CodeBlock<'_> {
+fn codes<'a>(
+    op: Codes<'a>,
+    n_i: usize,
+    k_: usize,
+    k_adjacent: bool,
+    buf: &'a mut Sq,
+) -> CodeBlock<'a> {
     let (rows, len, stride) = if k_adjacent {
         (n_i, k_, op.si)
     } else {
@@ -56,7 +64,8 @@ fn codes(op: Codes<'_>, n_i: usize, k_: usize, k_adjacent: bool) -> CodeBlock<'_
     } else if rows == 8 && len == 8 && stride == 8 && data.len() >= 64 {
         Src::Dense8(&data[..64])
     } else {
-        let mut b = [[0u8; SQ]; SQ];
+        let b = buf;
+        *b = [[0u8; SQ]; SQ];
         for (r, dst) in b.iter_mut().enumerate().take(rows) {
             let src = data.get(r * stride..).unwrap_or(&[]);
             let n = len.min(src.len());
@@ -81,14 +90,13 @@ pub(super) struct CodeBlock<'a> {
 /// Where a [`CodeBlock`]'s codes are. A dense 16×16 or 8×8 tile is read straight from
 /// the operand (the vector code loads it whole; a copy made of smaller stores and read back
 /// in 64-byte vectors would wait for every store to retire).
-#[allow(clippy::large_enum_variant)] // on the stack for one call; boxing would allocate
 pub(super) enum Src<'a> {
     /// 256 codes, row r at 16r.
     Dense16(&'a [u8]),
     /// 64 codes, row r at 8r.
     Dense8(&'a [u8]),
-    /// Copied into place.
-    Block(Sq),
+    /// Copied into place (into the caller's buffer).
+    Block(&'a Sq),
 }
 
 impl CodeBlock<'_> {
@@ -99,7 +107,7 @@ impl CodeBlock<'_> {
             Src::Dense8(d) => std::array::from_fn(|r| {
                 std::array::from_fn(|j| if r < 8 && j < 8 { d[8 * r + j] } else { 0 })
             }),
-            Src::Block(b) => *b,
+            Src::Block(b) => **b,
         }
     }
 }
@@ -130,7 +138,12 @@ pub(super) fn nonzero_counts(
     };
     #[cfg(target_arch = "x86_64")]
     {
-        x86::nonzero_counts(codes(wc, m, k, true), codes(ac, n, k, false), wzero, azero)
+        let (mut wb, mut ab) = ([[0u8; SQ]; SQ], [[0u8; SQ]; SQ]);
+        let (w, a) = (
+            codes(wc, m, k, true, &mut wb),
+            codes(ac, n, k, false, &mut ab),
+        );
+        x86::nonzero_counts(w, a, wzero, azero)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {

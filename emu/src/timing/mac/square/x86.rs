@@ -68,8 +68,9 @@ fn cost_avx2(
     } = ops;
     let rdrop = gate.then_some(rows_op.zero);
     let odrop = compact.then_some(outer_op.zero);
-    let rc = codes(rows_op.codes, v, k_, rows_is_x);
-    let oc = codes(outer_op.codes, outer, k_, !rows_is_x);
+    let (mut rb, mut ob) = ([[0u8; SQ]; SQ], [[0u8; SQ]; SQ]);
+    let rc = codes(rows_op.codes, v, k_, rows_is_x, &mut rb);
+    let oc = codes(outer_op.codes, outer, k_, !rows_is_x, &mut ob);
     let (x, y, xn, yn) = if rows_is_x {
         let x = factors(&rc, rows_op.factor, rdrop, f);
         (x, factors(&oc, outer_op.factor, odrop, f), v, outer)
@@ -177,7 +178,7 @@ pub(super) fn lookup(c: &Sq, lut: &[u8; 256]) -> Option<Sq> {
     // SAFETY: called only when the CPU has the features it is compiled for (detected
     // above); it is otherwise ordinary safe code.
     let cb = CodeBlock {
-        src: Src::Block(*c),
+        src: Src::Block(c),
         rows: SQ,
         len: SQ,
     };
@@ -212,19 +213,16 @@ fn v128(b: &[u8; SQ]) -> __m128i {
 #[target_feature(enable = "avx2,avx512f,avx512bw,avx512vbmi")]
 fn lookup_vbmi(cb: &CodeBlock<'_>, lut: &[u8; 256], drop: Option<&[bool; 256]>) -> Sq {
     let (rows, len) = (cb.rows, cb.len);
-    let c: [__m512i; 4] = match &cb.src {
-        Src::Dense16(d) => std::array::from_fn(|q| v512(&d[64 * q..])),
+    // The codes of rows 4q .. 4q + 4 as one vector.
+    let codes_at = |q: usize| match &cb.src {
+        Src::Dense16(d) => v512(&d[64 * q..]),
         Src::Dense8(d) => {
             // Rows of 8 spread to rows of 16: byte i of vector q takes code
             // 32q + 8·(i / 16) + i mod 8 (the upper half of each row is masked below).
-            let d = v512(d);
-            std::array::from_fn(|q| {
-                let idx: [u8; 64] =
-                    std::array::from_fn(|i| (32 * q + 8 * (i / 16) + i % 8) as u8 & 63);
-                _mm512_permutexvar_epi8(bytemuck::cast(idx), d)
-            })
+            let idx: [u8; 64] = std::array::from_fn(|i| (32 * q + 8 * (i / 16) + i % 8) as u8 & 63);
+            _mm512_permutexvar_epi8(bytemuck::cast(idx), v512(d))
         }
-        Src::Block(b) => std::array::from_fn(|q| v512(b[4 * q..].as_flattened())),
+        Src::Block(b) => v512(b[4 * q..].as_flattened()),
     };
     let t: [__m512i; 4] = std::array::from_fn(|q| v512(&lut[64 * q..]));
     // The zero codes' table as bytes (1 for a zero code), when they are dropped.
@@ -234,12 +232,15 @@ fn lookup_vbmi(cb: &CodeBlock<'_>, lut: &[u8; 256], drop: Option<&[bool; 256]>) 
     });
     let cols = ((1u32 << len) - 1) as u64;
     let mut out = [[0u8; SQ]; SQ];
-    for (q, (o, &c)) in out
+    // Only the vectors holding rows in use: the rest of the block stays 0 (half of it for
+    // an 8×8 tile).
+    for (q, o) in out
         .as_flattened_mut()
         .chunks_exact_mut(64)
-        .zip(&c)
         .enumerate()
+        .take(rows.div_ceil(4))
     {
+        let c = codes_at(q);
         // Row 4q + j's bits are 16j .. 16j + 16 of the mask.
         let keep = (0..4)
             .filter(|j| 4 * q + j < rows)
