@@ -333,7 +333,7 @@ block_512!(
 );
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     //! The `vpmaddwd` kernel and the portable fixed-width kernel against a plain triple
     //! loop in 64-bit arithmetic (wrapped to 32 bits at the end), on random shapes and
     //! values that include the 16-bit extremes. The machine-level tests reach only one of
@@ -343,31 +343,32 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// `acc + Σ_{k in ks} w·a`, wrapped to 32 bits.
-    fn reference(
-        w: &[i16],
-        a: &[i32],
+    /// `acc + Σ_{k in ks} w·a` for M×K weights and K×N activations (M = acc.len() / n),
+    /// summed in 64 bits and wrapped to 32 (also the quad kernel's reference).
+    pub(in crate::accel::mac) fn reference<W: Copy + Into<i64>, A: Copy + Into<i64>>(
+        w: &[W],
+        a: &[A],
         acc: &[i32],
-        (m, k, n): (usize, usize, usize),
+        (k, n): (usize, usize),
         ks: Range<usize>,
     ) -> Vec<i32> {
-        (0..m * n)
+        (0..acc.len())
             .map(|o| {
                 let (i, c) = (o / n, o % n);
                 let s: i64 = ks
                     .clone()
-                    .map(|j| w[i * k + j] as i64 * a[j * n + c] as i64)
+                    .map(|j| w[i * k + j].into() * a[j * n + c].into())
                     .sum();
                 (acc[o] as i64 + s) as i32
             })
             .collect()
     }
 
-    fn bytes(acc: &[i32]) -> Vec<u8> {
+    pub(in crate::accel::mac) fn bytes(acc: &[i32]) -> Vec<u8> {
         acc.iter().flat_map(|x| x.to_le_bytes()).collect()
     }
 
-    fn ints(b: &[u8]) -> Vec<i32> {
+    pub(in crate::accel::mac) fn ints(b: &[u8]) -> Vec<i32> {
         b.chunks_exact(4)
             .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect()
@@ -407,7 +408,7 @@ mod tests {
             let w: Vec<i16> = draw(wlo, whi, m * k).into_iter().map(|x| x as i16).collect();
             let a = draw(alo, ahi, k * n);
             let acc = draw(i32::MIN, i32::MAX, m * n);
-            let want = reference(&w, &a, &acc, (m, k, n), 0..k);
+            let want = reference(&w, &a, &acc, (k, n), 0..k);
             let a16: Vec<i16> = a.iter().map(|&x| x as i16).collect();
             let a8: Vec<i8> = a.iter().map(|&x| x as i8).collect();
             let rows = if i8_act { Rows::I8(&a8) } else { Rows::I16(&a16) };
@@ -419,7 +420,7 @@ mod tests {
             let avx2 = is_x86_feature_detected!("avx2");
             let (k0, k1) = ((seed >> 32) as usize % k, (seed >> 40) as usize % k);
             let ks = k0.min(k1)..k0.max(k1) + 1;
-            let want_ks = reference(&w, &a, &acc, (m, k, n), ks.clone());
+            let want_ks = reference(&w, &a, &acc, (k, n), ks.clone());
             for width in [Width::Vnni, Width::Avx512, Width::Avx2] {
                 let mut out = bytes(&acc);
                 let done = lin_pairs_with(&w, rows, &mut out[..], (k, n), 0..k, width);

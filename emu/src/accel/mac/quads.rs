@@ -184,27 +184,9 @@ mod tests {
     //! bits at the end), on random shapes, sub-ranges of k and values that include the
     //! `i8` extremes, into a vector and into accumulator bytes.
 
+    use super::super::pairs::tests::{bytes, ints, reference};
     use super::*;
     use proptest::prelude::*;
-
-    fn reference(
-        w: &[i8],
-        a: &[i8],
-        acc: &[i32],
-        (k, n): (usize, usize),
-        ks: Range<usize>,
-    ) -> Vec<i32> {
-        (0..acc.len())
-            .map(|o| {
-                let (i, c) = (o / n, o % n);
-                let s: i64 = ks
-                    .clone()
-                    .map(|j| w[i * k + j] as i64 * a[j * n + c] as i64)
-                    .sum();
-                (acc[o] as i64 + s) as i32
-            })
-            .collect()
-    }
 
     fn vnni() -> bool {
         is_x86_feature_detected!("avx512bw") && is_x86_feature_detected!("avx512vnni")
@@ -243,13 +225,9 @@ mod tests {
                 let mut out = acc.clone();
                 prop_assert!(lin_quads(&w, &a, &mut out[..], (k, n), ks.clone()));
                 prop_assert_eq!(&out, &want);
-                let mut bytes: Vec<u8> = acc.iter().flat_map(|x| x.to_le_bytes()).collect();
-                prop_assert!(lin_quads(&w, &a, &mut bytes[..], (k, n), ks.clone()));
-                let got: Vec<i32> = bytes
-                    .chunks_exact(4)
-                    .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect();
-                prop_assert_eq!(got, want);
+                let mut b = bytes(&acc);
+                prop_assert!(lin_quads(&w, &a, &mut b[..], (k, n), ks.clone()));
+                prop_assert_eq!(ints(&b), want);
             }
         }
     }
