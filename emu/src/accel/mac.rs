@@ -398,17 +398,15 @@ impl Machine {
             AVals::I16(&b.a16[..])
         };
         // The weights as `i8` values too, for the quad kernel (8-bit weights and
-        // activations, outputs a multiple of 16 wide): in place when the codes are their
+        // activations, outputs a multiple of 8 wide): in place when the codes are their
         // values.
         let wq: Option<&[i8]> = match (wvt, &avals) {
-            (Some(vt), AVals::I8(_)) if w8 && n.is_multiple_of(16) => {
-                Some(if vt.is_identity_i8() {
-                    bytemuck::cast_slice(wcodes)
-                } else {
-                    vt.decode_i8(wcodes, &mut b.w8);
-                    &b.w8[..]
-                })
-            }
+            (Some(vt), AVals::I8(_)) if w8 && n.is_multiple_of(8) => Some(if vt.is_identity_i8() {
+                bytemuck::cast_slice(wcodes)
+            } else {
+                vt.decode_i8(wcodes, &mut b.w8);
+                &b.w8[..]
+            }),
             _ => None,
         };
         // The plain case adds straight into the accumulator tile's scratchpad bytes when

@@ -2,7 +2,9 @@
 //! VNNI: `vpdpbusd` multiplies sixty-four unsigned bytes by sixty-four signed bytes and
 //! adds each group of four products into one 32-bit lane, twice the products per
 //! instruction of the pairwise kernel (`pairs.rs`), whose 16-bit pairs it replaces when
-//! every weight and activation value fits `i8` and the output is a multiple of 16 wide.
+//! every weight and activation value fits `i8` and the output is a multiple of 8 wide
+//! (blocks of 16 columns in 512-bit vectors, of 8 in 256-bit ones, which also need
+//! AVX-512VL).
 //!
 //! `out[i][n] += Σ_k w[i][k]·a[k][n]` is taken four k at a time: the activation rows 4j ..
 //! 4j+3 are interleaved once per block into `(a[4j][c], .., a[4j+3][c])` quads, and the
@@ -30,9 +32,9 @@ use super::pairs::{load_acc8, store_acc8, xmm_bytes};
 const MAX_QUADS: usize = 16;
 
 /// `out += w · a` over the reduction indices `ks` through `vpdpbusd`, for `i8` weights and
-/// activations and outputs a multiple of 16 wide. `out` is the M×N
-/// accumulators, `w` is M×K, `a` is K×N. Returns false (nothing done) without AVX-512BW
-/// and AVX-512 VNNI, or when the shapes do not fit.
+/// activations and outputs a multiple of 8 wide. `out` is the M×N accumulators, `w` is
+/// M×K, `a` is K×N. Returns false (nothing done) without AVX-512BW and AVX-512 VNNI (and
+/// AVX-512VL for 8-wide blocks), or when the shapes do not fit.
 pub(super) fn lin_quads<O: AccOut + ?Sized>(
     w: &[i8],
     a: &[i8],
@@ -40,34 +42,47 @@ pub(super) fn lin_quads<O: AccOut + ?Sized>(
     (k, n): (usize, usize),
     ks: Range<usize>,
 ) -> bool {
-    if n == 0 || !n.is_multiple_of(16) || k == 0 || a.len() != k * n || ks.end > k {
+    if n == 0 || !n.is_multiple_of(8) || k == 0 || a.len() != k * n || ks.end > k {
         return false;
     }
-    if !out.len().is_multiple_of(n) || w.len() != out.len() / n * k {
+    let m = out.len() / n;
+    if m * n != out.len() || w.len() != m * k {
         return false;
     }
     if !(is_x86_feature_detected!("avx512bw") && is_x86_feature_detected!("avx512vnni")) {
         return false;
     }
+    let wide = n.is_multiple_of(16);
+    if !wide && !is_x86_feature_detected!("avx512vl") {
+        return false;
+    }
     let (w, a): (&[u8], &[u8]) = (bytemuck::cast_slice(w), bytemuck::cast_slice(a));
+    let bw = if wide { W16::COLS } else { W8::COLS };
     for k0 in ks.clone().step_by(4 * MAX_QUADS) {
         let kb = k0..ks.end.min(k0 + 4 * MAX_QUADS);
-        for c0 in (0..n).step_by(16) {
+        let quads = kb.len().div_ceil(4);
+        for c0 in (0..n).step_by(bw) {
             let blk = Block {
                 w,
                 a,
+                m,
                 k,
                 n,
                 c0,
                 ks: kb.clone(),
             };
-            // SAFETY: called only when the CPU has the features the function is compiled
-            // for (detected above); it is otherwise ordinary safe code.
+            // SAFETY: called only when the CPU has the features the functions are compiled
+            // for (detected above); they are otherwise ordinary safe code.
             unsafe {
-                if kb.len() <= 16 {
-                    block::<O, 4>(&blk, out)
-                } else {
-                    block::<O, MAX_QUADS>(&blk, out)
+                match (wide, quads) {
+                    (true, ..=2) => block16::<O, 2>(&blk, out),
+                    (true, ..=4) => block16::<O, 4>(&blk, out),
+                    (true, ..=8) => block16::<O, 8>(&blk, out),
+                    (true, _) => block16::<O, MAX_QUADS>(&blk, out),
+                    (false, ..=2) => block8::<O, 2>(&blk, out),
+                    (false, ..=4) => block8::<O, 4>(&blk, out),
+                    (false, ..=8) => block8::<O, 8>(&blk, out),
+                    (false, _) => block8::<O, MAX_QUADS>(&blk, out),
                 }
             }
         }
@@ -75,11 +90,12 @@ pub(super) fn lin_quads<O: AccOut + ?Sized>(
     true
 }
 
-/// One block of the product: columns `c0 .. c0 + 16` over reduction indices `ks` (at most
-/// `4·MAX_QUADS`).
+/// One block of the product: columns `c0 .. c0 + COLS` over reduction indices `ks` (at
+/// most `4·MAX_QUADS`).
 struct Block<'a> {
     w: &'a [u8],
     a: &'a [u8],
+    m: usize,
     k: usize,
     n: usize,
     c0: usize,
@@ -108,74 +124,175 @@ fn quad_at(r: &[u8], j: usize) -> i32 {
     }
 }
 
-/// Sixteen columns of one block: the activation quads interleaved once, then every row's
-/// sixteen accumulators in one 512-bit register over the block's k range.
-#[target_feature(enable = "avx2,avx512f,avx512bw,avx512vnni")]
-fn block<O: AccOut + ?Sized, const Q: usize>(b: &Block<'_>, out: &mut O) {
+/// A block width: its vector (one 32-bit lane per output column) and the operations the
+/// kernel needs on it. Its functions are only called from [`block16`] and [`block8`],
+/// which are compiled for the features they use and run after detecting them.
+trait Lanes {
+    /// Columns per block.
+    const COLS: usize;
+    type V: Copy;
+    fn zero() -> Self::V;
+    /// Activation rows `x[t]` (the block's columns in their low bytes) interleaved into
+    /// quads: column c's lane holds `(x[0][c], .., x[3][c])`.
+    fn quads(x: [__m128i; 4]) -> Self::V;
+    /// `acc + Σ` of the four products of unsigned bytes `u` and signed bytes `s` per lane.
+    fn dpbusd(acc: Self::V, u: Self::V, s: Self::V) -> Self::V;
+    fn splat(x: i32) -> Self::V;
+    fn sub(a: Self::V, b: Self::V) -> Self::V;
+    fn load<O: AccOut + ?Sized>(out: &O, at: usize) -> Self::V;
+    fn store<O: AccOut + ?Sized>(out: &mut O, at: usize, v: Self::V);
+}
+
+/// Blocks of 16 columns in 512-bit vectors (AVX-512BW and VNNI).
+struct W16;
+/// Blocks of 8 columns in 256-bit vectors (AVX-512VL and VNNI).
+struct W8;
+
+// SAFETY (every `unsafe` block below): see `Lanes` — the intrinsics' features were
+// detected before the calling kernel runs.
+impl Lanes for W16 {
+    const COLS: usize = 16;
+    type V = __m512i;
+    #[inline(always)]
+    fn zero() -> __m512i {
+        unsafe { _mm512_setzero_si512() }
+    }
+    #[inline(always)]
+    fn quads([x0, x1, x2, x3]: [__m128i; 4]) -> __m512i {
+        unsafe {
+            let (l01, h01) = (_mm_unpacklo_epi8(x0, x1), _mm_unpackhi_epi8(x0, x1));
+            let (l23, h23) = (_mm_unpacklo_epi8(x2, x3), _mm_unpackhi_epi8(x2, x3));
+            let lo = _mm256_set_m128i(_mm_unpackhi_epi16(l01, l23), _mm_unpacklo_epi16(l01, l23));
+            let hi = _mm256_set_m128i(_mm_unpackhi_epi16(h01, h23), _mm_unpacklo_epi16(h01, h23));
+            _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi)
+        }
+    }
+    #[inline(always)]
+    fn dpbusd(acc: __m512i, u: __m512i, s: __m512i) -> __m512i {
+        unsafe { _mm512_dpbusd_epi32(acc, u, s) }
+    }
+    #[inline(always)]
+    fn splat(x: i32) -> __m512i {
+        unsafe { _mm512_set1_epi32(x) }
+    }
+    #[inline(always)]
+    fn sub(a: __m512i, b: __m512i) -> __m512i {
+        unsafe { _mm512_sub_epi32(a, b) }
+    }
+    #[inline(always)]
+    fn load<O: AccOut + ?Sized>(out: &O, at: usize) -> __m512i {
+        unsafe {
+            let (lo, hi) = (load_acc8(out, at), load_acc8(out, at + 8));
+            _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi)
+        }
+    }
+    #[inline(always)]
+    fn store<O: AccOut + ?Sized>(out: &mut O, at: usize, v: __m512i) {
+        unsafe {
+            store_acc8(out, at, _mm512_castsi512_si256(v));
+            store_acc8(out, at + 8, _mm512_extracti64x4_epi64::<1>(v));
+        }
+    }
+}
+
+impl Lanes for W8 {
+    const COLS: usize = 8;
+    type V = __m256i;
+    #[inline(always)]
+    fn zero() -> __m256i {
+        unsafe { _mm256_setzero_si256() }
+    }
+    #[inline(always)]
+    fn quads([x0, x1, x2, x3]: [__m128i; 4]) -> __m256i {
+        unsafe {
+            let (l01, l23) = (_mm_unpacklo_epi8(x0, x1), _mm_unpacklo_epi8(x2, x3));
+            _mm256_set_m128i(_mm_unpackhi_epi16(l01, l23), _mm_unpacklo_epi16(l01, l23))
+        }
+    }
+    #[inline(always)]
+    fn dpbusd(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
+        unsafe { _mm256_dpbusd_epi32(acc, u, s) }
+    }
+    #[inline(always)]
+    fn splat(x: i32) -> __m256i {
+        unsafe { _mm256_set1_epi32(x) }
+    }
+    #[inline(always)]
+    fn sub(a: __m256i, b: __m256i) -> __m256i {
+        unsafe { _mm256_sub_epi32(a, b) }
+    }
+    #[inline(always)]
+    fn load<O: AccOut + ?Sized>(out: &O, at: usize) -> __m256i {
+        unsafe { load_acc8(out, at) }
+    }
+    #[inline(always)]
+    fn store<O: AccOut + ?Sized>(out: &mut O, at: usize, v: __m256i) {
+        unsafe { store_acc8(out, at, v) }
+    }
+}
+
+/// The kernel for one block of width `L`: the activation quads interleaved once, then
+/// every row's accumulators in one vector over the block's k range.
+#[inline(always)]
+fn block<L: Lanes, O: AccOut + ?Sized, const Q: usize>(b: &Block<'_>, out: &mut O) {
     let (n, c0, ks) = (b.n, b.c0, b.ks.clone());
-    let join = |lo: __m256i, hi: __m256i| _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi);
-    let zero = _mm_setzero_si128();
+    let zero = unsafe { _mm_setzero_si128() };
     let row = |r: usize| {
         if r < ks.end {
-            xmm_bytes(&b.a[r * n + c0..][..16])
+            unsafe { xmm_bytes(&b.a[r * n + c0..][..L::COLS]) }
         } else {
             zero
         }
     };
     // qv[j] holds (a[k0+4j+t][c]) for t = 0..4 in the bytes of column c's lane.
-    let mut qv = [_mm512_setzero_si512(); Q];
-    for (v, r) in qv.iter_mut().zip(ks.clone().step_by(4)) {
-        let (x0, x1, x2, x3) = (row(r), row(r + 1), row(r + 2), row(r + 3));
-        let (l01, h01) = (_mm_unpacklo_epi8(x0, x1), _mm_unpackhi_epi8(x0, x1));
-        let (l23, h23) = (_mm_unpacklo_epi8(x2, x3), _mm_unpackhi_epi8(x2, x3));
-        let c0_3 = _mm_unpacklo_epi16(l01, l23);
-        let c4_7 = _mm_unpackhi_epi16(l01, l23);
-        let c8_11 = _mm_unpacklo_epi16(h01, h23);
-        let c12_15 = _mm_unpackhi_epi16(h01, h23);
-        *v = join(
-            _mm256_set_m128i(c4_7, c0_3),
-            _mm256_set_m128i(c12_15, c8_11),
-        );
-    }
-    let nq = ks.len().div_ceil(4);
-    let qv = &qv[..nq];
-    // 128·Σ_k a[k][c]: what the weights' offset adds to every row.
-    let offset = _mm512_set1_epi32(0x8080_8080_u32 as i32);
-    let corr = qv.iter().fold(_mm512_setzero_si512(), |s, &v| {
-        _mm512_dpbusd_epi32(s, offset, v)
+    let qv: [L::V; Q] = std::array::from_fn(|j| {
+        let r = ks.start + 4 * j;
+        L::quads([row(r), row(r + 1), row(r + 2), row(r + 3)])
     });
-    let load = |out: &O, at: usize| {
-        let acc = join(load_acc8(out, at), load_acc8(out, at + 8));
-        _mm512_sub_epi32(acc, corr)
-    };
-    let store = |out: &mut O, at: usize, acc: __m512i| {
-        store_acc8(out, at, _mm512_castsi512_si256(acc));
-        store_acc8(out, at + 8, _mm512_extracti64x4_epi64::<1>(acc));
-    };
+    // All `Q` quads are used, also past the block's k range (zero activations there, so
+    // they add nothing): with a constant count the loops unroll and the quads stay in
+    // registers (kept in memory, a vector built from two halves is stored as two halves,
+    // and reading it whole stalls until both retire). `lin_quads` picks the least `Q`.
+    // 128·Σ_k a[k][c]: what the weights' offset adds to every row.
+    let offset = L::splat(0x8080_8080_u32 as i32);
+    let corr = qv.iter().fold(L::zero(), |s, &v| L::dpbusd(s, offset, v));
+    let load = |out: &O, at: usize| L::sub(L::load(out, at), corr);
     // Two rows at a time: their accumulations are independent, so one row's multiply-adds
     // issue while the other's wait for the previous result.
-    let (k, rows) = (b.k, b.w.chunks_exact(2 * b.k));
-    let last = rows.remainder();
-    for (p, w2) in rows.enumerate() {
-        let at = 2 * p * n + c0;
+    let (m, k) = (b.m, b.k);
+    let w_row = |i: usize| &b.w[i * k..][ks.clone()];
+    for i in (0..m - m % 2).step_by(2) {
+        let at = i * n + c0;
         let (mut a0, mut a1) = (load(out, at), load(out, at + n));
-        let (r0, r1) = (&w2[ks.clone()], &w2[k..][ks.clone()]);
+        let (r0, r1) = (w_row(i), w_row(i + 1));
         for (j, &v) in qv.iter().enumerate() {
-            a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(quad_at(r0, j)), v);
-            a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(quad_at(r1, j)), v);
+            a0 = L::dpbusd(a0, L::splat(quad_at(r0, j)), v);
+            a1 = L::dpbusd(a1, L::splat(quad_at(r1, j)), v);
         }
-        store(out, at, a0);
-        store(out, at + n, a1);
+        L::store(out, at, a0);
+        L::store(out, at + n, a1);
     }
-    if !last.is_empty() {
-        let at = (b.w.len() / k - 1) * n + c0;
+    if m % 2 == 1 {
+        let at = (m - 1) * n + c0;
         let mut acc = load(out, at);
-        let r = &last[ks.clone()];
+        let r = w_row(m - 1);
         for (j, &v) in qv.iter().enumerate() {
-            acc = _mm512_dpbusd_epi32(acc, _mm512_set1_epi32(quad_at(r, j)), v);
+            acc = L::dpbusd(acc, L::splat(quad_at(r, j)), v);
         }
-        store(out, at, acc);
+        L::store(out, at, acc);
     }
+}
+
+/// [`block`] 16 columns wide.
+#[target_feature(enable = "avx2,avx512f,avx512bw,avx512vnni")]
+fn block16<O: AccOut + ?Sized, const Q: usize>(b: &Block<'_>, out: &mut O) {
+    block::<W16, O, Q>(b, out)
+}
+
+/// [`block`] 8 columns wide.
+#[target_feature(enable = "avx2,avx512f,avx512bw,avx512vl,avx512vnni")]
+fn block8<O: AccOut + ?Sized, const Q: usize>(b: &Block<'_>, out: &mut O) {
+    block::<W8, O, Q>(b, out)
 }
 
 #[cfg(test)]
@@ -202,7 +319,7 @@ mod tests {
 
         #[test]
         fn quads_match_the_triple_loop(
-            (m, k, nb) in (1usize..=9, 1usize..=140, 1usize..=3),
+            (m, k, nb) in (1usize..=9, 1usize..=140, 1usize..=6),
             seed in any::<u64>(),
             vals in proptest::collection::vec(value(), 1..4096),
             acc0 in proptest::collection::vec(any::<i32>(), 1..64),
@@ -214,7 +331,7 @@ mod tests {
                 prop_assert!(!lin_quads(&[1], &[1; 16], &mut [0i32; 16][..], (1, 16), 0..1));
                 return Ok(());
             }
-            let n = 16 * nb;
+            let n = 8 * nb;
             let pick = |i: usize| vals[(i.wrapping_mul(2654435761) ^ seed as usize) % vals.len()];
             let w: Vec<i8> = (0..m * k).map(pick).collect();
             let a: Vec<i8> = (0..k * n).map(|i| pick(i + 7919)).collect();
@@ -232,13 +349,13 @@ mod tests {
         }
     }
 
-    /// Shapes the kernel must decline: outputs not a multiple of 16 wide, a k range past
+    /// Shapes the kernel must decline: outputs not a multiple of 8 wide, a k range past
     /// the end, operands of the wrong length.
     #[test]
     fn declines_shapes_it_does_not_cover() {
-        let (w, a) = (vec![1i8; 8 * 4], vec![1i8; 4 * 8]);
-        let mut out = vec![0i32; 8 * 8];
-        assert!(!lin_quads(&w, &a, &mut out[..], (4, 8), 0..4));
+        let (w, a) = (vec![1i8; 12 * 4], vec![1i8; 4 * 12]);
+        let mut out = vec![0i32; 12 * 12];
+        assert!(!lin_quads(&w, &a, &mut out[..], (4, 12), 0..4));
         let (w, a) = (vec![1i8; 2 * 4], vec![1i8; 4 * 16]);
         let mut out = [0i32; 2 * 16];
         assert!(!lin_quads(&w, &a, &mut out[..], (4, 16), 0..5));
