@@ -154,7 +154,7 @@ fn lin_product<O: AccOut + ?Sized>(
     ks: Range<usize>,
 ) {
     #[cfg(target_arch = "x86_64")]
-    if pairs::lin_pairs(w, wq, a.rows(), out, (k, n), ks.clone()) {
+    if pairs::lin_pairs(w, wq, a.rows(), out, (m, k, n), ks.clone()) {
         return;
     }
     match a {
@@ -176,7 +176,7 @@ fn accumulate_in_place(
 ) {
     #[cfg(target_arch = "x86_64")]
     {
-        if pairs::lin_pairs(w, wq, a.rows(), out, (k, n), 0..k) {
+        if pairs::lin_pairs(w, wq, a.rows(), out, (m, k, n), 0..k) {
             return;
         }
     }
@@ -417,7 +417,7 @@ impl Machine {
         if let (true, Some(wq), AVals::I8(a8)) = (in_place, wq, &avals) {
             // The quad kernel needs no 16-bit weights: tried before they are decoded.
             if let Some(out) = self.acc.slice_mut(tc.base, tc.bytes()) {
-                if quads::lin_quads(wq, a8, out, (k, n), 0..k) {
+                if quads::lin_quads(wq, a8, out, (m, k, n), 0..k) {
                     account!(self.csrs[csr::SFREQ as usize]);
                     self.set_tile_state(ic, tc.storage, None, c);
                     return Ok(());

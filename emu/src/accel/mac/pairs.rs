@@ -53,15 +53,15 @@ pub(super) fn lin_pairs<O: AccOut + ?Sized>(
     wq: Option<&[i8]>,
     a: Rows<'_>,
     out: &mut O,
-    (k, n): (usize, usize),
+    (m, k, n): (usize, usize, usize),
     ks: Range<usize>,
 ) -> bool {
     if let (Some(wq), Rows::I8(a8)) = (wq, a) {
-        if super::quads::lin_quads(wq, a8, out, (k, n), ks.clone()) {
+        if super::quads::lin_quads(wq, a8, out, (m, k, n), ks.clone()) {
             return true;
         }
     }
-    lin_pairs_with(w, a, out, (k, n), ks, Width::Vnni)
+    lin_pairs_with(w, a, out, (m, k, n), ks, Width::Vnni)
 }
 
 /// The widest blocks [`lin_pairs_with`] may use (the CPU's features permitting); the tests
@@ -86,7 +86,7 @@ fn lin_pairs_with<O: AccOut + ?Sized>(
     w: &[i16],
     a: Rows<'_>,
     out: &mut O,
-    (k, n): (usize, usize),
+    (m, k, n): (usize, usize, usize),
     ks: Range<usize>,
     width: Width,
 ) -> bool {
@@ -97,7 +97,7 @@ fn lin_pairs_with<O: AccOut + ?Sized>(
     if n == 0 || !n.is_multiple_of(8) || k == 0 || alen != k * n || ks.end > k {
         return false;
     }
-    if !out.len().is_multiple_of(n) || w.len() != out.len() / n * k {
+    if out.len() != m * n || w.len() != m * k {
         return false;
     }
     if !is_x86_feature_detected!("avx2") {
@@ -108,10 +108,14 @@ fn lin_pairs_with<O: AccOut + ?Sized>(
     let vnni = wide && width >= Width::Vnni && is_x86_feature_detected!("avx512vnni");
     let bw = if n.is_multiple_of(16) { 16 } else { 8 };
     let g = Gemm { w, a, k, n };
-    for k0 in ks.clone().step_by(2 * MAX_PAIRS) {
+    // (Loops without `step_by`, whose length is a division: this runs once per small-tile
+    // `bsmac`.)
+    let mut k0 = ks.start;
+    while k0 < ks.end {
         let kb = k0..ks.end.min(k0 + 2 * MAX_PAIRS);
         let small = kb.len() <= 16;
-        for c0 in (0..n).step_by(bw) {
+        let mut c0 = 0;
+        while c0 < n {
             let blk = Block { c0, ks: kb.clone() };
             // SAFETY: each function is called only when the CPU has the features it is
             // compiled for (detected above); they are otherwise ordinary safe code.
@@ -129,7 +133,9 @@ fn lin_pairs_with<O: AccOut + ?Sized>(
                     (_, false) => block_avx2::<O, 2, MAX_PAIRS>(&g, &blk, out),
                 }
             }
+            c0 += bw;
         }
+        k0 = kb.end;
     }
     true
 }
@@ -423,13 +429,13 @@ pub(super) mod tests {
             let want_ks = reference(&w, &a, &acc, (k, n), ks.clone());
             for width in [Width::Vnni, Width::Avx512, Width::Avx2] {
                 let mut out = bytes(&acc);
-                let done = lin_pairs_with(&w, rows, &mut out[..], (k, n), 0..k, width);
+                let done = lin_pairs_with(&w, rows, &mut out[..], (m, k, n), 0..k, width);
                 prop_assert_eq!(done, avx2);
                 if done {
                     prop_assert_eq!(ints(&out), want.clone());
                 }
                 let mut out = acc.clone();
-                let done = lin_pairs_with(&w, rows, &mut out[..], (k, n), ks.clone(), width);
+                let done = lin_pairs_with(&w, rows, &mut out[..], (m, k, n), ks.clone(), width);
                 prop_assert_eq!(done, avx2);
                 if done {
                     prop_assert_eq!(&out, &want_ks);

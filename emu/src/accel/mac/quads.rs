@@ -33,20 +33,19 @@ const MAX_QUADS: usize = 16;
 
 /// `out += w · a` over the reduction indices `ks` through `vpdpbusd`, for `i8` weights and
 /// activations and outputs a multiple of 8 wide. `out` is the M×N accumulators, `w` is
-/// M×K, `a` is K×N. Returns false (nothing done) without AVX-512BW and AVX-512 VNNI (and
+/// M×K, `a` is K×N (no divisions here: this runs once per small-tile `bsmac`). Returns false (nothing done) without AVX-512BW and AVX-512 VNNI (and
 /// AVX-512VL for 8-wide blocks), or when the shapes do not fit.
 pub(super) fn lin_quads<O: AccOut + ?Sized>(
     w: &[i8],
     a: &[i8],
     out: &mut O,
-    (k, n): (usize, usize),
+    (m, k, n): (usize, usize, usize),
     ks: Range<usize>,
 ) -> bool {
     if n == 0 || !n.is_multiple_of(8) || k == 0 || a.len() != k * n || ks.end > k {
         return false;
     }
-    let m = out.len() / n;
-    if m * n != out.len() || w.len() != m * k {
+    if out.len() != m * n || w.len() != m * k {
         return false;
     }
     if !(is_x86_feature_detected!("avx512bw") && is_x86_feature_detected!("avx512vnni")) {
@@ -58,10 +57,12 @@ pub(super) fn lin_quads<O: AccOut + ?Sized>(
     }
     let (w, a): (&[u8], &[u8]) = (bytemuck::cast_slice(w), bytemuck::cast_slice(a));
     let bw = if wide { W16::COLS } else { W8::COLS };
-    for k0 in ks.clone().step_by(4 * MAX_QUADS) {
+    let mut k0 = ks.start;
+    while k0 < ks.end {
         let kb = k0..ks.end.min(k0 + 4 * MAX_QUADS);
         let quads = kb.len().div_ceil(4);
-        for c0 in (0..n).step_by(bw) {
+        let mut c0 = 0;
+        while c0 < n {
             let blk = Block {
                 w,
                 a,
@@ -85,7 +86,9 @@ pub(super) fn lin_quads<O: AccOut + ?Sized>(
                     (false, _) => block8::<O, MAX_QUADS>(&blk, out),
                 }
             }
+            c0 += bw;
         }
+        k0 = kb.end;
     }
     true
 }
@@ -328,7 +331,7 @@ mod tests {
                 // The kernel declines there (the caller uses the pairwise one); said once.
                 static SAID: std::sync::Once = std::sync::Once::new();
                 SAID.call_once(|| eprintln!("quads_match_the_triple_loop: skipped, this CPU has no AVX-512 VNNI"));
-                prop_assert!(!lin_quads(&[1], &[1; 16], &mut [0i32; 16][..], (1, 16), 0..1));
+                prop_assert!(!lin_quads(&[1], &[1; 16], &mut [0i32; 16][..], (1, 1, 16), 0..1));
                 return Ok(());
             }
             let n = 8 * nb;
@@ -340,10 +343,10 @@ mod tests {
             for ks in [0..k, k0.min(k1)..k0.max(k1) + 1] {
                 let want = reference(&w, &a, &acc, (k, n), ks.clone());
                 let mut out = acc.clone();
-                prop_assert!(lin_quads(&w, &a, &mut out[..], (k, n), ks.clone()));
+                prop_assert!(lin_quads(&w, &a, &mut out[..], (m, k, n), ks.clone()));
                 prop_assert_eq!(&out, &want);
                 let mut b = bytes(&acc);
-                prop_assert!(lin_quads(&w, &a, &mut b[..], (k, n), ks.clone()));
+                prop_assert!(lin_quads(&w, &a, &mut b[..], (m, k, n), ks.clone()));
                 prop_assert_eq!(ints(&b), want);
             }
         }
@@ -355,11 +358,11 @@ mod tests {
     fn declines_shapes_it_does_not_cover() {
         let (w, a) = (vec![1i8; 12 * 4], vec![1i8; 4 * 12]);
         let mut out = vec![0i32; 12 * 12];
-        assert!(!lin_quads(&w, &a, &mut out[..], (4, 12), 0..4));
+        assert!(!lin_quads(&w, &a, &mut out[..], (12, 4, 12), 0..4));
         let (w, a) = (vec![1i8; 2 * 4], vec![1i8; 4 * 16]);
         let mut out = [0i32; 2 * 16];
-        assert!(!lin_quads(&w, &a, &mut out[..], (4, 16), 0..5));
-        assert!(!lin_quads(&w[..7], &a, &mut out[..], (4, 16), 0..4));
+        assert!(!lin_quads(&w, &a, &mut out[..], (2, 4, 16), 0..5));
+        assert!(!lin_quads(&w[..7], &a, &mut out[..], (2, 4, 16), 0..4));
         assert!(out.iter().all(|&x| x == 0));
     }
 }
