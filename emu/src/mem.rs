@@ -112,9 +112,12 @@ impl PagedMem {
     /// copied for a page that has not).
     #[inline]
     fn written_page_mut(&mut self, idx: usize) -> Option<&mut Page> {
-        self.page_at(idx)?;
-        let chunk = own(self.dir.get_mut(idx / CHUNK_PAGES)?.as_mut()?)?;
-        own(chunk[idx % CHUNK_PAGES].as_mut()?)
+        // One walk: the page is looked for in the chunk as it is (a shared chunk is not
+        // copied for a page that was never written), then both are made this memory's own.
+        let (c, i) = (idx / CHUNK_PAGES, idx % CHUNK_PAGES);
+        let chunk = self.dir.get_mut(c)?.as_mut()?;
+        chunk.get(i)?.as_ref()?;
+        own(own(chunk)?.get_mut(i)?.as_mut()?)
     }
 
     /// The `len` bytes at `addr` as one slice, when they lie inside one page that has been
@@ -135,15 +138,10 @@ impl PagedMem {
     #[inline]
     pub fn slice_mut(&mut self, addr: u32, len: u64) -> Option<&mut [u8]> {
         let off = (addr & PAGE_MASK) as u64;
-        let idx = (addr >> PAGE_BITS) as usize;
-        if len == 0
-            || off + len > PAGE_SIZE as u64
-            || !self.in_range(addr, len)
-            || self.page_at(idx).is_none()
-        {
+        if len == 0 || off + len > PAGE_SIZE as u64 || !self.in_range(addr, len) {
             return None;
         }
-        let p = self.page_mut(addr)?;
+        let p = self.written_page_mut((addr >> PAGE_BITS) as usize)?;
         Some(&mut p[off as usize..(off + len) as usize])
     }
 
