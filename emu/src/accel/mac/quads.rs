@@ -1,6 +1,7 @@
 //! The quad multiply-add kernel for 8-bit weights and activations on x86-64 with AVX-512
-//! VNNI: `vpdpbusd` multiplies sixty-four unsigned bytes by sixty-four signed bytes and
-//! adds each group of four products into one 32-bit lane, twice the products per
+//! VNNI: `vpdpbusd` multiplies sixty-four unsigned bytes by sixty-four signed bytes
+//! (thirty-two in a 256-bit vector) and adds each group of four products into one 32-bit
+//! lane, twice the products per
 //! instruction of the pairwise kernel (`pairs.rs`), whose 16-bit pairs it replaces when
 //! every weight and activation value fits `i8` and the output is a multiple of 8 wide
 //! (blocks of 16 columns in 512-bit vectors, of 8 in 256-bit ones, which also need
@@ -18,8 +19,10 @@
 //! accumulator's wrapping 32-bit sum, so subtracting the offset's contribution gives the
 //! same wrapped value as the plain sum.
 //!
-//! As in `pairs.rs`, the only `unsafe` is calling the `#[target_feature]` function after
-//! the features are detected at run time; memory is reached through bounds-checked slices.
+//! As in `pairs.rs`, the only `unsafe` is calling `#[target_feature]` functions — the two
+//! kernels, and the intrinsics in the `Lanes` methods, which only those kernels call —
+//! after the features are detected at run time; memory is reached through bounds-checked
+//! slices.
 
 use std::arch::x86_64::*;
 use std::ops::Range;
