@@ -166,17 +166,18 @@ fn lin_product<O: AccOut + ?Sized>(
 /// The whole-k product of linear weights `w` (M×K) and activations `a` (K×N) added into
 /// accumulator bytes in place: the `vpmaddwd` kernel for outputs a multiple of 8 wide on
 /// x86-64 with AVX2; without it, the fixed-width portable kernel for 8- and 16-wide
-/// outputs (the small tiles of tiled loops); the register-blocked kernel otherwise.
+/// outputs (the small tiles of tiled loops); the register-blocked kernel otherwise. The
+/// caller has already tried the quad kernel (8-bit weights and activations).
 fn accumulate_in_place(
     w: &[i16],
-    (w8, wq): (bool, Option<&[i8]>),
+    w8: bool,
     a: &AVals<'_>,
     out: &mut [u8],
     (m, k, n): (usize, usize, usize),
 ) {
     #[cfg(target_arch = "x86_64")]
     {
-        if pairs::lin_pairs(w, wq, a.rows(), out, (m, k, n), 0..k) {
+        if pairs::lin_pairs(w, None, a.rows(), out, (m, k, n), 0..k) {
             return;
         }
     }
@@ -412,16 +413,24 @@ impl Machine {
         // The plain case adds straight into the accumulator tile's scratchpad bytes when
         // they lie in one written page and nothing needs the old values (no checked-mode
         // comparison, no change record); otherwise values are copied in and out.
-        let in_place = slice == 0 && !vector && !self.checked && !c.recording && wvt.is_some();
-        #[cfg(target_arch = "x86_64")]
-        if let (true, Some(wq), AVals::I8(a8)) = (in_place, wq, &avals) {
-            // The quad kernel needs no 16-bit weights: tried before they are decoded.
+        let in_place = slice == 0 && !vector && !self.checked && !c.recording;
+        if let (true, Ok(vt)) = (in_place, wtable) {
             if let Some(out) = self.acc.slice_mut(tc.base, tc.bytes()) {
-                if quads::lin_quads(wq, a8, out, (m, k, n), 0..k) {
-                    account!(self.csrs[csr::SFREQ as usize]);
-                    self.set_tile_state(ic, tc.storage, None, c);
-                    return Ok(());
+                // The quad kernel needs no 16-bit weights: tried before they are decoded.
+                #[cfg(target_arch = "x86_64")]
+                let done = match (wq, &avals) {
+                    (Some(wq), AVals::I8(a8)) => quads::lin_quads(wq, a8, out, (m, k, n), 0..k),
+                    _ => false,
+                };
+                #[cfg(not(target_arch = "x86_64"))]
+                let done = false;
+                if !done {
+                    vt.decode(wcodes, &mut b.wvals);
+                    accumulate_in_place(&b.wvals, w8, &avals, out, (m, k, n));
                 }
+                account!(self.csrs[csr::SFREQ as usize]);
+                self.set_tile_state(ic, tc.storage, None, c);
+                return Ok(());
             }
         }
         let weights = match wtable {
@@ -431,14 +440,6 @@ impl Machine {
             }
             Err(lt) => Weights::Log(lt),
         };
-        if let (true, Weights::Lin(w)) = (in_place, &weights) {
-            if let Some(out) = self.acc.slice_mut(tc.base, tc.bytes()) {
-                accumulate_in_place(w, (w8, wq), &avals, out, (m, k, n));
-                account!(self.csrs[csr::SFREQ as usize]);
-                self.set_tile_state(ic, tc.storage, None, c);
-                return Ok(());
-            }
-        }
 
         // Bit-slice plan: linear weights only (base-√2 log codes with q = 1 floor their half
         // step, so their products are not linear; those tiles use the direct path).
